@@ -1,0 +1,181 @@
+package dev.renderloop.cli;
+
+import dev.renderloop.render.RenderEngine;
+import dev.renderloop.render.RenderRequest;
+import dev.renderloop.render.RenderResult;
+import dev.renderloop.render.RenderSettings;
+import dev.renderloop.render.Renderer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code renderloop perf render --domain D [--jobs N]}: renders the bundled programs (a) with one
+ * fresh interpreter per program, as the published systems do (matplotlib: a script that imports
+ * matplotlib and runs the program with savefig redirected; Manim: the {@code manim -ql} CLI), and
+ * (b) through the warm, sandboxed worker pool with the cache off, both with N renders at a time, and
+ * prints renders/s for both and their ratio. Pool start-up is reported separately: it is paid once
+ * per engine, not per render.
+ */
+@Command(name = "render", description = "Renders/s of fresh-interpreter-per-program (published) vs. the warm pool.")
+final class PerfRenderCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--domain", required = true, description = "matplotlib or manim.")
+    String domain;
+
+    @Option(names = "--jobs", paramLabel = "N", description = "Renders at a time, for both approaches (default: ${DEFAULT-VALUE}).")
+    int jobs = 2;
+
+    @Option(names = "--repeat", paramLabel = "R", description = "Render each bundled program R times (default: ${DEFAULT-VALUE}).")
+    int repeat = 3;
+
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (jobs < 1 || repeat < 1) {
+            spec.commandLine().getErr().println("renderloop perf render: --jobs and --repeat must be >= 1");
+            return ExitCode.USAGE;
+        }
+        List<ExampleProgram> programs = ExampleProgram.of(domain);
+        if (programs.isEmpty()) {
+            spec.commandLine().getErr().println("renderloop perf render: no bundled programs for domain '" + domain + "' (matplotlib, manim)");
+            return ExitCode.USAGE;
+        }
+        List<ExampleProgram> work = new ArrayList<>();
+        for (int i = 0; i < repeat; i++) {
+            work.addAll(programs);
+        }
+        engineOptions.noCache = true;
+        RenderSettings settings = RenderSettings.defaultsFor(domain);
+        try (RenderEngine engine = engineOptions.builder().workers(jobs).build()) {
+            Renderer.Availability availability = engine.availability(domain);
+            if (!availability.available()) {
+                out.printf("perf render: %s unavailable: %s%n", domain, availability.detail());
+                return ExitCode.UNAVAILABLE;
+            }
+            out.printf("perf render: %s (%s), %d renders (%d programs x %d), %d at a time, %d cores%n",
+                    domain, availability.detail(), work.size(), programs.size(), repeat, jobs,
+                    Runtime.getRuntime().availableProcessors());
+            out.println("sandbox (warm pool only): " + engine.sandboxDescription());
+            Path python = engineOptions.python != null ? engineOptions.python : Path.of(pythonFromEnv());
+            Path scratch = Files.createTempDirectory("renderloop-perf-");
+            try {
+                Measurement fresh = measure(work, p -> freshRender(python, p, settings, scratch));
+                long warmStart = System.nanoTime();
+                engine.warmUp(domain, jobs);
+                double startup = (System.nanoTime() - warmStart) / 1e9;
+                Measurement warm = measure(work, p -> engine.render(new RenderRequest(domain, p.code(), settings)).ok());
+                out.printf("  fresh interpreter per program (published): %3d/%d ok in %6.2f s -> %6.2f renders/s%n",
+                        fresh.ok, work.size(), fresh.seconds, fresh.rate());
+                out.printf("  warm pool, sandboxed, fork per job:        %3d/%d ok in %6.2f s -> %6.2f renders/s (pool start %.2f s, once)%n",
+                        warm.ok, work.size(), warm.seconds, warm.rate(), startup);
+                out.printf("  ratio warm / fresh: %.2fx (%.2fx counting pool start)%n", warm.rate() / fresh.rate(),
+                        (work.size() / (warm.seconds + startup)) / fresh.rate());
+                return fresh.ok == work.size() && warm.ok == work.size() ? ExitCode.OK : ExitCode.RENDER_FAILED;
+            } finally {
+                deleteTree(scratch);
+            }
+        }
+    }
+
+    record Measurement(int ok, double seconds) {
+        double rate() {
+            return ok / seconds;
+        }
+    }
+
+    private Measurement measure(List<ExampleProgram> work, Function<ExampleProgram, Boolean> render) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(jobs);
+        try {
+            long start = System.nanoTime();
+            List<Future<Boolean>> futures = new ArrayList<>();
+            for (ExampleProgram p : work) {
+                futures.add(pool.submit(() -> render.apply(p)));
+            }
+            int ok = 0;
+            for (Future<Boolean> f : futures) {
+                ok += f.get() ? 1 : 0;
+            }
+            return new Measurement(ok, (System.nanoTime() - start) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private boolean freshRender(Path python, ExampleProgram program, RenderSettings s, Path scratch) {
+        try {
+            Path dir = Files.createTempDirectory(scratch, "job");
+            Path file = Files.writeString(dir.resolve(program.name()), program.code());
+            List<String> cmd = switch (domain) {
+                case "matplotlib" -> List.of(python.toString(), script(scratch, "matplotlib_fresh.py").toString(),
+                        file.toString(), dir.resolve("out.png").toString(),
+                        Integer.toString(s.width()), Integer.toString(s.height()), Integer.toString(s.dpi()));
+                case "manim" -> List.of(python.toString(), "-m", "manim", "render", "-ql", "--format=mp4",
+                        "--disable_caching", "--media_dir", dir.resolve("media").toString(), file.toString());
+                default -> throw new IllegalArgumentException(domain);
+            };
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("log.txt").toFile());
+            if (!engineOptions.pythonPath.isEmpty()) {
+                pb.environment().put("PYTHONPATH", String.join(":", engineOptions.pythonPath.stream().map(Path::toString).toList()));
+            }
+            Process p = pb.start();
+            if (!p.waitFor(s.timeout().toSeconds(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static synchronized Path script(Path scratch, String name) throws IOException {
+        Path target = scratch.resolve(name);
+        if (!Files.exists(target)) {
+            try (InputStream in = Objects.requireNonNull(PerfRenderCommand.class.getResourceAsStream("published/" + name))) {
+                Files.write(target, in.readAllBytes());
+            }
+        }
+        return target;
+    }
+
+    private static String pythonFromEnv() {
+        String env = System.getenv("RENDERLOOP_PYTHON");
+        return env != null && !env.isBlank() ? env : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+}

@@ -1,0 +1,60 @@
+package dev.renderloop.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code renderloop} launcher. One class per subcommand; exceptions map to exit codes here only. */
+@Command(name = "renderloop", mixinStandardHelpOptions = true, versionProvider = RenderLoopCommand.Version.class,
+        description = "Generate visual code with language models and check it by rendering.",
+        subcommands = {RenderCommand.class, DemoCommand.class, PerfCommand.class, CommandLine.HelpCommand.class})
+public final class RenderLoopCommand implements Runnable {
+
+    @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of internal errors.")
+    boolean stacktrace;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI in-process (tests call this). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new RenderLoopCommand());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExitCodeExceptionMapper(t -> ExitCode.INTERNAL);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean trace = parseResult.hasMatchedOption("--stacktrace");
+            commandLine.getErr().println("renderloop: internal error: " + e);
+            if (trace) {
+                e.printStackTrace(commandLine.getErr());
+            } else {
+                commandLine.getErr().println("(rerun with --stacktrace for details)");
+            }
+            return ExitCode.INTERNAL;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("renderloop: " + e.getMessage());
+            e.getCommandLine().usage(e.getCommandLine().getErr());
+            return ExitCode.USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = RenderLoopCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"renderloop " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

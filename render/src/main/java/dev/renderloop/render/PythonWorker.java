@@ -1,0 +1,298 @@
+package dev.renderloop.render;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One warm Python worker process (worker.py) in the sandbox, speaking JSON lines over stdin/stdout.
+ * Not thread-safe: the pool hands a worker to one caller at a time.
+ *
+ * <p>Lifecycle: {@link #start} waits (bounded) for the worker's {@code ready} line; {@link #call}
+ * sends one request and waits for its answer with a deadline, killing the whole process tree when
+ * the deadline passes; {@link #close} asks the worker to stop and kills it after a grace period.
+ */
+final class PythonWorker implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String EOF = "\u0000EOF";
+
+    private final Process process;
+    private final Writer stdin;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final StderrTail stderr = new StderrTail(16 * 1024);
+    private final Path scratch;
+    private final int uid;
+    private JsonNode ready;
+    private int jobsDone;
+    private int jobCounter;
+
+    private PythonWorker(Process process, Path scratch, int uid) {
+        this.process = process;
+        this.scratch = scratch;
+        this.uid = uid;
+        this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        Thread.ofVirtual().name("worker-stdout-" + process.pid()).start(() -> pump(process.getInputStream()));
+        Thread.ofVirtual().name("worker-stderr-" + process.pid()).start(() -> stderr.drain(process.getErrorStream()));
+    }
+
+    /**
+     * Starts a worker and waits for it to report ready.
+     *
+     * @throws WorkerException UNAVAILABLE when the interpreter or the driver's library is missing or the
+     *                         worker does not become ready within {@code startTimeout}
+     */
+    static PythonWorker start(WorkerKey key, Sandbox sandbox, Path scratch, Path script, Duration startTimeout)
+            throws WorkerException {
+        List<String> inner = new ArrayList<>(List.of(key.python().toString(), "-I", script.toString(), "--driver", key.driver()));
+        for (Path p : key.pythonPath()) {
+            inner.addAll(List.of("--path", p.toString()));
+        }
+        if (sandbox.workerIsolatesNetwork()) {
+            inner.add("--isolate-net");
+        }
+        List<Path> readOnly = new ArrayList<>(key.pythonPath());
+        readOnly.add(script);
+        readOnly.addAll(interpreterDirs(key.python()));
+        var env = Sandbox.environment(scratch);
+        List<String> command = sandbox.wrap(inner, scratch, readOnly, env);
+        Process process;
+        try {
+            for (String dir : List.of("tmp", ".matplotlib", ".cache", ".texmf-var")) {
+                own(Files.createDirectories(scratch.resolve(dir)), sandbox.workerUid());
+            }
+            ProcessBuilder pb = new ProcessBuilder(command).directory(scratch.toFile());
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            process = pb.start();
+        } catch (IOException e) {
+            throw new WorkerException(WorkerException.Reason.UNAVAILABLE,
+                    "cannot start " + key.python() + ": " + e.getMessage());
+        }
+        PythonWorker worker = new PythonWorker(process, scratch, sandbox.workerUid());
+        try {
+            JsonNode first = worker.next(startTimeout);
+            if (first == null) {
+                worker.kill();
+                throw new WorkerException(WorkerException.Reason.UNAVAILABLE, "the " + key.driver()
+                        + " worker did not start: " + worker.diagnostics());
+            }
+            String type = first.path("type").asText();
+            if (!"ready".equals(type)) {
+                worker.kill();
+                String error = first.path("error").asText(first.toString());
+                throw new WorkerException(WorkerException.Reason.UNAVAILABLE, "the " + key.driver()
+                        + " worker cannot run: " + error);
+            }
+            worker.ready = first;
+            return worker;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            worker.kill();
+            throw new WorkerException(WorkerException.Reason.UNAVAILABLE, "interrupted while starting the worker");
+        }
+    }
+
+    /** The worker's ready message: driver, library versions, whether it is a subreaper. */
+    JsonNode readyMessage() {
+        return ready;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    int jobsDone() {
+        return jobsDone;
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** A fresh job directory inside the worker's scratch directory, writable by the worker. */
+    Path newJobDir() throws IOException {
+        Path dir = Files.createDirectory(scratch.resolve("job-" + (++jobCounter)));
+        own(dir, uid);
+        return dir;
+    }
+
+    /** Makes a file or directory belong to the sandbox user (when the sandbox drops privileges). */
+    static Path own(Path p, int uid) throws IOException {
+        if (uid >= 0) {
+            Files.setAttribute(p, "unix:uid", uid);
+            Files.setAttribute(p, "unix:gid", uid);
+        }
+        return p;
+    }
+
+    /**
+     * Sends one request and waits for the answer.
+     *
+     * @throws WorkerException CRASHED if the worker dies, UNRESPONSIVE if no answer comes within
+     *                         {@code timeout} (the worker is then killed)
+     */
+    JsonNode call(ObjectNode request, Duration timeout) throws WorkerException {
+        try {
+            stdin.write(JSON.writeValueAsString(request));
+            stdin.write('\n');
+            stdin.flush();
+        } catch (IOException e) {
+            kill();
+            throw new WorkerException(WorkerException.Reason.CRASHED, "worker is gone: " + diagnostics());
+        }
+        try {
+            JsonNode answer = next(timeout);
+            if (answer == null) {
+                boolean wasAlive = process.isAlive();
+                kill();
+                throw new WorkerException(wasAlive ? WorkerException.Reason.UNRESPONSIVE : WorkerException.Reason.CRASHED,
+                        (wasAlive ? "worker did not answer within " + timeout.toSeconds() + " s" : "worker died")
+                                + ": " + diagnostics());
+            }
+            jobsDone++;
+            return answer;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+            throw new WorkerException(WorkerException.Reason.CRASHED, "interrupted");
+        }
+    }
+
+    /** Next JSON line, or null on EOF or timeout. Non-JSON lines on stdout are protocol breaches and skipped. */
+    private JsonNode next(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
+            if (line == null || line == EOF) {
+                if (line == EOF) {
+                    lines.offer(EOF);  // stay at EOF for later calls
+                }
+                return null;
+            }
+            try {
+                return JSON.readTree(line);
+            } catch (IOException e) {
+                stderr.note("unparseable protocol line: " + line.substring(0, Math.min(200, line.length())));
+            }
+        }
+    }
+
+    private void pump(InputStream in) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                lines.offer(line);
+            }
+        } catch (IOException ignored) {
+            // the process is gone; EOF below tells the waiting caller
+        } finally {
+            lines.offer(EOF);
+        }
+    }
+
+    String diagnostics() {
+        String tail = stderr.text().strip();
+        String exit = process.isAlive() ? "running" : "exit " + process.exitValue();
+        return exit + (tail.isEmpty() ? "" : "; stderr: " + tail.substring(Math.max(0, tail.length() - 2000)));
+    }
+
+    /** Kills the worker and everything it started: descendants first, then the worker itself. */
+    void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            try {
+                stdin.write("{\"type\":\"shutdown\"}\n");
+                stdin.flush();
+                process.waitFor(2, TimeUnit.SECONDS);
+            } catch (IOException ignored) {
+                // already gone
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        kill();
+        Directories.delete(scratch);
+    }
+
+    /** Directories of the interpreter that must stay visible in the sandbox (a venv under /home, say). */
+    private static List<Path> interpreterDirs(Path python) {
+        List<Path> dirs = new ArrayList<>();
+        Path abs = python.toAbsolutePath();
+        Path bin = abs.getParent();
+        if (bin != null && bin.getParent() != null) {
+            dirs.add(bin.getParent());
+        }
+        try {
+            Path real = abs.toRealPath();
+            if (real.getParent() != null && real.getParent().getParent() != null) {
+                dirs.add(real.getParent().getParent());
+            }
+        } catch (IOException ignored) {
+            // a missing interpreter is reported when it fails to start
+        }
+        return dirs;
+    }
+
+    /** Keeps the last bytes of the worker's stderr for diagnostics. */
+    static final class StderrTail {
+        private final int capacity;
+        private final StringBuilder text = new StringBuilder();
+
+        StderrTail(int capacity) {
+            this.capacity = capacity;
+        }
+
+        void drain(InputStream in) {
+            byte[] buffer = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException ignored) {
+                // process gone
+            }
+        }
+
+        synchronized void note(String s) {
+            append(s + "\n");
+        }
+
+        private synchronized void append(String s) {
+            text.append(s);
+            if (text.length() > capacity) {
+                text.delete(0, text.length() - capacity);
+            }
+        }
+
+        synchronized String text() {
+            return text.toString();
+        }
+    }
+}

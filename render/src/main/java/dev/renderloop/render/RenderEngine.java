@@ -1,0 +1,323 @@
+package dev.renderloop.render;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+
+/**
+ * The render stage: routes a {@link RenderRequest} to the {@link Renderer} of its domain, checks
+ * the input, consults the content-addressed cache, and returns a {@link RenderResult}. Never throws
+ * for anything the code does. Thread-safe; close it to stop the workers.
+ *
+ * <pre>{@code
+ * try (RenderEngine engine = RenderEngine.builder().build()) {
+ *     RenderResult r = engine.render(RenderRequest.of("matplotlib", code));
+ * }
+ * }</pre>
+ */
+public final class RenderEngine implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RenderEngine.class.getName());
+    private static volatile Sandbox detectedSandbox;
+
+    private final Map<String, Renderer> renderers;
+    private final RenderCache cache;
+    private final Path scratchRoot;
+    private final Path outputRoot;
+    private final int maxCodeBytes;
+    private final LongSupplier ticker;
+    private final Sandbox sandbox;
+    private final List<PythonWorkerPool> pools;
+
+    private RenderEngine(Builder b) throws IOException {
+        this.sandbox = sandbox();
+        this.maxCodeBytes = b.maxCodeBytes;
+        this.ticker = b.ticker;
+        Files.createDirectories(b.scratchDir);
+        this.scratchRoot = Files.createTempDirectory(b.scratchDir, "renderloop-");
+        // The sandbox user must be able to traverse to its own scratch directory, not list ours.
+        Files.setPosixFilePermissions(scratchRoot, PosixFilePermissions.fromString("rwx--x--x"));
+        this.outputRoot = b.outputDir != null ? b.outputDir : scratchRoot.resolve("results");
+        Files.createDirectories(outputRoot);
+        this.cache = b.cacheDir == null ? null : new RenderCache(b.cacheDir, b.cacheMaxBytes);
+        Path script = scratchRoot.resolve("worker.py");
+        byte[] source;
+        try (InputStream in = RenderEngine.class.getResourceAsStream("worker.py")) {
+            source = Objects.requireNonNull(in, "worker.py missing from the jar").readAllBytes();
+        }
+        Files.write(script, source);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
+        String scriptHash = sha256(source).substring(0, 16);
+
+        this.renderers = new LinkedHashMap<>();
+        this.pools = new ArrayList<>();
+        python("manim", "manim", "install Manim Community Edition: pip install manim (plus its system packages: "
+                + "ffmpeg, libcairo2-dev, libpango1.0-dev, texlive for MathTex), then point --python at that interpreter",
+                b, script, scriptHash);
+        python("matplotlib", "matplotlib", "on Debian: apt-get install python3-matplotlib (and use /usr/bin/python3)",
+                b, script, scriptHash);
+        for (Renderer r : b.extra) {
+            renderers.put(r.domain(), r);
+        }
+    }
+
+    private void python(String domain, String library, String hint, Builder b, Path script, String hash) {
+        WorkerKey key = new WorkerKey(domain, b.python, b.pythonPath);
+        PythonWorkerPool pool = new PythonWorkerPool(key, b.workers, sandbox, scratchRoot, script,
+                b.workerStartTimeout, b.maxJobsPerWorker);
+        pools.add(pool);
+        renderers.put(domain, new PythonRenderer(domain, library, hint, pool, hash));
+    }
+
+    private static Sandbox sandbox() {
+        Sandbox s = detectedSandbox;
+        if (s == null) {
+            synchronized (RenderEngine.class) {
+                if (detectedSandbox == null) {
+                    detectedSandbox = Sandbox.detect();
+                    if (detectedSandbox.level() != Sandbox.Level.BUBBLEWRAP) {
+                        LOG.log(System.Logger.Level.WARNING, "weaker sandbox: " + detectedSandbox.description());
+                    }
+                }
+                s = detectedSandbox;
+            }
+        }
+        return s;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The domains this engine has a renderer for (available or not). */
+    public Set<String> domains() {
+        return Set.copyOf(renderers.keySet());
+    }
+
+    /** Whether {@code domain} can render here, and why not. */
+    public Renderer.Availability availability(String domain) {
+        Renderer r = renderers.get(domain);
+        return r == null ? Renderer.Availability.no("no renderer for domain '" + domain + "'; known: " + renderers.keySet())
+                : r.availability();
+    }
+
+    /** One line on how model code is confined on this machine (mentions anything missing). */
+    public String sandboxDescription() {
+        return sandbox.description();
+    }
+
+    /** Renders one request; every failure comes back as a result with an error kind. */
+    public RenderResult render(RenderRequest request) {
+        long start = ticker.getAsLong();
+        String domain = request.domain();
+        Renderer renderer = renderers.get(domain);
+        if (renderer == null) {
+            return RenderResult.failure(domain, ErrorKind.RENDERER_UNAVAILABLE,
+                    "no renderer for domain '" + domain + "'; known: " + String.join(", ", renderers.keySet()), millisSince(start));
+        }
+        if (request.code().isBlank()) {
+            return RenderResult.failure(domain, ErrorKind.NO_CODE, "no code to render: the program is empty", millisSince(start));
+        }
+        SourceText text = SourceText.check(request.code(), maxCodeBytes);
+        if (!text.ok()) {
+            return RenderResult.failure(domain, ErrorKind.BAD_INPUT, text.problem(), millisSince(start));
+        }
+        Renderer.Availability availability = renderer.availability();
+        if (!availability.available()) {
+            return RenderResult.failure(domain, ErrorKind.RENDERER_UNAVAILABLE, availability.detail(), millisSince(start));
+        }
+        try {
+            if (cache == null) {
+                Path out = Files.createDirectories(outputRoot.resolve(UUID.randomUUID().toString()));
+                RenderResult r = renderer.render(request, out);
+                return r.withTiming(millisSince(start), false);
+            }
+            String key = RenderCache.key(request, renderer.version());
+            RenderResult hit = cache.get(key);
+            if (hit != null) {
+                return hit.withTiming(millisSince(start), true);
+            }
+            Path staging = cache.newStaging();
+            RenderResult r = renderer.render(request, staging);
+            if (r.ok() || r.errorKind().deterministic()) {
+                r = cache.put(key, r, staging).withTiming(millisSince(start), false);
+                return r;
+            }
+            Directories.delete(staging);
+            return r.withTiming(millisSince(start), false);
+        } catch (IOException | UncheckedIOException e) {
+            return RenderResult.failure(domain, ErrorKind.RENDERER_CRASHED, "render output could not be stored: " + e.getMessage(), millisSince(start));
+        }
+    }
+
+    /** Starts {@code count} workers for {@code domain} now, so that later renders measure steady state. */
+    public void warmUp(String domain, int count) {
+        for (PythonWorkerPool pool : pools) {
+            if (pool.key().driver().equals(domain) && availability(domain).available()) {
+                try {
+                    pool.warmUp(count);
+                } catch (WorkerException | IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "warm-up of " + domain + " failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Worker processes started for {@code domain} so far (a restart counts as a start). */
+    public int workersStarted(String domain) {
+        return pools.stream().filter(p -> p.key().driver().equals(domain)).mapToInt(PythonWorkerPool::workersStarted).sum();
+    }
+
+    private long millisSince(long start) {
+        return (ticker.getAsLong() - start) / 1_000_000;
+    }
+
+    @Override
+    public void close() {
+        renderers.values().forEach(Renderer::close);
+        Directories.delete(scratchRoot);
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Configures a {@link RenderEngine}. Every option has a working default. */
+    public static final class Builder {
+        private Path python = defaultPython();
+        private List<Path> pythonPath = List.of();
+        private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private Path cacheDir = defaultCacheDir();
+        private long cacheMaxBytes = 2L << 30;
+        private Path scratchDir = Path.of(System.getProperty("java.io.tmpdir"));
+        private Path outputDir;
+        private int maxCodeBytes = SourceText.DEFAULT_MAX_BYTES;
+        private Duration workerStartTimeout = Duration.ofSeconds(60);
+        private int maxJobsPerWorker = 1000;
+        private LongSupplier ticker = System::nanoTime;
+        private final List<Renderer> extra = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The Python interpreter for workers; default {@code $RENDERLOOP_PYTHON}, else {@code /usr/bin/python3}. */
+        public Builder python(Path interpreter) {
+            this.python = Objects.requireNonNull(interpreter);
+            return this;
+        }
+
+        /** Extra module directories placed first on the workers' {@code sys.path}. */
+        public Builder pythonPath(List<Path> dirs) {
+            this.pythonPath = dirs.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+            return this;
+        }
+
+        /** Worker processes per Python domain; default: the number of cores. */
+        public Builder workers(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("workers must be >= 1, got " + n);
+            }
+            this.workers = n;
+            return this;
+        }
+
+        /** Cache directory; default {@code $RENDERLOOP_CACHE}, else {@code ~/.cache/renderloop/renders}. */
+        public Builder cacheDir(Path dir) {
+            this.cacheDir = dir;
+            return this;
+        }
+
+        /** Renders are not cached; outputs go to {@link #outputDir} or a scratch area deleted on close. */
+        public Builder noCache() {
+            this.cacheDir = null;
+            return this;
+        }
+
+        public Builder cacheMaxBytes(long bytes) {
+            this.cacheMaxBytes = bytes;
+            return this;
+        }
+
+        /** Where worker scratch directories are made; default {@code java.io.tmpdir}. */
+        public Builder scratchDir(Path dir) {
+            this.scratchDir = dir;
+            return this;
+        }
+
+        /** Where uncached results are written; default a scratch area deleted when the engine closes. */
+        public Builder outputDir(Path dir) {
+            this.outputDir = dir;
+            return this;
+        }
+
+        public Builder maxCodeBytes(int bytes) {
+            this.maxCodeBytes = bytes;
+            return this;
+        }
+
+        public Builder workerStartTimeout(Duration timeout) {
+            this.workerStartTimeout = timeout;
+            return this;
+        }
+
+        /** A worker is replaced after this many jobs (bounds any slow leak in the warm parent). */
+        public Builder maxJobsPerWorker(int jobs) {
+            this.maxJobsPerWorker = jobs;
+            return this;
+        }
+
+        /** Nanosecond clock for timings; tests inject a fake one. */
+        public Builder ticker(LongSupplier nanoTicker) {
+            this.ticker = Objects.requireNonNull(nanoTicker);
+            return this;
+        }
+
+        /** Adds (or replaces, by domain) a renderer. */
+        public Builder renderer(Renderer renderer) {
+            this.extra.add(renderer);
+            return this;
+        }
+
+        public RenderEngine build() {
+            try {
+                return new RenderEngine(this);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot set up the render engine: " + e.getMessage(), e);
+            }
+        }
+
+        static Path defaultPython() {
+            String env = System.getenv("RENDERLOOP_PYTHON");
+            if (env != null && !env.isBlank()) {
+                return Path.of(env);
+            }
+            return Files.isExecutable(Path.of("/usr/bin/python3")) ? Path.of("/usr/bin/python3") : Path.of("python3");
+        }
+
+        static Path defaultCacheDir() {
+            String env = System.getenv("RENDERLOOP_CACHE");
+            if (env != null && !env.isBlank()) {
+                return Path.of(env);
+            }
+            return Path.of(System.getProperty("user.home"), ".cache", "renderloop", "renders");
+        }
+    }
+}

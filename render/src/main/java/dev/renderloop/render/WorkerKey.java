@@ -1,0 +1,20 @@
+package dev.renderloop.render;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Identifies interchangeable workers: same driver, interpreter and module path. Pools are keyed by it.
+ *
+ * @param driver     worker driver name ({@code manim}, {@code matplotlib})
+ * @param python     the Python interpreter
+ * @param pythonPath extra module directories put first on the worker's {@code sys.path}
+ */
+record WorkerKey(String driver, Path python, List<Path> pythonPath) {
+    WorkerKey {
+        Objects.requireNonNull(driver, "driver");
+        Objects.requireNonNull(python, "python");
+        pythonPath = List.copyOf(pythonPath);
+    }
+}

@@ -1,0 +1,583 @@
+"""RenderLoop render worker: a warm Python parent that renders each job in a forked child.
+
+Design
+------
+The parent imports the domain library once (manim, matplotlib: the expensive part, ~0.75 s for
+manim) and never runs model-written code itself. Each job is rendered in a child forked from that
+warm parent, so the import is paid once while every job starts from the same pristine state:
+class defaults, sys.modules, fonts and monkey-patches set by one job die with its child.
+
+The child puts itself in a new session (its own process group), sends its stdout/stderr to a
+per-job log, applies resource limits (address space, CPU time, file size, process count, open
+files), seeds the RNGs, compiles and runs the code inside the domain driver, and writes a small
+JSON result file. The parent waits for it with a wall-clock deadline; on expiry it kills the
+child's process group. Because the parent is a child subreaper, anything a job left behind
+(daemonised grandchildren, LaTeX, a fork bomb that escaped the group with setsid) is re-parented
+to it and killed and reaped before the next job starts: no orphan survives a job.
+
+Protocol (one JSON object per line): the parent writes {"type": "ready", ...} once, then answers
+each {"type": "render", "id", "job_dir", "settings"} (the code is in job_dir/scene.py) with one
+{"type": "result", ...} line, and {"type": "ping"} with {"type": "pong"}. File descriptor 1 is
+reserved for the protocol; anything printed elsewhere is redirected to stderr.
+
+Only the standard library is used here; the driver imports its library lazily.
+"""
+
+import ctypes
+import errno
+import json
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+import types
+
+PROTOCOL_VERSION = 1
+RESULT_FILE = ".result.json"
+LOG_FILE = "log.txt"
+SCENE_FILE = "scene.py"
+MODULE_NAME = "renderloop_scene"
+PR_SET_CHILD_SUBREAPER = 36
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+# Exit codes the child uses so the parent can classify a death without a result file.
+EXIT_RESULT_WRITTEN = 0
+EXIT_NO_RESULT = 70
+
+
+class RenderError(Exception):
+    """An expected failure with an error kind, raised by drivers."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+# ----------------------------------------------------------------------------------------------
+# Drivers: what "render this code" means per domain. warm() runs in the parent, render() in a child.
+# ----------------------------------------------------------------------------------------------
+
+class MatplotlibDriver:
+    name = "matplotlib"
+
+    def warm(self):
+        import matplotlib
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot  # noqa: F401  (the import is the warm-up)
+        import numpy
+        # Build the font cache in the parent so no child pays for it.
+        from matplotlib import font_manager
+        font_manager.findfont("DejaVu Sans")
+        return {"matplotlib": matplotlib.__version__, "numpy": numpy.__version__}
+
+    def render(self, compiled, settings, out_dir):
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        saved = []
+        original_savefig = Figure.savefig
+
+        def redirected_savefig(fig, *args, **kwargs):
+            # The program's own path and options are ignored: the engine captures the figure
+            # at a fixed size and DPI so every render of a task is comparable.
+            if fig not in saved:
+                saved.append(fig)
+
+        Figure.savefig = redirected_savefig
+        plt.show = lambda *args, **kwargs: None
+        plt.savefig = lambda *args, **kwargs: redirected_savefig(plt.gcf())
+        run_module(compiled)
+        figures = list(saved) or [plt.figure(n) for n in plt.get_fignums()]
+        figures = [f for f in figures if f.get_axes() or f.artists or f.texts or f.images or f.patches or f.lines]
+        if not figures:
+            raise RenderError("no_scene", "the program drew nothing: no matplotlib figure was created")
+        dpi = float(settings.get("dpi", 100))
+        width, height = int(settings["width"]), int(settings["height"])
+        frames = []
+        for index, fig in enumerate(figures):
+            fig.set_dpi(dpi)
+            fig.set_size_inches(width / dpi, height / dpi)
+            path = os.path.join(out_dir, "frame_%05d.png" % index)
+            original_savefig(fig, path, dpi=dpi, facecolor="white", format="png")
+            frames.append(path)
+        return {"frames": frames, "media": frames[-1], "last_frame": frames[-1], "scene": None}
+
+
+class ManimDriver:
+    name = "manim"
+
+    def warm(self):
+        import manim
+        import numpy
+        return {"manim": getattr(manim, "__version__", "unknown"), "numpy": numpy.__version__}
+
+    def render(self, compiled, settings, out_dir):
+        import manim
+        from manim import Scene, tempconfig
+
+        media_dir = os.path.join(out_dir, "media")
+        options = {
+            "media_dir": media_dir,
+            "pixel_width": int(settings["width"]),
+            "pixel_height": int(settings["height"]),
+            "frame_rate": float(settings["fps"]),
+            "format": "mp4",
+            "write_to_movie": True,
+            "save_last_frame": False,
+            "disable_caching": True,
+            "preview": False,
+            "progress_bar": "none",
+            "verbosity": "WARNING",
+        }
+        # The module runs *inside* tempconfig so that its own module-level config.* assignments
+        # win over ours, as they do with the manim CLI.
+        with tempconfig(options):
+            module = run_module(compiled)
+            scene_class = pick_scene_class(module, Scene, settings.get("scene"))
+            scene = scene_class()
+            scene.render()
+            renderer = scene.renderer
+            writer = renderer.file_writer
+            played = getattr(renderer, "num_plays", 0)
+            movie = str(getattr(writer, "movie_file_path", "") or "")
+            image = str(getattr(writer, "image_file_path", "") or "")
+        frames_dir = os.path.join(out_dir, "frames")
+        os.makedirs(frames_dir, exist_ok=True)
+        if played and movie and os.path.isfile(movie):
+            frames, last = sample_video(movie, frames_dir, settings)
+            return {"frames": frames, "media": movie, "last_frame": last, "scene": scene_class.__name__}
+        if image and os.path.isfile(image):
+            return {"frames": [image], "media": image, "last_frame": image, "scene": scene_class.__name__}
+        raise RenderError("no_scene", "scene %s rendered but manim wrote no video or image" % scene_class.__name__)
+
+
+def pick_scene_class(module, scene_base, wanted):
+    """The scene to render: `wanted` by name, else the one defined class that no other defined
+    scene class derives from (helpers and base scenes are skipped); with several, the last defined."""
+    defined = [v for v in vars(module).values()
+               if isinstance(v, type) and issubclass(v, scene_base) and v.__module__ == MODULE_NAME]
+    if wanted:
+        for cls in defined:
+            if cls.__name__ == wanted:
+                return cls
+        raise RenderError("no_scene", "no Scene subclass named %s; defined: %s"
+                          % (wanted, ", ".join(c.__name__ for c in defined) or "none"))
+    if not defined:
+        raise RenderError("no_scene", "the code defines no Scene subclass")
+    leaves = [c for c in defined if not any(o is not c and issubclass(o, c) for o in defined)]
+    return (leaves or defined)[-1]
+
+
+def sample_video(movie, frames_dir, settings):
+    """Decodes the movie in this (child) process and keeps every k-th frame, k = max(1, int(fps /
+    sample_fps)) as in the published VS, plus the last frame. Returns (frame paths, last frame)."""
+    import av
+    from PIL import Image  # noqa: F401  (av's to_image needs Pillow)
+
+    sample_fps = float(settings.get("sample_fps", 5))
+    max_frames = int(settings.get("max_frames", 300))
+    frames = []
+    last_image = None
+    index = 0
+    with av.open(movie) as container:
+        stream = container.streams.video[0]
+        fps = float(stream.average_rate or settings["fps"])
+        step = max(1, int(fps / sample_fps)) if sample_fps > 0 else 1
+        for frame in container.decode(stream):
+            image = frame.to_image()
+            if index % step == 0 and len(frames) < max_frames:
+                path = os.path.join(frames_dir, "frame_%05d.png" % index)
+                image.save(path)
+                frames.append(path)
+            last_image = image
+            index += 1
+    if last_image is None:
+        raise RenderError("no_scene", "the video has no frames")
+    last = os.path.join(frames_dir, "last.png")
+    last_image.save(last)
+    return frames, last
+
+
+DRIVERS = {d.name: d for d in (MatplotlibDriver, ManimDriver)}
+
+
+def run_module(compiled):
+    module = types.ModuleType(MODULE_NAME)
+    module.__file__ = SCENE_FILE
+    sys.modules[MODULE_NAME] = module
+    exec(compiled, module.__dict__)
+    return module
+
+
+# ----------------------------------------------------------------------------------------------
+# The child: limits, isolation, run, write the result.
+# ----------------------------------------------------------------------------------------------
+
+def child_main(driver, job_dir, settings, proto_fd, isolate_net):
+    os.setsid()
+    log_fd = os.open(os.path.join(job_dir, LOG_FILE), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    null_fd = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null_fd, 0)
+    os.close(null_fd)
+    os.close(proto_fd)
+    notes = []
+    if isolate_net:
+        notes.extend(isolate_network())
+    os.chdir(job_dir)
+    tmp = os.path.join(job_dir, "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    os.environ["HOME"] = job_dir
+    os.environ["TMPDIR"] = tmp
+    apply_limits(settings)
+    seed = int(settings.get("seed", 0))
+    import random
+    random.seed(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed)
+
+    out_dir = os.path.join(job_dir, "out")
+    os.makedirs(out_dir, exist_ok=True)
+    result = {"status": "error"}
+    try:
+        with open(os.path.join(job_dir, SCENE_FILE), "rb") as f:
+            source = f.read()
+        try:
+            compiled = compile(source, SCENE_FILE, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            raise RenderError("syntax_error", clean_traceback(e, job_dir)) from None
+        result = dict(driver.render(compiled, settings, out_dir))
+        result["status"] = "ok"
+    except RenderError as e:
+        result = {"status": "error", "error_kind": e.kind, "error": str(e)}
+    except MemoryError as e:
+        result = {"status": "error", "error_kind": "memory_limit",
+                  "error": "MemoryError: the program exceeded its memory limit\n" + clean_traceback(e, job_dir)}
+    except OSError as e:
+        kind = "output_too_large" if e.errno in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT) else "runtime_error"
+        result = {"status": "error", "error_kind": kind, "error": clean_traceback(e, job_dir)}
+    except SystemExit as e:
+        result = {"status": "error", "error_kind": "runtime_error",
+                  "error": "the program called exit(%r) before anything was rendered" % (e.code,)}
+    except BaseException as e:  # noqa: B902 - everything the model's code raises is data
+        result = {"status": "error", "error_kind": "runtime_error", "error": clean_traceback(e, job_dir)}
+    if notes:
+        result["notes"] = notes
+    write_result(job_dir, result)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_RESULT_WRITTEN)
+
+
+def isolate_network():
+    """Used only when the launcher could not put the worker in a network namespace (no
+    bubblewrap): a new network namespace for this child, as root directly, else inside a new
+    user namespace. Returns notes for the result when it is not possible."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    flags = CLONE_NEWNET if os.geteuid() == 0 else CLONE_NEWUSER | CLONE_NEWNET
+    if libc.unshare(flags) != 0:
+        return ["network isolation unavailable: unshare failed with errno %d" % ctypes.get_errno()]
+    return []
+
+
+def apply_limits(settings):
+    def cap(which, value):
+        value = int(value)
+        if value <= 0:
+            return
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value if which != resource.RLIMIT_CPU else min_hard(value + 1, hard)))
+
+    def min_hard(value, hard):
+        return value if hard == resource.RLIM_INFINITY else min(value, hard)
+
+    cap(resource.RLIMIT_AS, settings.get("memory_bytes", 0))
+    cap(resource.RLIMIT_CPU, settings.get("cpu_seconds", 0))
+    cap(resource.RLIMIT_FSIZE, settings.get("max_file_bytes", 0))
+    cap(resource.RLIMIT_NPROC, settings.get("max_processes", 0))
+    cap(resource.RLIMIT_NOFILE, settings.get("max_open_files", 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def clean_traceback(exc, job_dir):
+    """The traceback a model should see: frames of the worker itself removed, sandbox paths
+    replaced, site-packages prefixes shortened to the package path."""
+    lines = []
+    for entry in traceback.TracebackException.from_exception(exc).format():
+        lines.append(entry)
+    text = "".join(lines)
+    kept = []
+    skip_next = False
+    for line in text.splitlines():
+        if skip_next:
+            skip_next = False
+            if line.startswith("    ") and not line.lstrip().startswith("File "):
+                continue
+        if line.lstrip().startswith('File "') and os.path.abspath(__file__) in line:
+            skip_next = True
+            continue
+        kept.append(line)
+    text = "\n".join(kept)
+    text = text.replace(job_dir + os.sep, "").replace(job_dir, ".")
+    for marker in ("site-packages" + os.sep, "dist-packages" + os.sep):
+        while marker in text:
+            start = text.rfind('"', 0, text.index(marker)) + 1
+            text = text[:start] + text[text.index(marker) + len(marker):]
+    return text.strip()
+
+
+def write_result(job_dir, result):
+    path = os.path.join(job_dir, RESULT_FILE)
+    tmp = path + ".tmp"
+    data = json.dumps(result)
+    # The file-size limit also applies here; an error text cannot be that large, but be safe.
+    if len(data) > 1 << 20:
+        result["error"] = (result.get("error") or "")[-(1 << 16):]
+        data = json.dumps(result)
+    with open(tmp, "w") as f:
+        f.write(data)
+    os.rename(tmp, path)
+
+
+# ----------------------------------------------------------------------------------------------
+# The parent: wait with a deadline, kill what is left, classify.
+# ----------------------------------------------------------------------------------------------
+
+def run_job(driver, request, proto_fd, isolate_net):
+    job_dir = request["job_dir"]
+    settings = request["settings"]
+    timeout = float(settings.get("timeout_seconds", 60))
+    started = time.monotonic()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child_main(driver, job_dir, settings, proto_fd, isolate_net)
+        except BaseException:  # noqa: B902 - a broken child must never return into the parent loop
+            try:
+                traceback.print_exc()
+            finally:
+                os._exit(EXIT_NO_RESULT)
+        os._exit(EXIT_NO_RESULT)
+    status, timed_out = wait_for(pid, started + timeout)
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    reaped = kill_descendants()
+    response = classify(job_dir, status, timed_out, timeout)
+    response.update({"type": "result", "id": request.get("id"), "millis": elapsed_ms,
+                     "orphans_killed": reaped})
+    return response
+
+
+def wait_for(pid, deadline):
+    """Waits for the child until the deadline; then kills its process group. Returns (status, timed_out)."""
+    fd = None
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    import select
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            kill_group(pid)
+            _, status = os.waitpid(pid, 0)
+            return status, True
+        if fd is not None:
+            select.select([fd], [], [], remaining)
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            if fd is not None:
+                os.close(fd)
+            return status, False
+        if fd is None:
+            time.sleep(min(0.01, max(remaining, 0)))
+
+
+def kill_group(pid):
+    for sig in (signal.SIGKILL,):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def kill_descendants():
+    """Kills and reaps every process left under this (subreaper) parent. Returns how many."""
+    me = os.getpid()
+    killed = 0
+    for _ in range(50):
+        children = child_pids(me)
+        if not children:
+            break
+        for pid in children:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        reap_all()
+    reap_all()
+    return killed
+
+
+def child_pids(parent):
+    """Direct children of `parent`, read from /proc (orphans re-parented to us are among them)."""
+    pids = []
+    try:
+        path = "/proc/%d/task/%d/children" % (parent, parent)
+        with open(path) as f:
+            pids = [int(p) for p in f.read().split()]
+        return pids
+    except OSError:
+        pass
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                pids.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return pids
+
+
+def reap_all():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.005)
+            if not child_pids(os.getpid()):
+                try:
+                    while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                        pass
+                except ChildProcessError:
+                    pass
+                return
+
+
+def classify(job_dir, status, timed_out, timeout):
+    result = read_result(job_dir)
+    log_tail = read_tail(os.path.join(job_dir, LOG_FILE), 4096)
+    if timed_out:
+        return {"status": "error", "error_kind": "timeout",
+                "error": "the render did not finish within %g s and was killed" % timeout,
+                "log_tail": log_tail}
+    if result is not None:
+        result["log_tail"] = log_tail
+        return result
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return {"status": "error", "error_kind": "timeout",
+                    "error": "the program exceeded its CPU-time limit", "log_tail": log_tail}
+        if sig == signal.SIGXFSZ:
+            return {"status": "error", "error_kind": "output_too_large",
+                    "error": "the program exceeded the output file-size limit", "log_tail": log_tail}
+        kind = "memory_limit" if looks_like_memory(log_tail) or sig == signal.SIGKILL else "runtime_error"
+        return {"status": "error", "error_kind": kind,
+                "error": "the program was killed by signal %s\n%s" % (signal.Signals(sig).name, log_tail.strip()),
+                "log_tail": log_tail}
+    kind = "memory_limit" if looks_like_memory(log_tail) else "runtime_error"
+    return {"status": "error", "error_kind": kind,
+            "error": ("the program ended with exit status %d before reporting a result\n%s"
+                      % (os.WEXITSTATUS(status), log_tail.strip())).strip(),
+            "log_tail": log_tail}
+
+
+def looks_like_memory(text):
+    return any(s in text for s in ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory"))
+
+
+def read_result(job_dir):
+    path = os.path.join(job_dir, RESULT_FILE)
+    try:
+        if os.path.getsize(path) > 4 << 20:
+            return None
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def read_tail(path, limit):
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            f.seek(max(0, size - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def main(argv):
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--driver", required=True, choices=sorted(DRIVERS))
+    parser.add_argument("--path", action="append", default=[], help="extra entries for sys.path")
+    parser.add_argument("--isolate-net", action="store_true")
+    args = parser.parse_args(argv)
+    for entry in reversed(args.path):
+        sys.path.insert(0, entry)
+    # Fd 1 belongs to the protocol from here on; stray prints (ours or a library's) go to stderr.
+    proto_fd = os.dup(1)
+    os.dup2(2, 1)
+    proto = os.fdopen(proto_fd, "w", buffering=1)
+
+    def send(message):
+        proto.write(json.dumps(message) + "\n")
+        proto.flush()
+
+    driver = DRIVERS[args.driver]()
+    try:
+        versions = driver.warm()
+    except BaseException as e:  # noqa: B902 - a missing library is reported, not raised
+        send({"type": "unavailable", "driver": args.driver,
+              "error": "".join(traceback.format_exception_only(type(e), e)).strip()})
+        return 3
+    subreaper = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    versions["python"] = "%d.%d.%d" % sys.version_info[:3]
+    send({"type": "ready", "protocol": PROTOCOL_VERSION, "driver": args.driver, "pid": os.getpid(),
+          "versions": versions, "subreaper": subreaper})
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            request = json.loads(line)
+        except ValueError as e:
+            send({"type": "protocol_error", "error": str(e)})
+            continue
+        kind = request.get("type")
+        if kind == "render":
+            send(run_job(driver, request, proto_fd, args.isolate_net))
+        elif kind == "ping":
+            send({"type": "pong", "id": request.get("id")})
+        elif kind == "shutdown":
+            break
+        else:
+            send({"type": "protocol_error", "error": "unknown request type %r" % kind})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
