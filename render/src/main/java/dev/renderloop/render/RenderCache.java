@@ -8,9 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -139,8 +137,13 @@ final class RenderCache {
         Files.createDirectories(dir.getParent());
         try {
             Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
-            Directories.delete(staging);  // another render of the same key won the race
+        } catch (FileSystemException e) {
+            // rename(2) onto a non-empty directory fails with EEXIST or ENOTEMPTY, which Java reports
+            // as several exception types: if the entry is there, another render of the key won the race.
+            if (!Files.exists(dir.resolve(ENTRY))) {
+                throw e;
+            }
+            Directories.delete(staging);
         }
         if (writtenSinceScan.addAndGet(Directories.size(dir)) > maxBytes / 10) {
             evict();

@@ -217,6 +217,7 @@ def run_module(compiled):
 
 def child_main(driver, job_dir, settings, proto_fd, isolate_net):
     os.setsid()
+    job_pid = os.getpid()
     log_fd = os.open(os.path.join(job_dir, LOG_FILE), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
@@ -259,17 +260,28 @@ def child_main(driver, job_dir, settings, proto_fd, isolate_net):
                   "error": "MemoryError: the program exceeded its memory limit\n" + clean_traceback(e, job_dir)}
     except OSError as e:
         kind = "output_too_large" if e.errno in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT) else "runtime_error"
-        result = {"status": "error", "error_kind": kind, "error": clean_traceback(e, job_dir)}
+        text = clean_traceback(e, job_dir)
+        if e.errno == errno.EFBIG:
+            text += "\n(the program exceeded the %d-byte file-size limit)" % int(settings.get("max_file_bytes", 0))
+        elif e.errno == errno.EAGAIN:
+            text += "\n(the program hit its limit of %d processes)" % int(settings.get("max_processes", 0))
+        result = {"status": "error", "error_kind": kind, "error": text}
     except SystemExit as e:
         result = {"status": "error", "error_kind": "runtime_error",
                   "error": "the program called exit(%r) before anything was rendered" % (e.code,)}
     except BaseException as e:  # noqa: B902 - everything the model's code raises is data
         result = {"status": "error", "error_kind": "runtime_error", "error": clean_traceback(e, job_dir)}
+    if os.getpid() != job_pid:
+        # A process the program forked came back out of its code: only the job process reports.
+        os._exit(0)
     if notes:
         result["notes"] = notes
     write_result(job_dir, result)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # the log may be at its size limit; the result is already written
     os._exit(EXIT_RESULT_WRITTEN)
 
 
@@ -368,6 +380,10 @@ def run_job(driver, request, proto_fd, isolate_net):
         os._exit(EXIT_NO_RESULT)
     status, timed_out = wait_for(pid, started + timeout)
     elapsed_ms = int((time.monotonic() - started) * 1000)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # whatever the job started in its own group
+    except (ProcessLookupError, PermissionError):
+        pass
     reaped = kill_descendants()
     response = classify(job_dir, status, timed_out, timeout)
     response.update({"type": "result", "id": request.get("id"), "millis": elapsed_ms,

@@ -1,0 +1,130 @@
+package dev.renderloop.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every error kind, each produced by a real program on the real worker. */
+class ErrorKindsIT {
+    static RenderEngine engine;
+    static final RenderSettings FAST = RenderSettings.MATPLOTLIB_DEFAULTS.withTimeout(Duration.ofSeconds(3));
+
+    @BeforeAll
+    static void start() {
+        engine = TestEngines.plain(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    static RenderResult render(String code) {
+        return engine.render(new RenderRequest("matplotlib", code, FAST));
+    }
+
+    @Test
+    void noCode() {
+        assertEquals(ErrorKind.NO_CODE, render("\n   \n").errorKind());
+    }
+
+    @Test
+    void badInput() {
+        assertEquals(ErrorKind.BAD_INPUT, render("import os\0").errorKind());
+    }
+
+    @Test
+    void syntaxError_pointsAtTheLineInScenePy() {
+        RenderResult r = render("import matplotlib.pyplot as plt\ndef f(:\n    pass\n");
+        assertEquals(ErrorKind.SYNTAX_ERROR, r.errorKind());
+        assertTrue(r.error().contains("File \"scene.py\", line 2"), r.error());
+        assertTrue(r.error().contains("SyntaxError"), r.error());
+    }
+
+    @Test
+    void noScene() {
+        assertEquals(ErrorKind.NO_SCENE, render("x = [i * i for i in range(10)]\n").errorKind());
+    }
+
+    @Test
+    void runtimeError_hasACleanTracebackTail() {
+        RenderResult r = render(String.join("\n",
+                "import matplotlib.pyplot as plt",
+                "def colour():",
+                "    raise ValueError('unknown colour: blurple')",
+                "plt.plot([1, 2], color=colour())"));
+        assertEquals(ErrorKind.RUNTIME_ERROR, r.errorKind());
+        assertTrue(r.error().startsWith("Traceback (most recent call last):"), r.error());
+        assertTrue(r.error().contains("File \"scene.py\", line 4, in <module>"), r.error());
+        assertTrue(r.error().contains("File \"scene.py\", line 3, in colour"), r.error());
+        assertTrue(r.errorTail(1).equals("ValueError: unknown colour: blurple"), r.error());
+        assertFalse(r.error().contains("worker.py"), "worker frames are removed: " + r.error());
+        assertFalse(r.error().contains("/tmp/"), "sandbox paths are removed: " + r.error());
+    }
+
+    @Test
+    void runtimeError_insideALibrary_showsThePackagePathNotTheSitePackagesPrefix() {
+        RenderResult r = render("import matplotlib.pyplot as plt\nplt.plot([1, 2], color='blurple')\n");
+        assertEquals(ErrorKind.RUNTIME_ERROR, r.errorKind());
+        assertTrue(r.error().contains("File \"matplotlib/"), r.error());
+        assertFalse(r.error().contains("dist-packages/"), r.error());
+    }
+
+    @Test
+    void timeout() {
+        long start = System.nanoTime();
+        RenderResult r = render("import time\ntime.sleep(60)\n");
+        assertEquals(ErrorKind.TIMEOUT, r.errorKind());
+        assertTrue(r.error().contains("3 s"), r.error());
+        assertTrue((System.nanoTime() - start) / 1e9 < 20, "the job is killed at its limit, not waited for");
+    }
+
+    @Test
+    void memoryLimit() {
+        RenderSettings oneGiB = FAST.withMemoryBytes(1L << 30);
+        RenderResult r = engine.render(new RenderRequest("matplotlib", "blocks = []\nwhile True:\n    blocks.append(bytearray(50_000_000))\n", oneGiB));
+        assertEquals(ErrorKind.MEMORY_LIMIT, r.errorKind(), r.error());
+    }
+
+    @Test
+    void outputTooLarge() {
+        RenderSettings small = FAST.withMaxFileBytes(8L << 20);
+        RenderResult r = engine.render(new RenderRequest("matplotlib",
+                "with open('big.bin', 'wb') as f:\n    f.write(b'x' * (64 << 20))\n", small));
+        assertEquals(ErrorKind.OUTPUT_TOO_LARGE, r.errorKind(), r.error());
+        assertTrue(r.error().contains("file-size limit"), r.error());
+    }
+
+    @Test
+    void rendererUnavailable_missingInterpreter() {
+        try (RenderEngine broken = RenderEngine.builder().noCache().python(Path.of("/nonexistent/python3")).build()) {
+            RenderResult r = broken.render(RenderRequest.of("matplotlib", TestEngines.GOOD_CHART));
+            assertEquals(ErrorKind.RENDERER_UNAVAILABLE, r.errorKind());
+            assertTrue(r.error().contains("/nonexistent/python3"), r.error());
+        }
+    }
+
+    @Test
+    void rendererUnavailable_missingLibrary() {
+        // Debian's python3 has no manim here; where a real Manim is installed this case is moot.
+        try (RenderEngine e = TestEngines.plain(1)) {
+            org.junit.jupiter.api.Assumptions.assumeFalse(e.availability("manim").available(), "a real manim is installed");
+            RenderResult r = e.render(RenderRequest.of("manim", "from manim import *\n"));
+            assertEquals(ErrorKind.RENDERER_UNAVAILABLE, r.errorKind());
+            assertTrue(r.error().contains("pip install manim"), r.error());
+        }
+    }
+
+    @Test
+    void rendererCrashed_whenTheProgramKillsItsWorker_andTheNextRenderGetsAFreshOne() {
+        RenderResult r = render("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(5)\n");
+        assertEquals(ErrorKind.RENDERER_CRASHED, r.errorKind(), r.error());
+        assertTrue(render(TestEngines.GOOD_CHART).ok());
+    }
+}

@@ -1,0 +1,129 @@
+package dev.renderloop.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The matplotlib domain on the real warm worker (Debian python3 + python3-matplotlib). */
+class MatplotlibRendererIT {
+    static RenderEngine engine;
+
+    @BeforeAll
+    static void start() {
+        engine = TestEngines.plain(2);
+        assertTrue(engine.availability("matplotlib").available(), engine.availability("matplotlib").detail());
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    static int rgb(Path png, int x, int y) throws Exception {
+        BufferedImage image = ImageIO.read(png.toFile());
+        return image.getRGB(x, y) & 0xffffff;
+    }
+
+    @Test
+    void render_fullFigureRedRectangle_givesRedPixelsAtTheFixedSize() throws Exception {
+        String code = String.join("\n",
+                "import matplotlib.pyplot as plt",
+                "from matplotlib.patches import Rectangle",
+                "fig = plt.figure(figsize=(3, 3), dpi=50)",  // the program's own size is overridden
+                "ax = fig.add_axes([0, 0, 1, 1])",
+                "ax.set_axis_off()",
+                "ax.add_patch(Rectangle((0, 0), 1, 1, color='#ff0000'))",
+                "ax.set_xlim(0, 1); ax.set_ylim(0, 1)",
+                "fig.savefig('/etc/should-not-be-written.png', dpi=300, bbox_inches='tight')");
+        RenderResult r = engine.render(RenderRequest.of("matplotlib", code));
+        assertTrue(r.ok(), r.error());
+        assertEquals(1, r.frames().size());
+        BufferedImage image = ImageIO.read(r.lastFrame().toFile());
+        assertEquals(640, image.getWidth());
+        assertEquals(480, image.getHeight());
+        assertEquals(0xff0000, rgb(r.lastFrame(), 320, 240));
+        assertEquals(0xff0000, rgb(r.lastFrame(), 5, 5));
+        assertFalse(Files.exists(Path.of("/etc/should-not-be-written.png")));
+    }
+
+    @Test
+    void render_showWithoutSavefig_capturesTheOpenFigureOnWhite() throws Exception {
+        String code = String.join("\n",
+                "import matplotlib.pyplot as plt",
+                "plt.plot([0, 1], [0, 1], color='blue', linewidth=8)",
+                "plt.show()");
+        RenderResult r = engine.render(RenderRequest.of("matplotlib", code));
+        assertTrue(r.ok(), r.error());
+        assertEquals(0xffffff, rgb(r.lastFrame(), 2, 2), "background is white");
+    }
+
+    @Test
+    void render_twoFigures_givesTwoFramesInCreationOrder() throws Exception {
+        String code = String.join("\n",
+                "import matplotlib.pyplot as plt",
+                "for colour in ['#00ff00', '#0000ff']:",
+                "    fig = plt.figure()",
+                "    ax = fig.add_axes([0, 0, 1, 1]); ax.set_axis_off()",
+                "    ax.axhspan(0, 1, color=colour)");
+        RenderResult r = engine.render(RenderRequest.of("matplotlib", code));
+        assertTrue(r.ok(), r.error());
+        assertEquals(2, r.frames().size());
+        assertEquals(0x00ff00, rgb(r.frames().get(0), 320, 240));
+        assertEquals(0x0000ff, rgb(r.frames().get(1), 320, 240));
+        assertEquals(r.frames().get(1), r.lastFrame());
+    }
+
+    @Test
+    void render_customSize_isHonoured() throws Exception {
+        RenderSettings s = RenderSettings.MATPLOTLIB_DEFAULTS.withSize(336, 336);
+        RenderResult r = engine.render(new RenderRequest("matplotlib", TestEngines.GOOD_CHART, s));
+        assertTrue(r.ok(), r.error());
+        BufferedImage image = ImageIO.read(r.lastFrame().toFile());
+        assertEquals(List.of(336, 336), List.of(image.getWidth(), image.getHeight()));
+    }
+
+    @Test
+    void render_sameProgramTwice_isDeterministic() throws Exception {
+        String code = String.join("\n",
+                "import numpy as np, random",
+                "import matplotlib.pyplot as plt",
+                "plt.scatter(np.random.rand(50), np.random.rand(50), c=[random.random() for _ in range(50)])");
+        RenderResult a = engine.render(RenderRequest.of("matplotlib", code));
+        RenderResult b = engine.render(RenderRequest.of("matplotlib", code));
+        assertTrue(a.ok() && b.ok());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(a.lastFrame()), Files.readAllBytes(b.lastFrame())),
+                "unseeded randomness is seeded per job, so two renders are pixel-identical");
+    }
+
+    @Test
+    void render_withCache_secondRenderIsAHitWithTheSameFiles(@TempDir Path cacheDir) throws Exception {
+        try (RenderEngine cached = RenderEngine.builder().cacheDir(cacheDir).workers(1).build()) {
+            RenderResult first = cached.render(RenderRequest.of("matplotlib", TestEngines.GOOD_CHART));
+            RenderResult second = cached.render(RenderRequest.of("matplotlib", TestEngines.GOOD_CHART));
+            assertTrue(first.ok(), first.error());
+            assertFalse(first.cached());
+            assertTrue(second.cached());
+            assertEquals(first.lastFrame(), second.lastFrame());
+            assertEquals(0, second.renderMillis(), "a hit does not render");
+        }
+    }
+
+    @Test
+    void render_noFigure_isNoScene() {
+        RenderResult r = engine.render(RenderRequest.of("matplotlib", "import matplotlib.pyplot as plt\nx = 1 + 1\n"));
+        assertEquals(ErrorKind.NO_SCENE, r.errorKind());
+        assertTrue(r.error().contains("no matplotlib figure"), r.error());
+        assertNull(r.media());
+    }
+}

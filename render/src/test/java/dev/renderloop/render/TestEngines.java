@@ -1,0 +1,77 @@
+package dev.renderloop.render;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** Shared set-up for the *IT suites: engines on the real Python worker, and a process census. */
+final class TestEngines {
+    private TestEngines() {
+    }
+
+    /** The test double of Manim (src/test/resources/fake-manim), for the manim driver's tests. */
+    static Path fakeManim() {
+        try {
+            return Path.of(Objects.requireNonNull(TestEngines.class.getResource("/fake-manim/manim/__init__.py")).toURI())
+                    .getParent().getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An engine without cache whose manim domain is the test double. */
+    static RenderEngine withFakeManim(int workers) {
+        return RenderEngine.builder().noCache().workers(workers).pythonPath(List.of(fakeManim())).build();
+    }
+
+    static RenderEngine plain(int workers) {
+        return RenderEngine.builder().noCache().workers(workers).build();
+    }
+
+    /**
+     * Processes descended from this JVM that are not part of a render worker (setpriv/bwrap/the
+     * worker parent). After any job these must be none: a leftover is an orphan the sandbox let live.
+     */
+    static List<String> strayProcesses() {
+        List<String> stray = new ArrayList<>();
+        ProcessHandle.current().descendants().forEach(p -> {
+            String cmd = cmdline(p.pid());
+            boolean worker = cmd.contains("worker.py") || cmd.startsWith("bwrap") || cmd.contains("/bwrap ")
+                    || cmd.contains("setpriv") || cmd.isEmpty();
+            if (!worker && p.isAlive()) {
+                stray.add(p.pid() + ": " + cmd);
+            }
+        });
+        return stray;
+    }
+
+    private static String cmdline(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ').strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Waits briefly for processes being reaped to disappear, then returns the strays. */
+    static List<String> strayProcessesSettled() throws InterruptedException {
+        List<String> stray = strayProcesses();
+        for (int i = 0; i < 20 && !stray.isEmpty(); i++) {
+            Thread.sleep(100);
+            stray = strayProcesses();
+        }
+        return stray;
+    }
+
+    static final String GOOD_CHART = String.join("\n",
+            "import matplotlib.pyplot as plt",
+            "fig, ax = plt.subplots()",
+            "ax.plot([0, 1, 2], [0, 1, 4])",
+            "plt.savefig('out.png')");
+}
