@@ -67,7 +67,12 @@ final class RenderCommand implements Callable<Integer> {
         if (source == null) {
             return ExitCode.USAGE;
         }
-        try (RenderEngine engine = engineOptions.builder().build()) {
+        RenderEngine.Builder builder = engineOptions.builder();
+        if (engineOptions.noCache && out == null) {
+            // Without cache the engine's scratch outputs die with it; keep them for the printed paths.
+            builder.outputDir(Files.createTempDirectory("renderloop-render-"));
+        }
+        try (RenderEngine engine = builder.build()) {
             if (!source.ok()) {
                 result = RenderResult.failure(domain, ErrorKind.BAD_INPUT, file + ": " + source.problem(), 0);
             } else {

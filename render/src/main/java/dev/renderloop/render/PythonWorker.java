@@ -40,6 +40,8 @@ final class PythonWorker implements AutoCloseable {
     private JsonNode ready;
     private int jobsDone;
     private int jobCounter;
+    /** Set once stdout reached EOF: the worker is gone even if the OS has not reaped it yet. */
+    private volatile boolean eof;
 
     private PythonWorker(Process process, Path scratch, int uid) {
         this.process = process;
@@ -158,10 +160,10 @@ final class PythonWorker implements AutoCloseable {
         try {
             JsonNode answer = next(timeout);
             if (answer == null) {
-                boolean wasAlive = process.isAlive();
+                boolean died = eof;
                 kill();
-                throw new WorkerException(wasAlive ? WorkerException.Reason.UNRESPONSIVE : WorkerException.Reason.CRASHED,
-                        (wasAlive ? "worker did not answer within " + timeout.toSeconds() + " s" : "worker died")
+                throw new WorkerException(died ? WorkerException.Reason.CRASHED : WorkerException.Reason.UNRESPONSIVE,
+                        (died ? "the worker died during the job" : "worker did not answer within " + timeout.toSeconds() + " s")
                                 + ": " + diagnostics());
             }
             jobsDone++;
@@ -181,6 +183,7 @@ final class PythonWorker implements AutoCloseable {
             String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
             if (line == null || line == EOF) {
                 if (line == EOF) {
+                    eof = true;
                     lines.offer(EOF);  // stay at EOF for later calls
                 }
                 return null;
