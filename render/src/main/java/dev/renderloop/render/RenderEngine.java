@@ -33,6 +33,7 @@ import java.util.function.LongSupplier;
 public final class RenderEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RenderEngine.class.getName());
     private static volatile Sandbox detectedSandbox;
+    private static volatile Sandbox detectedFallback;
 
     private final Map<String, Renderer> renderers;
     private final RenderCache cache;
@@ -44,7 +45,7 @@ public final class RenderEngine implements AutoCloseable {
     private final List<PythonWorkerPool> pools;
 
     private RenderEngine(Builder b) throws IOException {
-        this.sandbox = sandbox();
+        this.sandbox = sandbox(b.allowBubblewrap);
         this.maxCodeBytes = b.maxCodeBytes;
         this.ticker = b.ticker;
         Files.createDirectories(b.scratchDir);
@@ -83,20 +84,22 @@ public final class RenderEngine implements AutoCloseable {
         renderers.put(domain, new PythonRenderer(domain, library, hint, pool, hash));
     }
 
-    private static Sandbox sandbox() {
-        Sandbox s = detectedSandbox;
-        if (s == null) {
-            synchronized (RenderEngine.class) {
-                if (detectedSandbox == null) {
-                    detectedSandbox = Sandbox.detect();
-                    if (detectedSandbox.level() != Sandbox.Level.BUBBLEWRAP) {
-                        LOG.log(System.Logger.Level.WARNING, "weaker sandbox: " + detectedSandbox.description());
-                    }
-                }
-                s = detectedSandbox;
+    /** Detected once per JVM and kind: the probe runs a process, and the warning is said once. */
+    private static synchronized Sandbox sandbox(boolean allowBubblewrap) {
+        if (!allowBubblewrap) {
+            if (detectedFallback == null) {
+                detectedFallback = Sandbox.detect(false);
+                LOG.log(System.Logger.Level.WARNING, "weaker sandbox: " + detectedFallback.description());
+            }
+            return detectedFallback;
+        }
+        if (detectedSandbox == null) {
+            detectedSandbox = Sandbox.detect(true);
+            if (detectedSandbox.level() != Sandbox.Level.BUBBLEWRAP) {
+                LOG.log(System.Logger.Level.WARNING, "weaker sandbox: " + detectedSandbox.description());
             }
         }
-        return s;
+        return detectedSandbox;
     }
 
     public static Builder builder() {
@@ -213,6 +216,7 @@ public final class RenderEngine implements AutoCloseable {
         private Duration workerStartTimeout = Duration.ofSeconds(60);
         private int maxJobsPerWorker = 1000;
         private LongSupplier ticker = System::nanoTime;
+        private boolean allowBubblewrap = !"limits".equals(System.getenv("RENDERLOOP_SANDBOX"));
         private final List<Renderer> extra = new ArrayList<>();
 
         private Builder() {
@@ -287,6 +291,15 @@ public final class RenderEngine implements AutoCloseable {
         /** Nanosecond clock for timings; tests inject a fake one. */
         public Builder ticker(LongSupplier nanoTicker) {
             this.ticker = Objects.requireNonNull(nanoTicker);
+            return this;
+        }
+
+        /**
+         * Forces the fallback sandbox (no bubblewrap): uid drop, environment allowlist, per-job
+         * network namespace where permitted, per-job limits. Default: {@code RENDERLOOP_SANDBOX=limits}.
+         */
+        public Builder withoutBubblewrap() {
+            this.allowBubblewrap = false;
             return this;
         }
 

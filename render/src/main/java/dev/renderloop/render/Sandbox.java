@@ -51,11 +51,16 @@ final class Sandbox {
         this.description = description;
     }
 
-    /** Probes what this machine offers; runs one short command when bubblewrap is present. */
-    static Sandbox detect() {
+    /**
+     * Probes what this machine offers; runs one short command when bubblewrap is present.
+     *
+     * @param allowBubblewrap false forces the fallback (set by {@code RENDERLOOP_SANDBOX=limits}, for
+     *                        machines whose bubblewrap misbehaves, and by the fallback's own tests)
+     */
+    static Sandbox detect(boolean allowBubblewrap) {
         boolean root = isRoot();
         String setpriv = findExecutable("setpriv");
-        String bwrap = findExecutable("bwrap");
+        String bwrap = allowBubblewrap ? findExecutable("bwrap") : null;
         boolean drop = root && setpriv != null;
         String uidNote = !root ? "runs as the invoking user"
                 : drop ? "drops root to uid 65534" : "STILL RUNS AS ROOT (setpriv missing: process-count limit not enforced)";
@@ -72,7 +77,8 @@ final class Sandbox {
                             + ", environment allowlist, per-job network namespace where permitted, process group, rlimits");
         }
         return new Sandbox(Level.PROCESS_LIMITS, drop, null, setpriv,
-                "bubblewrap not installed (apt-get install bubblewrap); fallback: " + uidNote
+                (allowBubblewrap ? "bubblewrap not installed (apt-get install bubblewrap)" : "bubblewrap disabled (RENDERLOOP_SANDBOX=limits)")
+                        + "; fallback: " + uidNote
                         + ", environment allowlist, per-job network namespace where permitted, process group, rlimits");
     }
 

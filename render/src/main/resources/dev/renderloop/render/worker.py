@@ -318,21 +318,24 @@ def apply_limits(settings):
 
 
 def clean_traceback(exc, job_dir):
-    """The traceback a model should see: frames of the worker itself removed, sandbox paths
-    replaced, site-packages prefixes shortened to the package path."""
-    lines = []
-    for entry in traceback.TracebackException.from_exception(exc).format():
-        lines.append(entry)
-    text = "".join(lines)
+    """The traceback a model should see: frames of the worker itself removed (with their source
+    lines), caret-only marker lines dropped, sandbox paths replaced, site-packages prefixes shortened
+    to the package path."""
+    text = "".join(traceback.TracebackException.from_exception(exc).format())
+    worker_file = os.path.abspath(__file__)
     kept = []
-    skip_next = False
+    in_worker_frame = False
     for line in text.splitlines():
-        if skip_next:
-            skip_next = False
-            if line.startswith("    ") and not line.lstrip().startswith("File "):
+        stripped = line.strip()
+        if line.startswith("  File "):
+            in_worker_frame = worker_file in line
+            if in_worker_frame:
                 continue
-        if line.lstrip().startswith('File "') and os.path.abspath(__file__) in line:
-            skip_next = True
+        elif in_worker_frame and line.startswith("    "):
+            continue
+        else:
+            in_worker_frame = False
+        if stripped and set(stripped) <= set("^~"):
             continue
         kept.append(line)
     text = "\n".join(kept)
