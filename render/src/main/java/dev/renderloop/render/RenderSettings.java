@@ -87,6 +87,11 @@ public record RenderSettings(
                 Math.max(bytes, maxOutputBytes), maxProcesses, seed, scene);
     }
 
+    public RenderSettings withMaxOutputBytes(long bytes) {
+        return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, timeout, memoryBytes, maxFileBytes,
+                bytes, maxProcesses, seed, scene);
+    }
+
     public RenderSettings withScene(String sceneClass) {
         return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, timeout, memoryBytes, maxFileBytes,
                 maxOutputBytes, maxProcesses, seed, sceneClass);

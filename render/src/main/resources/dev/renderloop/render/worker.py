@@ -432,66 +432,59 @@ def kill_group(pid):
 
 
 def kill_descendants():
-    """Kills and reaps every process left under this (subreaper) parent. Returns how many."""
+    """Kills and reaps every process left under this (subreaper) parent; returns how many.
+
+    Each round reads the whole process tree and stops every descendant before killing them, so a
+    fork bomb cannot outgrow the cleanup (a stopped process cannot fork); a process forked between
+    the scan and the stop is re-parented to us and caught by the next round."""
     me = os.getpid()
-    killed = 0
-    for _ in range(50):
-        children = child_pids(me)
-        if not children:
+    killed = set()
+    for _ in range(100):
+        pids = descendants(me)
+        if not pids:
             break
-        for pid in children:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-        reap_all()
-    reap_all()
-    return killed
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            for pid in (pids if sig == signal.SIGSTOP else descendants(me)):
+                try:
+                    os.kill(pid, sig)
+                    if sig == signal.SIGKILL:
+                        killed.add(pid)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        reap_all(deadline=time.monotonic() + 2)
+    return len(killed)
 
 
-def child_pids(parent):
-    """Direct children of `parent`, read from /proc (orphans re-parented to us are among them)."""
-    pids = []
-    try:
-        path = "/proc/%d/task/%d/children" % (parent, parent)
-        with open(path) as f:
-            pids = [int(p) for p in f.read().split()]
-        return pids
-    except OSError:
-        pass
+def descendants(root):
+    """All descendants of `root`, from one scan of /proc (orphans re-parented to us included)."""
+    children = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open("/proc/%s/stat" % entry) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[1]) == parent:
-                pids.append(int(entry))
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-    return pids
+        children.setdefault(ppid, []).append(int(entry))
+    found = []
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            found.append(child)
+            stack.append(child)
+    return found
 
 
-def reap_all():
-    while True:
+def reap_all(deadline):
+    """Reaps exited children until none is left or the deadline passes."""
+    while time.monotonic() < deadline:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
-            time.sleep(0.005)
-            if not child_pids(os.getpid()):
-                try:
-                    while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                        pass
-                except ChildProcessError:
-                    pass
-                return
+            time.sleep(0.002)
 
 
 def classify(job_dir, status, timed_out, timeout):
