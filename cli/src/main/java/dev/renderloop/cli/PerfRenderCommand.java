@@ -92,10 +92,32 @@ final class PerfRenderCommand implements Callable<Integer> {
                         warm.ok, work.size(), warm.seconds, warm.rate(), startup);
                 out.printf("  ratio warm / fresh: %.2fx (%.2fx counting pool start)%n", warm.rate() / fresh.rate(),
                         (work.size() / (warm.seconds + startup)) / fresh.rate());
+                out.printf("  render cache hit: %.2f ms mean over %d hits%n", cacheHitMillis(work, settings, scratch), work.size());
                 return fresh.ok == work.size() && warm.ok == work.size() ? ExitCode.OK : ExitCode.RENDER_FAILED;
             } finally {
                 deleteTree(scratch);
             }
+        }
+    }
+
+    /** Mean time of a cache hit in a warm engine: every program rendered once, then looked up again. */
+    private double cacheHitMillis(List<ExampleProgram> work, RenderSettings settings, Path scratch) throws IOException {
+        EngineOptions cached = engineOptions;
+        RenderEngine.Builder builder = cached.builder().cacheDir(Files.createDirectories(scratch.resolve("cache"))).workers(jobs);
+        try (RenderEngine engine = builder.build()) {
+            for (ExampleProgram p : work) {
+                engine.render(new RenderRequest(domain, p.code(), settings));
+            }
+            long start = System.nanoTime();
+            int hits = 0;
+            for (ExampleProgram p : work) {
+                hits += engine.render(new RenderRequest(domain, p.code(), settings)).cached() ? 1 : 0;
+            }
+            double mean = (System.nanoTime() - start) / 1e6 / work.size();
+            if (hits != work.size()) {
+                throw new IllegalStateException("expected " + work.size() + " cache hits, got " + hits);
+            }
+            return mean;
         }
     }
 

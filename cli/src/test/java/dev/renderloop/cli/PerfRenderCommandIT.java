@@ -14,6 +14,7 @@ class PerfRenderCommandIT {
         assertTrue(run.out().contains("fresh interpreter per program (published):   8/8 ok"), run.out());
         assertTrue(run.out().contains("warm pool, sandboxed, fork per job:          8/8 ok"), run.out());
         assertTrue(run.out().matches("(?s).*ratio warm / fresh: \\d+\\.\\d\\dx.*"), run.out());
+        assertTrue(run.out().matches("(?s).*render cache hit: \\d+\\.\\d\\d ms mean over 8 hits.*"), run.out());
     }
 
     @Test

@@ -121,7 +121,22 @@ final class RenderCache {
      * Returns the result with paths inside the published entry.
      */
     RenderResult put(String key, RenderResult result, Path staging) throws IOException {
+        return put(key, result, staging, null, null);
+    }
+
+    /**
+     * As {@link #put(String, RenderResult, Path)}, recording the request's settings and the renderer
+     * version in the entry, so that every cached render can say what produced it.
+     */
+    RenderResult put(String key, RenderResult result, Path staging, RenderRequest request, String rendererVersion) throws IOException {
         ObjectNode node = JSON.createObjectNode();
+        if (request != null) {
+            ObjectNode provenance = node.putObject("provenance");
+            provenance.put("renderer_version", rendererVersion);
+            provenance.set("settings", JSON.valueToTree(request.settings().toWire()));
+            provenance.put("code_sha256", RenderEngine.sha256(request.code().getBytes(StandardCharsets.UTF_8)));
+            provenance.put("created", Instant.now().toString());
+        }
         node.put("domain", result.domain());
         node.put("error_kind", result.errorKind() == null ? null : result.errorKind().wireName());
         node.put("error", result.error());

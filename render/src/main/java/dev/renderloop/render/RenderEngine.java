@@ -149,7 +149,8 @@ public final class RenderEngine implements AutoCloseable {
                 RenderResult r = renderer.render(request, out);
                 return r.withTiming(millisSince(start), false);
             }
-            String key = RenderCache.key(request, renderer.version());
+            String version = renderer.version();
+            String key = RenderCache.key(request, version);
             RenderResult hit = cache.get(key);
             if (hit != null) {
                 return hit.withTiming(millisSince(start), true);
@@ -157,7 +158,7 @@ public final class RenderEngine implements AutoCloseable {
             Path staging = cache.newStaging();
             RenderResult r = renderer.render(request, staging);
             if (r.ok() || r.errorKind().deterministic()) {
-                r = cache.put(key, r, staging).withTiming(millisSince(start), false);
+                r = cache.put(key, r, staging, request, version).withTiming(millisSince(start), false);
                 return r;
             }
             Directories.delete(staging);

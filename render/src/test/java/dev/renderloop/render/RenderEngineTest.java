@@ -150,6 +150,19 @@ class RenderEngineTest {
     }
 
     @Test
+    void render_cacheEntryRecordsItsProvenance() throws Exception {
+        AtomicLong clock = new AtomicLong();
+        try (RenderEngine e = engine(new ScriptedRenderer(clock, true), clock)) {
+            RenderResult r = e.render(RenderRequest.of("scripted", "ok"));
+            Path entry = r.media().getParent().resolve("entry.json");
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(entry.toFile());
+            assertEquals("1.0", node.path("provenance").path("renderer_version").asText());
+            assertEquals(854, node.path("provenance").path("settings").path("width").asInt());
+            assertEquals(RenderEngine.sha256("ok".getBytes()), node.path("provenance").path("code_sha256").asText());
+        }
+    }
+
+    @Test
     void errorTail_keepsTheLastLines() {
         RenderResult r = RenderResult.failure("x", ErrorKind.RUNTIME_ERROR, "a\nb\nc\nd", 0);
         assertEquals("c\nd", r.errorTail(2));
