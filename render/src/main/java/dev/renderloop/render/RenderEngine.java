@@ -49,7 +49,9 @@ public final class RenderEngine implements AutoCloseable {
         this.maxCodeBytes = b.maxCodeBytes;
         this.ticker = b.ticker;
         Files.createDirectories(b.scratchDir);
+        reapAbandonedScratch(b.scratchDir);
         this.scratchRoot = Files.createTempDirectory(b.scratchDir, "renderloop-");
+        Files.writeString(scratchRoot.resolve(OWNER_FILE), ownerId(ProcessHandle.current()));
         // The sandbox user must be able to traverse to its own scratch directory, not list ours.
         Files.setPosixFilePermissions(scratchRoot, PosixFilePermissions.fromString("rwx--x--x"));
         this.outputRoot = b.outputDir != null ? b.outputDir : scratchRoot.resolve("results");
@@ -73,6 +75,37 @@ public final class RenderEngine implements AutoCloseable {
                 b, script, scriptHash);
         for (Renderer r : b.extra) {
             renderers.put(r.domain(), r);
+        }
+    }
+
+    private static final String OWNER_FILE = "owner";
+
+    /** "pid start-instant" of a process: a pid alone can be reused after the owner died. */
+    private static String ownerId(ProcessHandle p) {
+        return p.pid() + " " + p.info().startInstant().map(Object::toString).orElse("?");
+    }
+
+    /**
+     * Deletes scratch directories left by engines whose JVM died without closing them (SIGKILL,
+     * power loss): their owner file names a process that no longer exists. Directories without an
+     * owner file, or whose owner lives, are left alone.
+     */
+    static void reapAbandonedScratch(Path scratchDir) {
+        try (var dirs = Files.newDirectoryStream(scratchDir, "renderloop-*")) {
+            for (Path dir : dirs) {
+                Path owner = dir.resolve(OWNER_FILE);
+                if (!Files.isRegularFile(owner)) {
+                    continue;
+                }
+                String id = Files.readString(owner).strip();
+                long pid = Long.parseLong(id.split(" ")[0]);
+                boolean alive = ProcessHandle.of(pid).map(p -> ownerId(p).equals(id)).orElse(false);
+                if (!alive) {
+                    Directories.delete(dir);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "scratch reaper skipped: " + e);
         }
     }
 

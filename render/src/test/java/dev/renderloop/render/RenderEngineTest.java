@@ -163,6 +163,28 @@ class RenderEngineTest {
     }
 
     @Test
+    void build_reapsScratchOfDeadOwnersOnly() throws Exception {
+        Path dead = Files.createDirectories(dir.resolve("renderloop-dead"));
+        Files.writeString(dead.resolve("owner"), "2147483646 2020-01-01T00:00:00Z");
+        Path reusedPid = Files.createDirectories(dir.resolve("renderloop-reused"));
+        Files.writeString(reusedPid.resolve("owner"), ProcessHandle.current().pid() + " 2020-01-01T00:00:00Z");
+        Path foreign = Files.createDirectories(dir.resolve("renderloop-foreign"));
+        AtomicLong clock = new AtomicLong();
+        try (RenderEngine e = engine(new ScriptedRenderer(clock, true), clock)) {
+            assertFalse(Files.exists(dead), "owner process gone");
+            assertFalse(Files.exists(reusedPid), "pid alive but started at another time: reused pid");
+            assertTrue(Files.exists(foreign), "no owner file: not ours to delete");
+            try (var live = Files.newDirectoryStream(dir, "renderloop-*")) {
+                int count = 0;
+                for (Path p : live) {
+                    count++;
+                }
+                assertEquals(2, count, "the foreign one and this engine's own");
+            }
+        }
+    }
+
+    @Test
     void errorTail_keepsTheLastLines() {
         RenderResult r = RenderResult.failure("x", ErrorKind.RUNTIME_ERROR, "a\nb\nc\nd", 0);
         assertEquals("c\nd", r.errorTail(2));
