@@ -151,6 +151,15 @@ public final class RenderEngine implements AutoCloseable {
                 : r.availability();
     }
 
+    /** The renderer of {@code domain} (package-private: tests drive renderers directly). */
+    Renderer renderer(String domain) {
+        return renderers.get(domain);
+    }
+
+    String rendererVersion(String domain) {
+        return renderers.get(domain).version();
+    }
+
     /** One line on how model code is confined on this machine (mentions anything missing). */
     public String sandboxDescription() {
         return sandbox.description();

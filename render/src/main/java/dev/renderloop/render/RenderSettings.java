@@ -62,9 +62,29 @@ public record RenderSettings(
         require(scene == null || scene.matches("[A-Za-z_][A-Za-z0-9_]*"), "scene must be a Python identifier, got %s", scene);
     }
 
-    /** The defaults for a domain: Manim's for {@code manim}, a 640x480 figure for {@code matplotlib}. */
+    /** VinciCoder's SVG setting: 336x336 on white. */
+    public static final RenderSettings SVG_DEFAULTS = MANIM_DEFAULTS.withSize(336, 336).withTimeout(Duration.ofSeconds(10));
+
+    /** Molecule depictions (SMILES, RDKit): a square image. */
+    public static final RenderSettings MOLECULE_DEFAULTS = MANIM_DEFAULTS.withSize(400, 400).withTimeout(Duration.ofSeconds(20));
+
+    /** Web pages: a desktop viewport; the screenshot is full-page, so its height can grow. */
+    public static final RenderSettings HTML_DEFAULTS = MANIM_DEFAULTS.withSize(1280, 800).withTimeout(Duration.ofSeconds(15));
+
+    /** LaTeX/TikZ: the first page rasterised at 300 dpi (width and height bound the image). */
+    public static final RenderSettings TIKZ_DEFAULTS = new RenderSettings(
+            2400, 2400, 15, 5, 1, 300, Duration.ofSeconds(30), 4L << 30, 256L << 20, 512L << 20, 64, 0, null);
+
+    /** The defaults for a domain (Manim's for unknown ones). */
     public static RenderSettings defaultsFor(String domain) {
-        return "matplotlib".equals(domain) ? MATPLOTLIB_DEFAULTS : MANIM_DEFAULTS;
+        return switch (domain) {
+            case "matplotlib" -> MATPLOTLIB_DEFAULTS;
+            case "svg" -> SVG_DEFAULTS;
+            case "smiles", "rdkit" -> MOLECULE_DEFAULTS;
+            case "html" -> HTML_DEFAULTS;
+            case "tikz" -> TIKZ_DEFAULTS;
+            default -> MANIM_DEFAULTS;
+        };
     }
 
     public RenderSettings withSize(int w, int h) {
