@@ -183,8 +183,10 @@ final class PythonRenderer implements Renderer {
                 return new RenderResult(domain, ErrorKind.NO_SCENE, "the render produced no frames", List.of(), null, null, null, millis, renderMillis, false, log);
             }
             String scene = answer.hasNonNull("scene") ? answer.get("scene").asText() : null;
+            Map<String, String> details = new java.util.TreeMap<>();
+            answer.path("details").properties().forEach(e -> details.put(e.getKey(), e.getValue().asText()));
             return new RenderResult(domain, null, "", frames, mediaOut, lastOut == null ? frames.getLast() : lastOut,
-                    scene, millis, renderMillis, false, log);
+                    scene, millis, renderMillis, false, log, details);
         } catch (IllegalStateException e) {
             return new RenderResult(domain, ErrorKind.RUNTIME_ERROR, e.getMessage(), List.of(), null, null, null, millis, renderMillis, false, log);
         }

@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -103,12 +105,18 @@ final class RenderCache {
                     node.hasNonNull("media") ? dir.resolve(node.get("media").asText()) : null,
                     node.hasNonNull("last_frame") ? dir.resolve(node.get("last_frame").asText()) : null,
                     node.hasNonNull("scene") ? node.get("scene").asText() : null,
-                    0, node.path("render_millis").asLong(), true, node.path("log").asText(""));
+                    0, node.path("render_millis").asLong(), true, node.path("log").asText(""), details(node));
         } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
             return null;
         } catch (IOException e) {
             return null;  // a corrupt entry is a miss; it will be replaced
         }
+    }
+
+    private static Map<String, String> details(JsonNode node) {
+        Map<String, String> details = new TreeMap<>();
+        node.path("details").properties().forEach(e -> details.put(e.getKey(), e.getValue().asText()));
+        return details;
     }
 
     /** A new empty directory to render into before {@link #put}. */
@@ -147,6 +155,7 @@ final class RenderCache {
         node.put("scene", result.scene());
         node.put("render_millis", result.renderMillis());
         node.put("log", result.log());
+        result.details().forEach(node.putObject("details")::put);
         Files.writeString(staging.resolve(ENTRY), JSON.writeValueAsString(node));
         Path dir = entryDir(key);
         Files.createDirectories(dir.getParent());

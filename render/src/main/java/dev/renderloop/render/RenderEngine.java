@@ -73,6 +73,8 @@ public final class RenderEngine implements AutoCloseable {
                 b, script, scriptHash);
         python("matplotlib", "matplotlib", "on Debian: apt-get install python3-matplotlib (and use /usr/bin/python3)",
                 b, script, scriptHash);
+        python("rdkit", "rdkit", "on Debian: apt-get install python3-rdkit (and use /usr/bin/python3)",
+                b, script, scriptHash);
         for (Renderer r : b.extra) {
             renderers.put(r.domain(), r);
         }

@@ -2,6 +2,7 @@ package dev.renderloop.render;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,6 +24,8 @@ import java.util.Objects;
  * @param renderMillis time spent rendering in the worker, 0 on a cache hit
  * @param cached     whether the result came from the render cache
  * @param log        tail of what the program printed (stdout and stderr)
+ * @param details    domain facts about the output, e.g. {@code smiles}: the canonical SMILES of the
+ *                   molecule an RDKit program drew; empty when there are none
  */
 public record RenderResult(
         String domain,
@@ -35,13 +38,21 @@ public record RenderResult(
         long millis,
         long renderMillis,
         boolean cached,
-        String log) {
+        String log,
+        Map<String, String> details) {
 
     public RenderResult {
         Objects.requireNonNull(domain, "domain");
         error = error == null ? "" : error;
         log = log == null ? "" : log;
         frames = List.copyOf(frames);
+        details = details == null ? Map.of() : Map.copyOf(details);
+    }
+
+    /** A result without domain details. */
+    public RenderResult(String domain, ErrorKind errorKind, String error, List<Path> frames, Path media, Path lastFrame,
+                        String scene, long millis, long renderMillis, boolean cached, String log) {
+        this(domain, errorKind, error, frames, media, lastFrame, scene, millis, renderMillis, cached, log, Map.of());
     }
 
     /** A failure that produced no output. */
@@ -66,6 +77,6 @@ public record RenderResult(
 
     RenderResult withTiming(long totalMillis, boolean fromCache) {
         return new RenderResult(domain, errorKind, error, frames, media, lastFrame, scene, totalMillis,
-                fromCache ? 0 : renderMillis, fromCache, log);
+                fromCache ? 0 : renderMillis, fromCache, log, details);
     }
 }
