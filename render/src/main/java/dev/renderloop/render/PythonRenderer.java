@@ -30,15 +30,23 @@ final class PythonRenderer implements Renderer {
 
     private final String domain;
     private final String library;
+    private final List<String> executables;
     private final String installHint;
     private final PythonWorkerPool pool;
     private final String scriptHash;
     private volatile Availability availability;
     private volatile String version;
 
-    PythonRenderer(String domain, String library, String installHint, PythonWorkerPool pool, String scriptHash) {
+    /**
+     * @param library     the Python module the driver needs (checked without importing it)
+     * @param executables programs the driver runs, which must be on the sandbox's PATH (their first
+     *                    {@code --version} line becomes part of the version)
+     */
+    PythonRenderer(String domain, String library, List<String> executables, String installHint, PythonWorkerPool pool,
+                   String scriptHash) {
         this.domain = domain;
         this.library = library;
+        this.executables = List.copyOf(executables);
         this.installHint = installHint;
         this.pool = pool;
         this.scriptHash = scriptHash;
@@ -81,12 +89,21 @@ final class PythonRenderer implements Renderer {
                 "origin = spec.origin or ''",
                 "try: v = md.version(name)",
                 "except Exception: v = 'unpackaged@%d' % int(os.path.getmtime(origin)) if origin else 'unknown'",
-                "print(json.dumps({'found': True, 'version': v, 'origin': origin,",
+                "tools = {}",
+                "import shutil, subprocess",
+                "for exe in os.environ.get('RL_EXES', '').split():",
+                "    path = shutil.which(exe, path='/usr/local/bin:/usr/bin:/bin')",
+                "    if path is None: print(json.dumps({'found': False, 'missing': exe})); sys.exit(0)",
+                "    out = subprocess.run([path, '--version'], capture_output=True, text=True).stdout.strip().splitlines()",
+                "    tools[exe] = out[0] if out else 'unknown'",
+                "print(json.dumps({'found': True, 'version': v, 'origin': origin, 'tools': tools,",
                 "  'python': '%d.%d.%d' % sys.version_info[:3]}))");
         List<String> cmd = new ArrayList<>(List.of(key.python().toString(), "-I", "-c", program, library));
         key.pythonPath().forEach(p -> cmd.add(p.toString()));
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("RL_EXES", String.join(" ", executables));
+            Process p = pb.start();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return Availability.no(key.python() + " did not answer within 30 s");
@@ -99,12 +116,17 @@ final class PythonRenderer implements Renderer {
                 return Availability.no(key.python() + " failed: " + out);
             }
             if (!info.path("found").asBoolean()) {
-                return Availability.no("Python module '" + library + "' is not importable by " + key.python() + "; " + installHint);
+                String what = info.has("missing") ? "program '" + info.get("missing").asText() + "' is not installed"
+                        : "Python module '" + library + "' is not importable by " + key.python();
+                return Availability.no(what + "; " + installHint);
             }
+            StringBuilder tools = new StringBuilder();
+            info.path("tools").properties().forEach(e -> tools.append("|").append(e.getValue().asText()));
             version = String.join("|", "worker:" + scriptHash, library + ":" + info.path("version").asText(),
-                    "python:" + info.path("python").asText(), key.python().toString());
-            return Availability.yes(library + " " + info.path("version").asText() + " on Python "
-                    + info.path("python").asText() + " (" + key.python() + ")");
+                    "python:" + info.path("python").asText(), key.python().toString()) + tools;
+            String detail = executables.isEmpty() ? library + " " + info.path("version").asText()
+                    : String.join(", ", info.path("tools").properties().stream().map(e -> e.getValue().asText()).toList());
+            return Availability.yes(detail + " on Python " + info.path("python").asText() + " (" + key.python() + ")");
         } catch (IOException e) {
             return Availability.no("cannot run " + key.python() + ": " + e.getMessage()
                     + "; set RENDERLOOP_PYTHON or --python to an interpreter that has " + library);

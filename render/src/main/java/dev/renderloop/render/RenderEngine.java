@@ -75,6 +75,9 @@ public final class RenderEngine implements AutoCloseable {
                 b, script, scriptHash);
         python("rdkit", "rdkit", "on Debian: apt-get install python3-rdkit (and use /usr/bin/python3)",
                 b, script, scriptHash);
+        python("tikz", "json", List.of("pdflatex", "pdftex", "pdftoppm", "pdfinfo"),
+                "on Debian: apt-get install texlive-latex-base texlive-latex-extra texlive-pictures poppler-utils",
+                b, script, scriptHash);
         for (Renderer r : b.extra) {
             renderers.put(r.domain(), r);
         }
@@ -112,11 +115,16 @@ public final class RenderEngine implements AutoCloseable {
     }
 
     private void python(String domain, String library, String hint, Builder b, Path script, String hash) {
+        python(domain, library, List.of(), hint, b, script, hash);
+    }
+
+    private void python(String domain, String library, List<String> executables, String hint, Builder b, Path script,
+                        String hash) {
         WorkerKey key = new WorkerKey(domain, b.python, b.pythonPath);
         PythonWorkerPool pool = new PythonWorkerPool(key, b.workers, sandbox, scratchRoot, script,
                 b.workerStartTimeout, b.maxJobsPerWorker);
         pools.add(pool);
-        renderers.put(domain, new PythonRenderer(domain, library, hint, pool, hash));
+        renderers.put(domain, new PythonRenderer(domain, library, executables, hint, pool, hash));
     }
 
     /** Detected once per JVM and kind: the probe runs a process, and the warning is said once. */

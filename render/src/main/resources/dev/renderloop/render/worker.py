@@ -27,6 +27,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import resource
 import signal
 import sys
@@ -258,6 +259,124 @@ class RdkitDriver:
                 "details": {"smiles": smiles[-1]} if smiles else {}}
 
 
+class TikzDriver:
+    """LaTeX/TikZ: pdflatex (standalone class; a bare snippet is wrapped) then the first page
+    rasterised with pdftoppm. The warm parent precompiles a format with the standard preamble, so
+    a job whose preamble is covered by it skips loading TikZ (about half of pdflatex's time); any
+    other document compiles with plain pdflatex. No shell escape; kpathsea's paranoid mode forbids
+    reading or writing outside the job directory; the job's limits and group kill cover pdflatex."""
+    name = "tikz"
+    compiles_python = False
+    PACKAGES = ("tikz", "pgfplots", "amsmath", "amssymb", "xcolor")
+    LIBRARIES = ("arrows.meta", "positioning", "shapes", "calc", "decorations.pathreplacing",
+                 "patterns", "matrix", "fit", "backgrounds", "automata", "trees", "shadows")
+    PREAMBLE = ("\\documentclass[border=2pt]{standalone}\n"
+                + "".join("\\usepackage{%s}\n" % p for p in PACKAGES)
+                + "\\pgfplotsset{compat=1.18}\n"
+                + "\\usetikzlibrary{%s}\n" % ",".join(LIBRARIES))
+
+    def warm(self):
+        import shutil
+        import subprocess
+        self.pdflatex = shutil.which("pdflatex")
+        self.pdftoppm = shutil.which("pdftoppm")
+        self.pdfinfo = shutil.which("pdfinfo")
+        if not (self.pdflatex and self.pdftoppm and self.pdfinfo):
+            raise RuntimeError("pdflatex, pdftoppm and pdfinfo are needed: apt-get install texlive-latex-base "
+                               "texlive-latex-extra texlive-pictures poppler-utils")
+        fmt_dir = os.path.join(os.environ.get("HOME", "/tmp"), "tikz-format")
+        os.makedirs(fmt_dir, exist_ok=True)
+        with open(os.path.join(fmt_dir, "preamble.tex"), "w") as f:
+            f.write(self.PREAMBLE + "\\begin{document}\n\\end{document}\n")
+        done = subprocess.run(["pdftex", "-ini", "-interaction=nonstopmode", "-jobname=renderloop-tikz",
+                               "&pdflatex", "mylatexformat.ltx", "preamble.tex"],
+                              cwd=fmt_dir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=120, env=self.tex_env(fmt_dir))
+        fmt = os.path.join(fmt_dir, "renderloop-tikz.fmt")
+        self.format = fmt if done.returncode == 0 and os.path.isfile(fmt) else None
+        version = subprocess.run([self.pdflatex, "--version"], capture_output=True, text=True).stdout.splitlines()
+        return {"pdflatex": version[0] if version else "unknown", "format": bool(self.format)}
+
+    @staticmethod
+    def tex_env(job_dir):
+        env = dict(os.environ)
+        env.update({"openin_any": "p", "openout_any": "p", "shell_escape": "f", "TEXMFOUTPUT": job_dir})
+        return env
+
+    def document(self, code):
+        """(document text, whether the precompiled format covers its preamble)."""
+        import re
+        if "\\documentclass" not in code:
+            body = code if "\\begin{tikzpicture}" in code or "\\begin{axis}" in code and "tikzpicture" in code \
+                else "\\begin{tikzpicture}\n%s\n\\end{tikzpicture}" % code
+            return self.PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n", True
+        head = code.split("\\begin{document}", 1)[0]
+        head = re.sub(r"(?<!\\)%.*", "", head)
+        klass = re.search(r"\\documentclass(\[[^\]]*\])?\{([^}]*)\}", head)
+        packages = set()
+        for options, names in re.findall(r"\\usepackage(\[[^\]]*\])?\{([^}]*)\}", head):
+            if options:
+                return code, False
+            packages.update(n.strip() for n in names.split(","))
+        libraries = set()
+        for names in re.findall(r"\\usetikzlibrary\{([^}]*)\}", head):
+            libraries.update(n.strip() for n in names.split(","))
+        other = re.sub(r"\\(documentclass|usepackage|usetikzlibrary|pgfplotsset)(\[[^\]]*\])?\{[^}]*\}", "", head)
+        covered = (klass is not None and klass.group(2).strip() == "standalone" and not other.strip()
+                   and packages <= set(self.PACKAGES) and libraries <= set(self.LIBRARIES))
+        if covered:
+            return self.PREAMBLE + "\\begin{document}" + code.split("\\begin{document}", 1)[1], True
+        return code, False
+
+    def render(self, compiled, settings, out_dir):
+        import subprocess
+        job_dir = os.getcwd()
+        with open(os.path.join(job_dir, SCENE_FILE), encoding="utf-8") as f:
+            text, covered = self.document(f.read())
+        with open(os.path.join(job_dir, "doc.tex"), "w", encoding="utf-8") as f:
+            f.write(text)
+        command = [self.pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+                   "-file-line-error", "doc.tex"]
+        if covered and self.format:
+            command.insert(1, "-fmt=" + self.format[:-4])
+        run = subprocess.run(command, cwd=job_dir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=self.tex_env(job_dir))
+        pdf = os.path.join(job_dir, "doc.pdf")
+        if run.returncode != 0 or not os.path.isfile(pdf):
+            raise RenderError("runtime_error", latex_error(os.path.join(job_dir, "doc.log")))
+        info = subprocess.run([self.pdfinfo, "-f", "1", "-l", "1", pdf], capture_output=True, text=True).stdout
+        import re
+        size = re.search(r"Page\s+1 size:\s+([\d.]+) x ([\d.]+) pts", info) or re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+        if not size:
+            raise RenderError("no_scene", "the document produced no page")
+        width_pt, height_pt = float(size.group(1)), float(size.group(2))
+        dpi = float(settings.get("dpi", 300))
+        # The page is drawn at `dpi` unless that would exceed the size bound: then it is scaled down.
+        # (pdftoppm rounds sizes up: stay a hair under the bound)
+        dpi = min(dpi, 0.9995 * settings["width"] * 72.0 / max(width_pt, 1e-3),
+                  0.9995 * settings["height"] * 72.0 / max(height_pt, 1e-3))
+        target = os.path.join(out_dir, "frame_00000")
+        subprocess.run([self.pdftoppm, "-r", "%.4f" % dpi, "-png", "-singlefile", "-f", "1", "-l", "1", pdf, target],
+                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        path = target + ".png"
+        return {"frames": [path], "media": path, "last_frame": path, "scene": None,
+                "details": {"format": "precompiled" if covered and self.format else "plain"}}
+
+
+def latex_error(log_path):
+    """The first LaTeX error in the log with the lines that locate it, as a model should see it."""
+    try:
+        with open(log_path, encoding="latin-1") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return "pdflatex failed and wrote no log"
+    for i, line in enumerate(lines):
+        if line.startswith("!") or re.match(r"^(\./)?doc\.tex:\d+: ", line):
+            excerpt = [line.replace("./doc.tex", "doc.tex")] + [l for l in lines[i + 1:i + 6] if l.strip()]
+            return "\n".join(excerpt)
+    return "pdflatex failed: " + " ".join(lines[-3:])
+
+
 def fit_on_white(image, width, height):
     """The image scaled to fit width x height, aspect kept, centred on white."""
     from PIL import Image
@@ -270,7 +389,7 @@ def fit_on_white(image, width, height):
     return canvas
 
 
-DRIVERS = {d.name: d for d in (MatplotlibDriver, ManimDriver, RdkitDriver)}
+DRIVERS = {d.name: d for d in (MatplotlibDriver, ManimDriver, RdkitDriver, TikzDriver)}
 
 
 def run_module(compiled):
@@ -317,10 +436,13 @@ def child_main(driver, job_dir, settings, proto_fd, isolate_net):
     try:
         with open(os.path.join(job_dir, SCENE_FILE), "rb") as f:
             source = f.read()
-        try:
-            compiled = compile(source, SCENE_FILE, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as e:
-            raise RenderError("syntax_error", clean_traceback(e, job_dir)) from None
+        if getattr(driver, "compiles_python", True):
+            try:
+                compiled = compile(source, SCENE_FILE, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError) as e:
+                raise RenderError("syntax_error", clean_traceback(e, job_dir)) from None
+        else:
+            compiled = None
         result = dict(driver.render(compiled, settings, out_dir))
         result["status"] = "ok"
     except RenderError as e:

@@ -1,0 +1,111 @@
+package dev.renderloop.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.time.Duration;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** LaTeX/TikZ rendering and its hostile inputs, on the real pdflatex in the sandbox. */
+class TikzRendererIT {
+    static RenderEngine engine;
+    static final RenderSettings FAST = RenderSettings.TIKZ_DEFAULTS.withTimeout(Duration.ofSeconds(5));
+
+    @BeforeAll
+    static void start() {
+        engine = TestEngines.plain(1);
+        assertTrue(engine.availability("tikz").available(), engine.availability("tikz").detail());
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    @AfterEach
+    void nothingLeftBehind() throws InterruptedException {
+        assertEquals(List.of(), TestEngines.strayProcessesSettled());
+    }
+
+    static RenderResult render(String code) {
+        return engine.render(new RenderRequest("tikz", code, FAST));
+    }
+
+    @Test
+    void bareSnippet_isWrapped_andDrawnAt300Dpi() throws Exception {
+        RenderResult r = render("\\fill[red] (0,0) rectangle (2.54,2.54);");  // one inch square
+        assertTrue(r.ok(), r.error());
+        BufferedImage image = ImageIO.read(r.lastFrame().toFile());
+        // 1 in at 300 dpi plus the 2 pt border on each side: 300 + 2 * 2/72 * 300 = 316.7 px
+        assertTrue(Math.abs(image.getWidth() - 317) <= 2, "width " + image.getWidth());
+        assertEquals(0xff0000, image.getRGB(image.getWidth() / 2, image.getHeight() / 2) & 0xffffff);
+        assertEquals("precompiled", r.details().get("format"));
+    }
+
+    @Test
+    void fullDocumentWithTheStandardPreamble_usesThePrecompiledFormat_otherwisePlainPdflatex() {
+        String covered = "\\documentclass{standalone}\n\\usepackage{tikz}\n\\usetikzlibrary{positioning}\n"
+                + "\\begin{document}\\begin{tikzpicture}\\node[draw] (a) {A};\\node[right=of a] {B};\\end{tikzpicture}\\end{document}\n";
+        RenderResult a = render(covered);
+        assertTrue(a.ok(), a.error());
+        assertEquals("precompiled", a.details().get("format"));
+        String other = "\\documentclass{article}\n\\usepackage{tikz}\n\\pagestyle{empty}\n"
+                + "\\begin{document}\\begin{tikzpicture}\\draw (0,0) -- (1,1);\\end{tikzpicture}\\end{document}\n";
+        RenderResult b = render(other);
+        assertTrue(b.ok(), b.error());
+        assertEquals("plain", b.details().get("format"));
+    }
+
+    @Test
+    void latexError_showsTheFirstErrorWithItsLine() {
+        RenderResult r = render("\\documentclass{standalone}\n\\usepackage{tikz}\n\\begin{document}\n"
+                + "\\begin{tikzpicture}\n\\drawx (0,0) -- (1,1);\n\\end{tikzpicture}\n\\end{document}\n");
+        assertEquals(ErrorKind.RUNTIME_ERROR, r.errorKind());
+        assertTrue(r.error().contains("Undefined control sequence"), r.error());
+    }
+
+    @Test
+    void shellEscape_isDisabled() throws Exception {
+        // The document tests for itself whether \write18 ran: green if the file is absent, red if not.
+        RenderResult r = render("\\immediate\\write18{touch pwned.txt}"
+                + "\\IfFileExists{pwned.txt}{\\fill[red] (0,0) rectangle (1,1);}{\\fill[green] (0,0) rectangle (1,1);}");
+        assertTrue(r.ok(), r.error());
+        BufferedImage image = ImageIO.read(r.lastFrame().toFile());
+        assertEquals(0x00ff00, image.getRGB(image.getWidth() / 2, image.getHeight() / 2) & 0xffffff, "shell escape ran");
+    }
+
+    @Test
+    void inputOfAFileOutsideTheJob_isRefused() {
+        RenderResult r = render("\\documentclass{standalone}\\begin{document}\\input{/etc/passwd}\\end{document}");
+        assertEquals(ErrorKind.RUNTIME_ERROR, r.errorKind(), r.error());
+        assertFalse(r.error().contains("root:x:0:0"), r.error());
+    }
+
+    @Test
+    void infiniteMacroLoop_timesOut() {
+        RenderResult r = render("\\def\\a{\\a}\\a");
+        assertEquals(ErrorKind.TIMEOUT, r.errorKind(), r.error());
+    }
+
+    @Test
+    void hugePage_isScaledDownToTheBound() throws Exception {
+        RenderResult r = render("\\fill[blue] (0,0) rectangle (500,400);");  // 5 m x 4 m
+        assertTrue(r.ok(), r.error());
+        BufferedImage image = ImageIO.read(r.lastFrame().toFile());
+        assertTrue(image.getWidth() <= 2400 && image.getHeight() <= 2400, image.getWidth() + "x" + image.getHeight());
+        assertTrue(image.getWidth() >= 2390, "the long side fills the bound: " + image.getWidth());
+    }
+
+    @Test
+    void emptyDocument_isAnErrorNotAnEmptyImage() {
+        RenderResult r = render("\\documentclass{article}\\begin{document}\\end{document}");
+        assertEquals(ErrorKind.RUNTIME_ERROR, r.errorKind(), "pdflatex writes no PDF for an empty document: " + r.error());
+    }
+}
