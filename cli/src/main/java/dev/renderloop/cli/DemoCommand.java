@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "demo", description = "Render the bundled example programs of every available domain and print a summary.")
 final class DemoCommand implements Callable<Integer> {
-    static final List<String> DOMAINS = List.of("matplotlib", "rdkit", "manim");
+    static final List<String> DOMAINS = List.of("matplotlib", "rdkit", "tikz", "manim");
 
     @Spec
     CommandSpec spec;

@@ -47,6 +47,9 @@ final class PerfRenderCommand implements Callable<Integer> {
     @Option(names = "--repeat", paramLabel = "R", description = "Render each bundled program R times (default: ${DEFAULT-VALUE}).")
     int repeat = 3;
 
+    @Option(names = "--only", paramLabel = "GLOB", description = "Only the bundled programs whose file name matches, e.g. 'still_*'.")
+    String only;
+
     @Mixin
     EngineOptions engineOptions;
 
@@ -58,8 +61,13 @@ final class PerfRenderCommand implements Callable<Integer> {
             return ExitCode.USAGE;
         }
         List<ExampleProgram> programs = ExampleProgram.of(domain);
+        if (only != null) {
+            var matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + only);
+            programs = programs.stream().filter(p -> matcher.matches(Path.of(p.name()))).toList();
+        }
         if (programs.isEmpty()) {
-            spec.commandLine().getErr().println("renderloop perf render: no bundled programs for domain '" + domain + "' (matplotlib, manim)");
+            spec.commandLine().getErr().println("renderloop perf render: no bundled programs for domain '" + domain + "'"
+                    + (only == null ? "" : " matching '" + only + "'") + " (domains with programs: matplotlib, rdkit, manim)");
             return ExitCode.USAGE;
         }
         List<ExampleProgram> work = new ArrayList<>();

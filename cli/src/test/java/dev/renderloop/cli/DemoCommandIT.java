@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,15 +14,28 @@ class DemoCommandIT {
     Path cache;
 
     @Test
-    void demo_rendersEveryBundledMatplotlibProgram_andReportsManimAsItIs() {
+    void demo_rendersEveryBundledProgramOfEveryAvailableDomain_andNamesTheUnavailableOnes() {
         CliRun run = CliRun.of("demo", "--cache", cache.toString());
         assertEquals(0, run.exitCode(), run.out() + run.err());
-        int matplotlib = ExampleProgram.of("matplotlib").size();
-        assertTrue(matplotlib >= 8);
         assertTrue(run.out().contains("sandbox: "), run.out());
-        assertTrue(run.out().contains("manim: unavailable") || run.out().contains("manim: manim "), run.out());
-        assertTrue(run.out().matches("(?s).*summary: \\d+ rendered, 0 failed, [12] of 2 domains available.*"), run.out());
-        assertTrue(run.out().contains("summary: " + (run.out().contains("manim: unavailable") ? matplotlib
-                : matplotlib + ExampleProgram.of("manim").size()) + " rendered"), run.out());
+        int expected = 0;
+        int available = 0;
+        for (String domain : DemoCommand.DOMAINS) {
+            boolean unavailable = run.out().contains("\n" + domain + ": unavailable (");
+            assertTrue(unavailable || run.out().contains("\n" + domain + ": "), domain + " missing from\n" + run.out());
+            if (!unavailable) {
+                available++;
+                expected += ExampleProgram.of(domain).size();
+                for (ExampleProgram p : ExampleProgram.of(domain)) {
+                    assertTrue(run.out().contains("  " + p.name() + " "), p.name() + " not listed");
+                }
+            }
+        }
+        assertTrue(available >= 3, "matplotlib, rdkit and tikz are installed by scripts/test: " + run.out());
+        Matcher m = Pattern.compile("summary: (\\d+) rendered, 0 failed, (\\d+) of (\\d+) domains available").matcher(run.out());
+        assertTrue(m.find(), run.out());
+        assertEquals(expected, Integer.parseInt(m.group(1)));
+        assertEquals(available, Integer.parseInt(m.group(2)));
+        assertEquals(DemoCommand.DOMAINS.size(), Integer.parseInt(m.group(3)));
     }
 }

@@ -22,5 +22,8 @@ class PerfRenderCommandIT {
         CliRun run = CliRun.of("perf", "render", "--domain", "povray");
         assertEquals(ExitCode.USAGE, run.exitCode());
         assertTrue(run.err().contains("no bundled programs"), run.err());
+        CliRun none = CliRun.of("perf", "render", "--domain", "matplotlib", "--only", "nothing_*");
+        assertEquals(ExitCode.USAGE, none.exitCode());
+        assertTrue(none.err().contains("matching 'nothing_*'"), none.err());
     }
 }

@@ -94,7 +94,9 @@ final class PythonRenderer implements Renderer {
                 "for exe in os.environ.get('RL_EXES', '').split():",
                 "    path = shutil.which(exe, path='/usr/local/bin:/usr/bin:/bin')",
                 "    if path is None: print(json.dumps({'found': False, 'missing': exe})); sys.exit(0)",
-                "    out = subprocess.run([path, '--version'], capture_output=True, text=True).stdout.strip().splitlines()",
+                "    r = subprocess.run([path, '--version'], capture_output=True, text=True)",
+                "    if r.returncode != 0: r = subprocess.run([path, '-v'], capture_output=True, text=True)",
+                "    out = (r.stdout.strip() or r.stderr.strip()).splitlines()",
                 "    tools[exe] = out[0] if out else 'unknown'",
                 "print(json.dumps({'found': True, 'version': v, 'origin': origin, 'tools': tools,",
                 "  'python': '%d.%d.%d' % sys.version_info[:3]}))");
@@ -125,7 +127,7 @@ final class PythonRenderer implements Renderer {
             version = String.join("|", "worker:" + scriptHash, library + ":" + info.path("version").asText(),
                     "python:" + info.path("python").asText(), key.python().toString()) + tools;
             String detail = executables.isEmpty() ? library + " " + info.path("version").asText()
-                    : String.join(", ", info.path("tools").properties().stream().map(e -> e.getValue().asText()).toList());
+                    : String.join(", ", info.path("tools").properties().stream().map(e -> e.getValue().asText()).distinct().toList());
             return Availability.yes(detail + " on Python " + info.path("python").asText() + " (" + key.python() + ")");
         } catch (IOException e) {
             return Availability.no("cannot run " + key.python() + ": " + e.getMessage()
