@@ -47,6 +47,10 @@ final class PerfRenderCommand implements Callable<Integer> {
     @Option(names = "--repeat", paramLabel = "R", description = "Render each bundled program R times (default: ${DEFAULT-VALUE}).")
     int repeat = 3;
 
+    @Option(names = "--pause-ms", paramLabel = "MS",
+            description = "Pause between one worker thread's renders, as an agent loop waiting on a model does (default: 0, saturated).")
+    long pauseMillis;
+
     @Option(names = "--only", paramLabel = "GLOB", description = "Only the bundled programs whose file name matches, e.g. 'still_*'.")
     String only;
 
@@ -56,8 +60,8 @@ final class PerfRenderCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (jobs < 1 || repeat < 1) {
-            spec.commandLine().getErr().println("renderloop perf render: --jobs and --repeat must be >= 1");
+        if (jobs < 1 || repeat < 1 || pauseMillis < 0) {
+            spec.commandLine().getErr().println("renderloop perf render: --jobs and --repeat must be >= 1, --pause-ms >= 0");
             return ExitCode.USAGE;
         }
         List<ExampleProgram> programs = ExampleProgram.of(domain);
@@ -94,12 +98,18 @@ final class PerfRenderCommand implements Callable<Integer> {
                 engine.warmUp(domain, jobs);
                 double startup = (System.nanoTime() - warmStart) / 1e9;
                 Measurement warm = measure(work, p -> engine.render(new RenderRequest(domain, p.code(), settings)).ok());
-                out.printf("  fresh interpreter per program (published): %3d/%d ok in %6.2f s -> %6.2f renders/s%n",
-                        fresh.ok, work.size(), fresh.seconds, fresh.rate());
-                out.printf("  warm pool, sandboxed, fork per job:        %3d/%d ok in %6.2f s -> %6.2f renders/s (pool start %.2f s, once)%n",
-                        warm.ok, work.size(), warm.seconds, warm.rate(), startup);
-                out.printf("  ratio warm / fresh: %.2fx (%.2fx counting pool start)%n", warm.rate() / fresh.rate(),
-                        (work.size() / (warm.seconds + startup)) / fresh.rate());
+                out.printf("  fresh interpreter per program (published): %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency%n",
+                        fresh.ok, work.size(), fresh.seconds, fresh.rate(), fresh.meanLatencyMillis());
+                out.printf("  warm pool, sandboxed, fork per job:        %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency (pool start %.2f s, once)%n",
+                        warm.ok, work.size(), warm.seconds, warm.rate(), warm.meanLatencyMillis(), startup);
+                if (pauseMillis == 0) {
+                    out.printf("  ratio warm / fresh: %.2fx (%.2fx counting pool start)%n", warm.rate() / fresh.rate(),
+                            (work.size() / (warm.seconds + startup)) / fresh.rate());
+                } else {
+                    // With pauses the wall time is mostly sleeping: compare what a caller waits for.
+                    out.printf("  latency ratio fresh / warm with %d ms pauses: %.2fx%n", pauseMillis,
+                            fresh.meanLatencyMillis() / warm.meanLatencyMillis());
+                }
                 out.printf("  render cache hit: %.2f ms mean over %d hits%n", cacheHitMillis(work, settings, scratch), work.size());
                 return fresh.ok == work.size() && warm.ok == work.size() ? ExitCode.OK : ExitCode.RENDER_FAILED;
             } finally {
@@ -129,7 +139,7 @@ final class PerfRenderCommand implements Callable<Integer> {
         }
     }
 
-    record Measurement(int ok, double seconds) {
+    record Measurement(int ok, double seconds, double meanLatencyMillis) {
         double rate() {
             return ok / seconds;
         }
@@ -139,15 +149,24 @@ final class PerfRenderCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(jobs);
         try {
             long start = System.nanoTime();
+            java.util.concurrent.atomic.AtomicLong latencyNanos = new java.util.concurrent.atomic.AtomicLong();
             List<Future<Boolean>> futures = new ArrayList<>();
             for (ExampleProgram p : work) {
-                futures.add(pool.submit(() -> render.apply(p)));
+                futures.add(pool.submit(() -> {
+                    long t = System.nanoTime();
+                    boolean ok = render.apply(p);
+                    latencyNanos.addAndGet(System.nanoTime() - t);
+                    if (pauseMillis > 0) {
+                        Thread.sleep(pauseMillis);
+                    }
+                    return ok;
+                }));
             }
             int ok = 0;
             for (Future<Boolean> f : futures) {
                 ok += f.get() ? 1 : 0;
             }
-            return new Measurement(ok, (System.nanoTime() - start) / 1e9);
+            return new Measurement(ok, (System.nanoTime() - start) / 1e9, latencyNanos.get() / 1e6 / work.size());
         } finally {
             pool.shutdownNow();
         }
@@ -163,6 +182,15 @@ final class PerfRenderCommand implements Callable<Integer> {
                         Integer.toString(s.width()), Integer.toString(s.height()), Integer.toString(s.dpi()));
                 case "manim" -> List.of(python.toString(), "-m", "manim", "render", "-ql", "--format=mp4",
                         "--disable_caching", "--media_dir", dir.resolve("media").toString(), file.toString());
+                case "rdkit" -> List.of(python.toString(), file.toString());
+                case "tikz" -> {
+                    // As published: pdflatex on the whole document, then the first page at 300 dpi.
+                    Files.writeString(file, program.code().contains("\\documentclass") ? program.code()
+                            : "\\documentclass[border=2pt]{standalone}\n\\usepackage{tikz}\n\\begin{document}\n"
+                            + program.code() + "\n\\end{document}\n");
+                    yield List.of("sh", "-c", "pdflatex -no-shell-escape -interaction=nonstopmode -halt-on-error \"$1\" >/dev/null"
+                            + " && pdftoppm -r " + s.dpi() + " -png -singlefile -f 1 -l 1 \"${1%.tex}.pdf\" out", "sh", file.toString());
+                }
                 default -> throw new IllegalArgumentException(domain);
             };
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)

@@ -281,6 +281,7 @@ class TikzDriver:
         self.pdflatex = shutil.which("pdflatex")
         self.pdftoppm = shutil.which("pdftoppm")
         self.pdfinfo = shutil.which("pdfinfo")
+        from PIL import Image, PngImagePlugin, PpmImagePlugin  # noqa: F401  (imported once, here)
         if not (self.pdflatex and self.pdftoppm and self.pdfinfo):
             raise RuntimeError("pdflatex, pdftoppm and pdfinfo are needed: apt-get install texlive-latex-base "
                                "texlive-latex-extra texlive-pictures poppler-utils")
@@ -294,8 +295,78 @@ class TikzDriver:
                               stderr=subprocess.DEVNULL, timeout=120, env=self.tex_env(fmt_dir))
         fmt = os.path.join(fmt_dir, "renderloop-tikz.fmt")
         self.format = fmt if done.returncode == 0 and os.path.isfile(fmt) else None
+        self.spare = None
+        self.spares = 0
+        self.after_job()
         version = subprocess.run([self.pdflatex, "--version"], capture_output=True, text=True).stdout.splitlines()
         return {"pdflatex": version[0] if version else "unknown", "format": bool(self.format)}
+
+    def after_job(self):
+        """Starts the pre-warmed pdflatex for the next job (the previous one was killed with the
+        job's leftovers). It loads the format, typesets a throw-away picture so that fonts, kpathsea
+        and TikZ are warm, then blocks reading a file name from stdin; a job whose preamble the
+        format covers writes its body beside it and sends the name, and gets its PDF in ~0.02 s
+        instead of ~0.1 s. A new one per job: nothing a job did to it can reach the next job."""
+        import shutil
+        import subprocess
+        if not self.format:
+            return
+        if self.spare is not None:
+            for pipe in (self.spare["process"].stdin, self.spare["process"].stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+            shutil.rmtree(self.spare["dir"], ignore_errors=True)
+        self.spares += 1
+        spare_dir = os.path.join(os.environ.get("HOME", "/tmp"), "tikz-spare-%d" % self.spares)
+        os.makedirs(spare_dir)
+        with open(os.path.join(spare_dir, "wait.tex"), "w") as f:
+            f.write(self.PREAMBLE + "\\endofdump\n"
+                    + "\\setbox0\\hbox{\\tikz\\draw[->] (0,0) -- (1,1) node {$x$};}%\n"
+                    + "\\read16 to \\renderloopjob \\nonstopmode\n"
+                    + "\\expandafter\\input\\renderloopjob\n")
+
+        def confine():
+            os.setsid()
+            resource.setrlimit(resource.RLIMIT_CPU, (120, 121))
+            resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+        process = subprocess.Popen(
+            [self.pdflatex, "-fmt=" + self.format[:-4], "-no-shell-escape", "-interaction=errorstopmode",
+             "-halt-on-error", "-file-line-error", "-jobname=doc", "wait.tex"],
+            cwd=spare_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=self.tex_env(spare_dir), preexec_fn=confine)
+        self.spare = {"dir": spare_dir, "process": process}
+
+    def compile_with_spare(self, body, job_dir):
+        """Hands the job's document body to the pre-warmed pdflatex; True if it produced a PDF
+        (moved into job_dir as doc.pdf, with doc.log)."""
+        spare = self.spare
+        if spare is None:
+            return False
+        try:
+            # Not Popen.poll(): in the forked job the spare is a sibling, and waitpid on it fails
+            # with ECHILD, which Popen reports as "exited".
+            os.kill(spare["process"].pid, 0)
+        except OSError:
+            return False
+        with open(os.path.join(spare["dir"], "body.tex"), "w", encoding="utf-8") as f:
+            f.write(body)
+        process = spare["process"]
+        try:
+            process.stdin.write(b"{body.tex}\n")
+            process.stdin.close()
+        except OSError:
+            return False
+        process.stdout.read()  # EOF: pdflatex has finished (the parent's deadline bounds this wait)
+        for name in ("doc.pdf", "doc.log"):
+            source = os.path.join(spare["dir"], name)
+            if os.path.exists(source):
+                os.replace(source, os.path.join(job_dir, name))
+        return True
 
     @staticmethod
     def tex_env(job_dir):
@@ -335,14 +406,21 @@ class TikzDriver:
             text, covered = self.document(f.read())
         with open(os.path.join(job_dir, "doc.tex"), "w", encoding="utf-8") as f:
             f.write(text)
-        command = [self.pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-                   "-file-line-error", "doc.tex"]
-        if covered and self.format:
-            command.insert(1, "-fmt=" + self.format[:-4])
-        run = subprocess.run(command, cwd=job_dir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=self.tex_env(job_dir))
         pdf = os.path.join(job_dir, "doc.pdf")
-        if run.returncode != 0 or not os.path.isfile(pdf):
+        mode = "plain"
+        if covered and self.format:
+            mode = "precompiled"
+            if self.compile_with_spare(text.split("\\begin{document}", 1)[0] and
+                                       "\\begin{document}" + text.split("\\begin{document}", 1)[1], job_dir):
+                mode = "pre-warmed"
+        if mode != "pre-warmed":
+            command = [self.pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+                       "-file-line-error", "doc.tex"]
+            if mode == "precompiled":
+                command.insert(1, "-fmt=" + self.format[:-4])
+            subprocess.run(command, cwd=job_dir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=self.tex_env(job_dir))
+        if not os.path.isfile(pdf) or os.path.getsize(pdf) == 0:
             raise RenderError("runtime_error", latex_error(os.path.join(job_dir, "doc.log")))
         info = subprocess.run([self.pdfinfo, "-f", "1", "-l", "1", pdf], capture_output=True, text=True).stdout
         import re
@@ -355,12 +433,17 @@ class TikzDriver:
         # (pdftoppm rounds sizes up: stay a hair under the bound)
         dpi = min(dpi, 0.9995 * settings["width"] * 72.0 / max(width_pt, 1e-3),
                   0.9995 * settings["height"] * 72.0 / max(height_pt, 1e-3))
-        target = os.path.join(out_dir, "frame_00000")
-        subprocess.run([self.pdftoppm, "-r", "%.4f" % dpi, "-png", "-singlefile", "-f", "1", "-l", "1", pdf, target],
+        # Raw PPM from pdftoppm, then PNG with fast compression: the same pixels as pdftoppm -png,
+        # about twice as fast at 300 dpi, where PNG compression dominates the rasterisation.
+        raw = os.path.join(job_dir, "page")
+        subprocess.run([self.pdftoppm, "-r", "%.4f" % dpi, "-singlefile", "-f", "1", "-l", "1", pdf, raw],
                        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        path = target + ".png"
+        from PIL import Image
+        path = os.path.join(out_dir, "frame_00000.png")
+        with Image.open(raw + ".ppm") as page:
+            page.save(path, compress_level=1)
         return {"frames": [path], "media": path, "last_frame": path, "scene": None,
-                "details": {"format": "precompiled" if covered and self.format else "plain"}}
+                "details": {"format": mode}}
 
 
 def latex_error(log_path):
@@ -371,8 +454,9 @@ def latex_error(log_path):
     except OSError:
         return "pdflatex failed and wrote no log"
     for i, line in enumerate(lines):
-        if line.startswith("!") or re.match(r"^(\./)?doc\.tex:\d+: ", line):
-            excerpt = [line.replace("./doc.tex", "doc.tex")] + [l for l in lines[i + 1:i + 6] if l.strip()]
+        if line.startswith("!") or re.match(r"^(\./)?(doc|body)\.tex:\d+: ", line):
+            line = re.sub(r"^(\./)?(doc|body)\.tex:", "doc.tex:", line)
+            excerpt = [line] + [l for l in lines[i + 1:i + 6] if l.strip()]
             return "\n".join(excerpt)
     return "pdflatex failed: " + " ".join(lines[-3:])
 
@@ -581,6 +665,8 @@ def run_job(driver, request, proto_fd, isolate_net):
         pass
     reaped = kill_descendants()
     response = classify(job_dir, status, timed_out, timeout)
+    if hasattr(driver, "after_job"):
+        driver.after_job()
     response.update({"type": "result", "id": request.get("id"), "millis": elapsed_ms,
                      "orphans_killed": reaped})
     return response

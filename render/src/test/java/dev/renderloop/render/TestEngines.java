@@ -34,20 +34,30 @@ final class TestEngines {
     }
 
     /**
-     * Processes descended from this JVM that are not part of a render worker (setpriv/bwrap/the
-     * worker parent). After any job these must be none: a leftover is an orphan the sandbox let live.
+     * Processes descended from this JVM that are not part of a render worker. Allowed between jobs:
+     * setpriv/bwrap, the worker parents (a {@code worker.py} process whose parent is not one), and
+     * the tikz driver's pre-warmed pdflatex (a child of a worker parent reading {@code wait.tex}).
+     * Anything else, including a forked job child (which carries the worker's command line), is an
+     * orphan the sandbox let live.
      */
     static List<String> strayProcesses() {
         List<String> stray = new ArrayList<>();
-        ProcessHandle.current().descendants().forEach(p -> {
+        ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).forEach(p -> {
             String cmd = cmdline(p.pid());
-            boolean worker = cmd.contains("worker.py") || cmd.startsWith("bwrap") || cmd.contains("/bwrap ")
-                    || cmd.contains("setpriv") || cmd.isEmpty();
-            if (!worker && p.isAlive()) {
-                stray.add(p.pid() + ": " + cmd);
+            String parent = p.parent().map(pp -> cmdline(pp.pid())).orElse("");
+            boolean launcher = isLauncher(cmd);
+            boolean parentIsWorker = parent.contains("worker.py") && !isLauncher(parent);
+            boolean workerParent = cmd.contains("worker.py") && !parentIsWorker;
+            boolean tikzSpare = cmd.contains("pdflatex") && cmd.endsWith("wait.tex") && parentIsWorker;
+            if (!(launcher || workerParent || tikzSpare || cmd.isEmpty())) {
+                stray.add(p.pid() + ": " + cmd + " (parent: " + parent + ")");
             }
         });
         return stray;
+    }
+
+    private static boolean isLauncher(String cmd) {
+        return cmd.startsWith("bwrap") || cmd.startsWith("/usr/bin/bwrap") || cmd.contains("setpriv");
     }
 
     private static String cmdline(long pid) {

@@ -46,16 +46,16 @@ class TikzRendererIT {
         // 1 in at 300 dpi plus the 2 pt border on each side: 300 + 2 * 2/72 * 300 = 316.7 px
         assertTrue(Math.abs(image.getWidth() - 317) <= 2, "width " + image.getWidth());
         assertEquals(0xff0000, image.getRGB(image.getWidth() / 2, image.getHeight() / 2) & 0xffffff);
-        assertEquals("precompiled", r.details().get("format"));
+        assertEquals("pre-warmed", r.details().get("format"));
     }
 
     @Test
-    void fullDocumentWithTheStandardPreamble_usesThePrecompiledFormat_otherwisePlainPdflatex() {
+    void fullDocumentWithTheStandardPreamble_usesThePreWarmedPdflatex_otherwisePlainPdflatex() {
         String covered = "\\documentclass{standalone}\n\\usepackage{tikz}\n\\usetikzlibrary{positioning}\n"
                 + "\\begin{document}\\begin{tikzpicture}\\node[draw] (a) {A};\\node[right=of a] {B};\\end{tikzpicture}\\end{document}\n";
         RenderResult a = render(covered);
         assertTrue(a.ok(), a.error());
-        assertEquals("precompiled", a.details().get("format"));
+        assertEquals("pre-warmed", a.details().get("format"), "a covered preamble goes to the pre-warmed pdflatex");
         String other = "\\documentclass{article}\n\\usepackage{tikz}\n\\pagestyle{empty}\n"
                 + "\\begin{document}\\begin{tikzpicture}\\draw (0,0) -- (1,1);\\end{tikzpicture}\\end{document}\n";
         RenderResult b = render(other);
