@@ -65,13 +65,17 @@ final class PerfRenderCommand implements Callable<Integer> {
             return ExitCode.USAGE;
         }
         List<ExampleProgram> programs = ExampleProgram.of(domain);
+        if (programs.isEmpty() && dev.renderloop.task.Suites.BUNDLED.contains(domain)) {
+            programs = dev.renderloop.task.Suites.bundled(domain).tasks().stream()
+                    .map(t -> new ExampleProgram(domain, t.id(), t.code())).toList();
+        }
         if (only != null) {
             var matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + only);
             programs = programs.stream().filter(p -> matcher.matches(Path.of(p.name()))).toList();
         }
         if (programs.isEmpty()) {
             spec.commandLine().getErr().println("renderloop perf render: no bundled programs for domain '" + domain + "'"
-                    + (only == null ? "" : " matching '" + only + "'") + " (domains with programs: matplotlib, rdkit, manim)");
+                    + (only == null ? "" : " matching '" + only + "'") + " (domains with programs: matplotlib, rdkit, manim, tikz and the bundled suites)");
             return ExitCode.USAGE;
         }
         List<ExampleProgram> work = new ArrayList<>();
@@ -92,16 +96,23 @@ final class PerfRenderCommand implements Callable<Integer> {
             out.println("sandbox (warm pool only): " + engine.sandboxDescription());
             Path python = engineOptions.python != null ? engineOptions.python : Path.of(pythonFromEnv());
             Path scratch = Files.createTempDirectory("renderloop-perf-");
+            boolean pythonWorker = List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain);
             try {
                 Measurement fresh = measure(work, p -> freshRender(python, p, settings, scratch));
                 long warmStart = System.nanoTime();
                 engine.warmUp(domain, jobs);
+                if (!pythonWorker) {
+                    // In-process renderers warm up on their first render (class loading, JIT, browser start).
+                    engine.render(new RenderRequest(domain, work.getFirst().code(), settings));
+                }
                 double startup = (System.nanoTime() - warmStart) / 1e9;
                 Measurement warm = measure(work, p -> engine.render(new RenderRequest(domain, p.code(), settings)).ok());
-                out.printf("  fresh interpreter per program (published): %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency%n",
-                        fresh.ok, work.size(), fresh.seconds, fresh.rate(), fresh.meanLatencyMillis());
-                out.printf("  warm pool, sandboxed, fork per job:        %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency (pool start %.2f s, once)%n",
-                        warm.ok, work.size(), warm.seconds, warm.rate(), warm.meanLatencyMillis(), startup);
+                String freshLabel = pythonWorker ? "fresh interpreter per program (published):" : "fresh renderer per render (published):    ";
+                String warmLabel = pythonWorker ? "warm pool, sandboxed, fork per job:       " : "warm renderer, reused:                    ";
+                out.printf("  %s %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency%n",
+                        freshLabel, fresh.ok, work.size(), fresh.seconds, fresh.rate(), fresh.meanLatencyMillis());
+                out.printf("  %s %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency (start %.2f s, once)%n",
+                        warmLabel, warm.ok, work.size(), warm.seconds, warm.rate(), warm.meanLatencyMillis(), startup);
                 if (pauseMillis == 0) {
                     out.printf("  ratio warm / fresh: %.2fx (%.2fx counting pool start)%n", warm.rate() / fresh.rate(),
                             (work.size() / (warm.seconds + startup)) / fresh.rate());
@@ -173,6 +184,13 @@ final class PerfRenderCommand implements Callable<Integer> {
     }
 
     private boolean freshRender(Path python, ExampleProgram program, RenderSettings s, Path scratch) {
+        if (!List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain)) {
+            // In-process and browser renderers: a new renderer for every render (for html a new
+            // browser), as the published code creates a new pool or browser per call.
+            try (RenderEngine fresh = engineOptions.builder().noCache().workers(1).build()) {
+                return fresh.render(new RenderRequest(domain, program.code(), s)).ok();
+            }
+        }
         try {
             Path dir = Files.createTempDirectory(scratch, "job");
             Path file = Files.writeString(dir.resolve(program.name()), program.code());
