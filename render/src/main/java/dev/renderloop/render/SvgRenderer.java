@@ -74,7 +74,9 @@ final class SvgRenderer implements Renderer {
     static final String DOMAIN = "svg";
     /** Bump when this class changes how the same document looks (part of the cache key). */
     static final int REVISION = 1;
-    /** The JSVG version on the class path: from its jar manifest, else the version this was built against. */
+    /** The JSVG version in render/pom.xml; SvgRendererTest checks it against the jar's manifest. */
+    static final String JSVG_BUILT_AGAINST = "2.1.0";
+    /** The JSVG version on the class path: from its jar manifest (absent from a shaded jar), else the above. */
     static final String JSVG_VERSION = jsvgVersion();
     /** Model answers are far smaller; the engine's own input cap is the same. */
     static final int MAX_DOCUMENT_BYTES = 1 << 20;
@@ -88,8 +90,7 @@ final class SvgRenderer implements Renderer {
 
     private static String jsvgVersion() {
         String v = SVGDocument.class.getPackage().getImplementationVersion();
-        // A shaded jar drops JSVG's manifest; SvgRendererTest checks this constant against the real one.
-        return v != null ? v : "2.1.0";
+        return v != null ? v : JSVG_BUILT_AGAINST;
     }
 
     @Override
@@ -104,7 +105,8 @@ final class SvgRenderer implements Renderer {
 
     @Override
     public String version() {
-        return "jsvg:" + JSVG_VERSION + "|svg-renderer:" + REVISION;
+        // Java2D rasterises (and lays out text), so the JDK is part of what the pixels depend on.
+        return "jsvg:" + JSVG_VERSION + "|svg-renderer:" + REVISION + "|java:" + Runtime.version();
     }
 
     @Override

@@ -87,8 +87,13 @@ record SvgXml(List<XMLEvent> events, ErrorKind errorKind, String error) {
         int depth = 0;
         XMLEventReader reader = null;
         try {
-            // Leading blank lines before "<?xml" are a parse error in XML, and a common slip in model answers.
-            reader = secureFactory().createXMLEventReader(new StringReader(text.stripLeading()));
+            // Blank lines (or a byte-order mark) before "<?xml" are a parse error in XML, and a common
+            // slip in model answers; they carry no meaning, so they are dropped.
+            String document = text.stripLeading();
+            if (document.startsWith("\uFEFF")) {
+                document = document.substring(1).stripLeading();
+            }
+            reader = secureFactory().createXMLEventReader(new StringReader(document));
             while (reader.hasNext()) {
                 XMLEvent event = reader.nextEvent();
                 switch (event.getEventType()) {

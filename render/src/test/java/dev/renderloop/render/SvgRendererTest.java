@@ -185,6 +185,12 @@ class SvgRendererTest {
     }
 
     @Test
+    void render_byteOrderMarkBeforeTheDocument_isIgnored() throws IOException {
+        RenderResult r = render("\uFEFF<?xml version=\"1.0\"?><svg " + NS + " viewBox=\"0 0 1 1\"><rect width=\"1\" height=\"1\" fill=\"red\"/></svg>");
+        assertEquals(RED, rgb(image(r), 168, 168));
+    }
+
+    @Test
     void render_embeddedDataPng_isDrawn() throws IOException {
         BufferedImage red = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 4; y++) {
@@ -252,12 +258,14 @@ class SvgRendererTest {
 
     @Test
     void versionAndAvailability_nameTheJsvgVersion() {
-        assertEquals(SVGDocument.class.getPackage().getImplementationVersion(), SvgRenderer.JSVG_VERSION,
-                "the fallback version constant must match the JSVG jar on the class path");
+        assertEquals(SVGDocument.class.getPackage().getImplementationVersion(), SvgRenderer.JSVG_BUILT_AGAINST,
+                "the fallback version constant must match the JSVG jar on the class path (render/pom.xml)");
+        assertEquals(SvgRenderer.JSVG_BUILT_AGAINST, SvgRenderer.JSVG_VERSION);
         assertTrue(renderer.availability().available());
         assertTrue(renderer.availability().detail().contains(SvgRenderer.JSVG_VERSION));
         assertTrue(renderer.version().contains("jsvg:" + SvgRenderer.JSVG_VERSION));
         assertTrue(renderer.version().contains("svg-renderer:" + SvgRenderer.REVISION));
+        assertTrue(renderer.version().contains("java:" + Runtime.version()));
     }
 
     // ---- hostile documents ---------------------------------------------------------------------
