@@ -33,9 +33,9 @@ import javax.imageio.ImageIO;
  * task only draws into memory; the PNG is written by the caller after the task returned in time, so an
  * abandoned task never writes into an output directory the engine has since reused or deleted.
  *
- * <p>Memory: a drawing's buffers are bounded by the output size; an allocation that still fails
- * ({@link OutOfMemoryError} on one huge array fails without having taken the memory) is reported as
- * {@link ErrorKind#MEMORY_LIMIT}.
+ * <p>Memory: the image a drawing returns is of the output size; buffers the library makes on the way
+ * are its own business, and an allocation among them that fails ({@link OutOfMemoryError} on one huge
+ * array fails without having taken the memory) is reported as {@link ErrorKind#MEMORY_LIMIT}.
  *
  * <p>Thread-safe; {@link #close()} stops accepting renders.
  */

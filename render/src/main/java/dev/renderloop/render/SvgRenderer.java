@@ -26,12 +26,12 @@ import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.awt.image.ImageObserver;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -62,11 +62,19 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *       references cannot resolve), and {@link EmbeddedImages} replaces JSVG's resource loader: it
  *       decodes {@code data:} images only, in memory, and never opens a URL or a file.</li>
  *   <li><b>Dimensions</b>: drawing always targets the fixed output size; the document's own
- *       width/height/viewBox only set the scale. Embedded images are bounded in pixels. JSVG's
+ *       width/height/viewBox only set the scale, and a non-finite or empty size is
+ *       {@link ErrorKind#NO_SCENE}. Embedded images are bounded in pixels. JSVG's
  *       {@link DocumentLimits} bound nesting and the number of drawn instances.</li>
  *   <li><b>Time</b>: {@link InProcessDrawing} waits at most the timeout; every drawing call checks the
  *       deadline ({@link DeadlineOutput}), so an abandoned render stops at its next shape.</li>
  * </ul>
+ *
+ * <p><b>Not bounded from here</b>: JSVG sizes a few offscreen buffers in device space without clipping
+ * them to the output (a {@code <pattern>} tile; a blur's margin), so a document whose pattern tile is
+ * far larger than the picture asks for one huge image. When the JVM cannot allocate it the render is
+ * {@link ErrorKind#MEMORY_LIMIT}; when it can, filling it runs into the timeout, and the abandoned thread
+ * holds the buffer until that one Java2D call returns. Bounding this needs the device transform at each
+ * use, which JSVG does not expose.
  *
  * <p>Thread-safe: every render has its own loader, context and image.
  */
@@ -176,15 +184,32 @@ final class SvgRenderer implements Renderer {
             }
         } catch (DeadlineOutput.DeadlinePassed e) {
             return InProcessDrawing.Drawn.failure(ErrorKind.TIMEOUT, "the render passed its deadline");
+        } catch (NegativeArraySizeException | OutOfMemoryError e) {
+            // An offscreen buffer (pattern tile, mask, filter) whose pixel count overflows or exceeds the heap.
+            return InProcessDrawing.Drawn.failure(ErrorKind.MEMORY_LIMIT, "a pattern, mask or filter in this SVG "
+                    + "needs an image buffer too large to allocate (" + InProcessDrawing.describe(e) + ")");
         } finally {
             g.dispose();
         }
-        if (progress.steps() == 0) {
+        // JSVG draws emoji glyphs straight on the Graphics2D, past the counting output: look at the pixels
+        // before calling a document empty.
+        if (progress.steps() == 0 && blank(image)) {
             return InProcessDrawing.Drawn.failure(ErrorKind.NO_SCENE,
                     "the SVG draws nothing: no visible shape, text or image (is everything inside <defs>, "
                             + "fill=\"none\" without a stroke, or outside the viewBox?)");
         }
         return InProcessDrawing.Drawn.image(image);
+    }
+
+    private static boolean blank(BufferedImage image) {
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                if ((image.getRGB(x, y) & 0xFFFFFF) != 0xFFFFFF) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     @Override
@@ -363,11 +388,32 @@ final class SvgRenderer implements Renderer {
                 throw new IOException("embedded images must be PNG, JPEG, GIF or BMP, not " + mime);
             }
             String payload = spec.substring(comma + 1);
-            byte[] bytes = header.endsWith(";base64")
-                    ? Base64.getMimeDecoder().decode(payload)
-                    : URLDecoder.decode(payload, StandardCharsets.ISO_8859_1).getBytes(StandardCharsets.ISO_8859_1);
+            byte[] bytes;
+            try {
+                bytes = header.endsWith(";base64") ? Base64.getMimeDecoder().decode(payload) : percentDecoded(payload);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("malformed data: URI payload: " + e.getMessage(), e);
+            }
             BufferedImage image = decode(bytes);
             return image == null ? null : new ValueResourceSupplier<>(new ImageResource(image));
+        }
+
+        /** RFC 2397 data: percent-encoding ({@code %41} is a byte; unlike form encoding, '+' is itself). */
+        static byte[] percentDecoded(String payload) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length());
+            for (int i = 0; i < payload.length(); i++) {
+                char c = payload.charAt(i);
+                if (c == '%') {
+                    if (i + 2 >= payload.length()) {
+                        throw new IllegalArgumentException("truncated escape at " + i);
+                    }
+                    out.write(HexFormat.fromHexDigits(payload, i + 1, i + 3));
+                    i += 2;
+                } else {
+                    out.write(c);
+                }
+            }
+            return out.toByteArray();
         }
 
         private synchronized BufferedImage decode(byte[] bytes) throws IOException {
