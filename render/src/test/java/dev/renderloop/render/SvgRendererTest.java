@@ -56,8 +56,10 @@ class SvgRendererTest {
         trap = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         acceptor = new Thread(() -> {
             while (!trap.isClosed()) {
-                try (Socket s = trap.accept()) {
+                try {
+                    Socket s = trap.accept();
                     connections.incrementAndGet();
+                    s.close();
                 } catch (IOException e) {
                     return;  // closed
                 }
@@ -342,8 +344,10 @@ class SvgRendererTest {
         for (Path p : new Path[] {fifo, svgFifo}) {
             Thread writer = new Thread(() -> {
                 writersStarted.countDown();
-                try (OutputStream o = Files.newOutputStream(p)) {
-                    opened.set(true);  // only reached if someone opened the FIFO for reading
+                try {
+                    OutputStream o = Files.newOutputStream(p);  // blocks until a reader opens the FIFO
+                    opened.set(true);
+                    o.close();
                 } catch (IOException ignored) {
                     // the test's own clean-up
                 }
