@@ -17,7 +17,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.imageio.ImageIO;
 
 /**
  * The shared contract of renderers that draw in this JVM (SVG, SMILES): an input size cap, a
@@ -182,9 +181,7 @@ final class InProcessDrawing implements AutoCloseable {
         try {
             Path frames = Files.createDirectories(outputDir.resolve("frames"));
             Path frame = frames.resolve(FRAME_NAME);
-            if (!ImageIO.write(image, "png", frame.toFile())) {
-                return failure(ErrorKind.RENDERER_CRASHED, "no PNG writer for the drawn image", start);
-            }
+            PngEncoder.write(image, frame);
             long size = Files.size(frame);
             if (size > settings.maxOutputBytes()) {
                 return failure(ErrorKind.OUTPUT_TOO_LARGE, String.format(
