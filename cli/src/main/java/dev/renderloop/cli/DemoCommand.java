@@ -14,11 +14,12 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code renderloop demo}: the main job on embedded defaults. For now it renders the bundled example
- * programs of every available domain and prints a summary; it grows into the benchmark demo.
+ * programs (or, for svg and smiles, the bundled suites' reference code) of every available domain
+ * and prints a summary; it grows into the benchmark demo.
  */
 @Command(name = "demo", description = "Render the bundled example programs of every available domain and print a summary.")
 final class DemoCommand implements Callable<Integer> {
-    static final List<String> DOMAINS = List.of("matplotlib", "rdkit", "tikz", "manim");
+    static final List<String> DOMAINS = List.of("svg", "smiles", "matplotlib", "rdkit", "tikz", "manim");
 
     @Spec
     CommandSpec spec;
@@ -44,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
                 availableDomains++;
                 out.printf("%s: %s%n", domain, a.detail());
                 out.printf("  %-24s %-6s %-16s %7s %6s  %s%n", "program", "status", "error kind", "ms", "cached", "last frame");
-                for (ExampleProgram p : ExampleProgram.of(domain)) {
+                for (ExampleProgram p : ExampleProgram.forDomain(domain)) {
                     RenderResult r = engine.render(RenderRequest.of(domain, p.code()));
                     if (r.ok()) {
                         rendered++;

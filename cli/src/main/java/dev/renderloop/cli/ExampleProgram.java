@@ -19,7 +19,24 @@ import java.util.Objects;
  */
 record ExampleProgram(String domain, String name, String code) {
 
-    /** The bundled programs of {@code domain}, in a fixed order; empty for a domain without examples. */
+    /**
+     * The programs the demo and the benchmarks render for {@code domain}: its bundled examples, else
+     * the reference code of its bundled suite; empty when it has neither.
+     */
+    static List<ExampleProgram> forDomain(String domain) {
+        List<ExampleProgram> examples = of(domain);
+        if (!examples.isEmpty() || !dev.renderloop.task.Suites.BUNDLED.contains(domain)) {
+            return examples;
+        }
+        try {
+            return dev.renderloop.task.Suites.bundled(domain).tasks().stream()
+                    .map(t -> new ExampleProgram(domain, t.id(), t.code())).toList();
+        } catch (IllegalArgumentException noSuite) {
+            return List.of();
+        }
+    }
+
+    /** The bundled example programs of {@code domain}, in a fixed order; empty for a domain without examples. */
     static List<ExampleProgram> of(String domain) {
         String base = "examples/" + domain + "/";
         InputStream index = ExampleProgram.class.getResourceAsStream(base + "index.txt");

@@ -64,11 +64,7 @@ final class PerfRenderCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("renderloop perf render: --jobs and --repeat must be >= 1, --pause-ms >= 0");
             return ExitCode.USAGE;
         }
-        List<ExampleProgram> programs = ExampleProgram.of(domain);
-        if (programs.isEmpty() && dev.renderloop.task.Suites.BUNDLED.contains(domain)) {
-            programs = dev.renderloop.task.Suites.bundled(domain).tasks().stream()
-                    .map(t -> new ExampleProgram(domain, t.id(), t.code())).toList();
-        }
+        List<ExampleProgram> programs = ExampleProgram.forDomain(domain);
         if (only != null) {
             var matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + only);
             programs = programs.stream().filter(p -> matcher.matches(Path.of(p.name()))).toList();

@@ -25,13 +25,13 @@ class DemoCommandIT {
             assertTrue(unavailable || run.out().contains("\n" + domain + ": "), domain + " missing from\n" + run.out());
             if (!unavailable) {
                 available++;
-                expected += ExampleProgram.of(domain).size();
-                for (ExampleProgram p : ExampleProgram.of(domain)) {
+                expected += ExampleProgram.forDomain(domain).size();
+                for (ExampleProgram p : ExampleProgram.forDomain(domain)) {
                     assertTrue(run.out().contains("  " + p.name() + " "), p.name() + " not listed");
                 }
             }
         }
-        assertTrue(available >= 3, "matplotlib, rdkit and tikz are installed by scripts/test: " + run.out());
+        assertTrue(available >= 5, "svg, smiles (in-process), matplotlib, rdkit and tikz (installed by scripts/test): " + run.out());
         Matcher m = Pattern.compile("summary: (\\d+) rendered, 0 failed, (\\d+) of (\\d+) domains available").matcher(run.out());
         assertTrue(m.find(), run.out());
         assertEquals(expected, Integer.parseInt(m.group(1)));

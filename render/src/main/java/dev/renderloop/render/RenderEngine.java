@@ -78,6 +78,8 @@ public final class RenderEngine implements AutoCloseable {
         python("tikz", "json", List.of("pdflatex", "pdftex", "pdftoppm", "pdfinfo"),
                 "on Debian: apt-get install texlive-latex-base texlive-latex-extra texlive-pictures poppler-utils",
                 b, script, scriptHash);
+        renderers.put("svg", new SvgRenderer());
+        renderers.put("smiles", new SmilesRenderer());
         for (Renderer r : b.extra) {
             renderers.put(r.domain(), r);
         }

@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** Reads the example suites bundled in the jar ({@code suites/<domain>/tasks.jsonl}) for tests. */
+/**
+ * Reads the bundled suites (kept by the task module, {@code dev/renderloop/task/suites/<domain>/tasks.jsonl})
+ * with every raw field, for tests that check the file format itself.
+ */
 final class BundledSuites {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -24,7 +27,7 @@ final class BundledSuites {
     }
 
     static String resource(String domain) {
-        return "suites/" + domain + "/tasks.jsonl";
+        return "/dev/renderloop/task/suites/" + domain + "/tasks.jsonl";
     }
 
     static List<Task> load(String domain) {
