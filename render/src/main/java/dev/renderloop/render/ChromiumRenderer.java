@@ -285,27 +285,33 @@ final class ChromiumRenderer implements Renderer {
     }
 
     /**
-     * The browser binary behind a launcher script. Debian's {@code /usr/bin/chromium} sources
+     * The browser binary behind a known launcher script. Debian's {@code /usr/bin/chromium} sources
      * {@code /etc/chromium.d} (API keys into the environment, extension and GPU flags) and Google's
      * wrapper sets up its own environment; the binary they start behaves the same without those
-     * additions, so it is run directly. An unknown script is run as it is.
+     * additions, so it is run directly. Binaries and unknown scripts are run as they are (a script
+     * must then {@code exec} the browser, or the pipe does not reach it).
      */
     static Path executableBehind(Path launcher) {
         Path real;
+        String script;
         try {
             real = launcher.toRealPath();
+            if (isElf(real)) {
+                return real;
+            }
+            script = Files.readString(real, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             return launcher;
         }
-        if (isElf(real)) {
-            return real;
+        Path debian = Path.of("/usr/lib/chromium/chromium");
+        if (script.contains("Chromium launcher") && isElf(debian)) {
+            return debian;
         }
-        List<Path> candidates = new ArrayList<>(List.of(Path.of("/usr/lib/chromium/chromium"),
-                Path.of("/usr/lib/chromium-browser/chromium-browser")));
-        if (real.getParent() != null) {
-            candidates.add(real.getParent().resolve("chrome"));
+        Path google = real.resolveSibling("chrome");
+        if (script.contains("$HERE/chrome") && isElf(google)) {
+            return google;
         }
-        return candidates.stream().filter(ChromiumRenderer::isElf).findFirst().orElse(real);
+        return real;
     }
 
     private static boolean isElf(Path p) {
@@ -325,7 +331,10 @@ final class ChromiumRenderer implements Renderer {
                 "--disable-default-apps", "--mute-audio", "--disable-extensions", "--disable-crash-reporter",
                 "--disable-breakpad", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
                 "--no-default-browser-check", "--password-store=basic", "--use-mock-keychain",
-                "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,InterestFeedContentSuggestions",
+                // The omnibox popups are WebUI pages with their own renderer processes, made for every new window
+                // (one per job's context): disabling them makes a job's setup a third faster.
+                "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,"
+                        + "InterestFeedContentSuggestions,WebUIOmniboxPopup,WebUIOmniboxAimPopup",
                 // Defence in depth behind request interception: a proxy that refuses, loopback not exempt.
                 "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
                 "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",

@@ -56,9 +56,31 @@ final class HtmlPageCapture {
     static final Duration DISPOSE_TIMEOUT = Duration.ofSeconds(5);
     /** Context and page creation are the browser's work: a healthy browser answers in milliseconds. */
     private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration OOM_LOG_WAIT = Duration.ofMillis(300);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CdpConnection.Event WAKE = new CdpConnection.Event("RenderLoop.wake", null, "");
     private static final int MAX_BLOCKED_LOGGED = 20;
+    /** Console calls forwarded per page; see {@link #CONSOLE_CAP}. */
+    static final int MAX_CONSOLE_LINES = 200;
+    /**
+     * Installed before the page's own scripts: every console call becomes a DevTools event that the
+     * browser serialises and the JVM parses, so a page logging in a loop would spend its time (and
+     * the job's) on that. After {@value #MAX_CONSOLE_LINES} calls the console methods do nothing.
+     */
+    private static final String CONSOLE_CAP = """
+            (() => {
+              let count = 0;
+              for (const name of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'dirxml', 'table', 'assert']) {
+                const original = console[name];
+                if (typeof original !== 'function') continue;
+                console[name] = function (...args) {
+                  count++;
+                  if (count <= %d) return original.apply(this, args);
+                  if (count === %d) original.call(console, '[further console output dropped]');
+                };
+              }
+            })();
+            """.formatted(MAX_CONSOLE_LINES, MAX_CONSOLE_LINES + 1);
 
     /**
      * What a job produced.
@@ -175,7 +197,8 @@ final class HtmlPageCapture {
                 cdp.send("Runtime.enable", null, sessionId),
                 cdp.send("Fetch.enable", fetch, sessionId),
                 cdp.send("Emulation.setDeviceMetricsOverride", metrics, sessionId),
-                cdp.send("Emulation.setEmulatedMedia", media, sessionId));
+                cdp.send("Emulation.setEmulatedMedia", media, sessionId),
+                cdp.send("Page.addScriptToEvaluateOnNewDocument", JSON.createObjectNode().put("source", CONSOLE_CAP), sessionId));
         long until = System.nanoTime() + SETUP_TIMEOUT.toNanos();
         for (CompletableFuture<JsonNode> f : ready) {
             try {
@@ -339,6 +362,17 @@ final class HtmlPageCapture {
     }
 
     private RenderResult pageCrashed() {
+        // The renderer logs "V8 javascript OOM" to stderr before it dies; that line and the crash
+        // event travel separately, so give the line a moment to arrive.
+        long until = System.nanoTime() + OOM_LOG_WAIT.toNanos();
+        while (browser.memoryEvents() == memoryEventsAtStart && System.nanoTime() < until) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (browser.memoryEvents() > memoryEventsAtStart) {
             return failure(ErrorKind.MEMORY_LIMIT, String.format(Locale.ROOT,
                     "the page ran out of memory (JavaScript heap limit %d MiB, renderer process limit %d MiB) and its renderer process was stopped",
@@ -420,13 +454,15 @@ final class HtmlPageCapture {
 
     /** What the page said (console, uncaught errors, blocked requests, dialogs): the last lines, bounded. */
     static final class PageLog {
-        private static final int MAX_LINES = 200;
+        private static final int MAX_LINES = MAX_CONSOLE_LINES + 50;
         private static final int MAX_CHARS = 16 * 1024;
+        private static final int MAX_LINE_CHARS = 2000;
         private final Deque<String> lines = new ArrayDeque<>();
         private int chars;
         private int dropped;
 
         void add(String line) {
+            line = abbreviate(line, MAX_LINE_CHARS);
             lines.addLast(line);
             chars += line.length() + 1;
             while (lines.size() > MAX_LINES || chars > MAX_CHARS) {

@@ -85,10 +85,11 @@ final class ProcessTree {
         if (awaitExit(tree, grace)) {
             return;
         }
+
         // Anything forked while we waited is found again from the survivors.
         List<ProcessHandle> survivors = new ArrayList<>();
         for (ProcessHandle p : tree) {
-            if (p.isAlive()) {
+            if (running(p)) {
                 p.descendants().forEach(survivors::add);
                 survivors.add(p);
             }
@@ -99,19 +100,33 @@ final class ProcessTree {
         awaitExit(survivors, grace);
     }
 
+    /**
+     * Whether a process still runs. Unlike {@link ProcessHandle#isAlive()}, a zombie counts as gone: it
+     * has exited, and waiting for whoever reaps it (here, a slow init for orphans) gains nothing.
+     */
+    static boolean running(ProcessHandle p) {
+        if (!p.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+            int close = stat.lastIndexOf(')');
+            char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Polls rather than {@code onExit()}: for processes that are not our children the JDK polls with long back-offs. */
     private static boolean awaitExit(List<ProcessHandle> processes, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (ProcessHandle p : processes) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return processes.stream().noneMatch(ProcessHandle::isAlive);
+        while (processes.stream().anyMatch(ProcessTree::running)) {
+            if (System.nanoTime() >= deadline) {
+                return false;
             }
             try {
-                p.onExit().get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                return false;
-            } catch (java.util.concurrent.ExecutionException e) {
-                // onExit never fails; treat as gone
+                Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
