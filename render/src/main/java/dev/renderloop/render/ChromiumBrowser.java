@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -42,14 +44,21 @@ final class ChromiumBrowser implements AutoCloseable {
     private final AtomicLong memoryEvents = new AtomicLong();
     private volatile String product = "";
     private volatile boolean closed;
+    private volatile boolean wedged;
 
-    // Bookkeeping of the renderer, guarded by its lock.
+    /** Pages prepared ahead of their jobs; at most {@link #sparePages}, counting those being prepared. */
+    private final BlockingQueue<HtmlPageCapture.PreparedPage> spares = new LinkedBlockingQueue<>();
+    private int sparesPreparing;  // guarded by spares
+    private final int sparePages;
+
+    // Bookkeeping of the renderer, guarded by its lock (read without it by the spare-page logic).
     int jobsStarted;
     int inFlight;
-    boolean retiring;
+    volatile boolean retiring;
 
-    private ChromiumBrowser(int serial, Process process, Path scratch) {
+    private ChromiumBrowser(int serial, Process process, Path scratch, int sparePages) {
         this.serial = serial;
+        this.sparePages = sparePages;
         this.process = process;
         this.scratch = scratch;
         this.cdp = new CdpConnection(process.getInputStream(), process.getOutputStream(), Integer.toString(serial));
@@ -66,11 +75,12 @@ final class ChromiumBrowser implements AutoCloseable {
      * @param flags   command-line flags; the profile directory and the pipe are added here
      * @param sandbox how to confine the browser
      * @param scratch a fresh directory the browser may write to; deleted when the browser is closed
+     * @param sparePages pages to keep prepared ahead of jobs (see {@link #takePage})
      * @throws IOException the browser could not be started or did not answer within {@code timeout};
      *                     the message carries the tail of its stderr
      */
     static ChromiumBrowser launch(int serial, Path binary, List<String> flags, Sandbox sandbox, Path scratch,
-                                  Duration timeout) throws IOException {
+                                  int sparePages, Duration timeout) throws IOException {
         int uid = sandbox.workerUid();
         for (String dir : List.of("profile", "tmp", ".cache", ".config")) {
             PythonWorker.own(Files.createDirectories(scratch.resolve(dir)), uid);
@@ -89,12 +99,13 @@ final class ChromiumBrowser implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(scratch.toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
-        ChromiumBrowser browser = new ChromiumBrowser(serial, pb.start(), scratch);
+        ChromiumBrowser browser = new ChromiumBrowser(serial, pb.start(), scratch, sparePages);
         try {
             JsonNode version = browser.cdp.call("Browser.getVersion", null, "", timeout);
             browser.product = version.path("product").asText("") + " " + version.path("revision").asText("");
             // Downloads would write into the profile; pages have no business saving files.
             browser.cdp.call("Browser.setDownloadBehavior", JSON.createObjectNode().put("behavior", "deny"), "", timeout);
+            browser.closePopups(timeout);
             return browser;
         } catch (CdpConnection.CdpException | TimeoutException e) {
             String why = browser.diagnostics();
@@ -105,6 +116,75 @@ final class ChromiumBrowser implements AutoCloseable {
             browser.kill();
             throw new IOException("interrupted while starting Chromium", e);
         }
+    }
+
+    /**
+     * A fresh page for one job: a spare if one is ready, else one made now. Either way another spare
+     * starts being prepared in the background, unless the browser is retiring.
+     *
+     * @throws CdpConnection.CdpException the browser refused or is gone
+     * @throws TimeoutException           the browser did not set the page up in time
+     */
+    HtmlPageCapture.PreparedPage takePage() throws CdpConnection.CdpException, TimeoutException, InterruptedException {
+        HtmlPageCapture.PreparedPage page;
+        while ((page = spares.poll()) != null) {
+            if (page.usable()) {
+                prepareSpare();
+                return page;
+            }
+            HtmlPageCapture.discard(cdp, page);
+        }
+        prepareSpare();
+        return HtmlPageCapture.prepare(cdp);
+    }
+
+    /** Starts preparing a spare page on a virtual thread, if fewer than {@link #sparePages} are ready or coming. */
+    private void prepareSpare() {
+        if (retiring || !healthy()) {
+            return;
+        }
+        synchronized (spares) {
+            if (spares.size() + sparesPreparing >= sparePages) {
+                return;
+            }
+            sparesPreparing++;
+        }
+        Thread.ofVirtual().name("chromium-spare-page-" + serial).start(() -> {
+            HtmlPageCapture.PreparedPage page = null;
+            try {
+                page = HtmlPageCapture.prepare(cdp);
+            } catch (CdpConnection.CdpException | TimeoutException e) {
+                // the browser is going away or overloaded; the next job prepares its own page
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                synchronized (spares) {
+                    sparesPreparing--;
+                    if (page != null) {
+                        spares.add(page);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Closes every page that a page opens (window.open, target=_blank). {@code --block-new-web-contents}
+     * already stops them in the headless shell and the popup blocker in the full browser; this is the
+     * second line for browsers that honour neither. Such a page would escape the job's request
+     * interception (the proxy and the sandbox still hold it).
+     */
+    private void closePopups(Duration timeout) throws CdpConnection.CdpException, TimeoutException, InterruptedException {
+        cdp.subscribe("", event -> {
+            JsonNode info = event.params() == null ? null : event.params().path("targetInfo");
+            if ("Target.targetCreated".equals(event.method()) && info != null
+                    && "page".equals(info.path("type").asText()) && !info.path("openerId").asText("").isEmpty()) {
+                cdp.send("Target.closeTarget", JSON.createObjectNode().put("targetId", info.path("targetId").asText()), "");
+            }
+        });
+        ObjectNode discover = JSON.createObjectNode().put("discover", true);
+        discover.putArray("filter").addObject().put("type", "page");
+        cdp.call("Target.setDiscoverTargets", discover, "", timeout);
     }
 
     int serial() {
@@ -128,9 +208,15 @@ final class ChromiumBrowser implements AutoCloseable {
         return process.toHandle();
     }
 
-    /** Whether the process lives and its pipe is open. */
+    /** Whether the process lives, its pipe is open, and it has not stopped confirming commands. */
     boolean healthy() {
-        return !closed && process.isAlive() && cdp.isOpen();
+        return !closed && !wedged && process.isAlive() && cdp.isOpen();
+    }
+
+    /** Records that the browser stopped doing what it was asked; it is then replaced. */
+    void markWedged(String why) {
+        wedged = true;
+        stderr.note("renderloop: " + why);
     }
 
     long memoryEvents() {

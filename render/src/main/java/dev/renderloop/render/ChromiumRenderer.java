@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,8 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>One warm browser, a fresh context per job.</b> Starting Chromium costs far more than
  * rendering a page, so one browser is started lazily and shared; each job gets its own browser
  * context (its own cookies, storage, cache and renderer process), disposed when the job ends
- * ({@link HtmlPageCapture}). Up to {@link Options#maxConcurrentJobs} jobs run at once, each on its
- * own context.
+ * ({@link HtmlPageCapture}). The browser keeps one such context prepared ahead of the next job
+ * ({@link ChromiumBrowser#takePage}). Up to {@link Options#maxConcurrentJobs} jobs run at once,
+ * each on its own context.
  *
  * <p><b>Transport.</b> The DevTools pipe ({@code --remote-debugging-pipe}, fds 3 and 4), wired by a
  * {@code /bin/sh} that {@code exec}s the browser ({@link ChromiumBrowser}): no port is opened, and the
@@ -79,6 +81,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ChromiumRenderer implements Renderer {
     private static final System.Logger LOG = System.getLogger(ChromiumRenderer.class.getName());
+    /** Debian's headless shell (package chromium-headless-shell). */
+    static final Path HEADLESS_SHELL = Path.of("/usr/lib/chromium/chromium-headless-shell");
     /** Changes whenever the capture can produce different pixels for the same page and browser. */
     static final String CAPTURE_REVISION = "1";
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(200);
@@ -96,10 +100,11 @@ final class ChromiumRenderer implements Renderer {
      * @param maxBrowserRssBytes the browser is replaced when its process tree's resident size passes this
      * @param jsHeapBytes        V8 heap limit of each page
      * @param maxPageHeight      tallest capture in CSS pixels; the top of taller pages is captured and the log says so
+     * @param sparePages         contexts kept prepared ahead of jobs (each holds an idle renderer process); 0: none
      * @param startTimeout       how long the browser may take to answer after launch
      */
     record Options(Path chromium, Path scratchDir, Sandbox sandbox, int maxConcurrentJobs, int maxJobsPerBrowser,
-                   long maxBrowserRssBytes, long jsHeapBytes, int maxPageHeight, Duration startTimeout) {
+                   long maxBrowserRssBytes, long jsHeapBytes, int maxPageHeight, int sparePages, Duration startTimeout) {
 
         Options {
             Objects.requireNonNull(scratchDir, "scratchDir");
@@ -109,53 +114,62 @@ final class ChromiumRenderer implements Renderer {
             RenderSettings.require(maxBrowserRssBytes >= 1L << 20, "maxBrowserRssBytes must be at least 1 MiB, got %s", maxBrowserRssBytes);
             RenderSettings.require(jsHeapBytes >= 16L << 20, "jsHeapBytes must be at least 16 MiB, got %s", jsHeapBytes);
             RenderSettings.require(maxPageHeight >= 1 && maxPageHeight <= 65536, "maxPageHeight must be in 1..65536, got %s", maxPageHeight);
+            RenderSettings.require(sparePages >= 0 && sparePages <= 16, "sparePages must be in 0..16, got %s", sparePages);
         }
 
-        /** Chromium found on this machine, cores-many jobs at once, recycled after 200 jobs or 4 GiB, 1 GiB heaps, 16384 px. */
+        /**
+         * Chromium found on this machine ({@link #locate()}), cores-many jobs at once, recycled after 200
+         * jobs or 4 GiB, 1 GiB heaps, pages cut at 16384 px, one context prepared ahead.
+         */
         static Options defaults() {
             return new Options(null, Path.of(System.getProperty("java.io.tmpdir")), null,
-                    Math.max(1, Runtime.getRuntime().availableProcessors()), 200, 4L << 30, 1L << 30, 16384,
+                    Math.max(1, Runtime.getRuntime().availableProcessors()), 200, 4L << 30, 1L << 30, 16384, 1,
                     Duration.ofSeconds(30));
         }
 
         Options withChromium(Path path) {
             return new Options(path, scratchDir, sandbox, maxConcurrentJobs, maxJobsPerBrowser, maxBrowserRssBytes,
-                    jsHeapBytes, maxPageHeight, startTimeout);
+                    jsHeapBytes, maxPageHeight, sparePages, startTimeout);
         }
 
         Options withScratchDir(Path dir) {
             return new Options(chromium, dir, sandbox, maxConcurrentJobs, maxJobsPerBrowser, maxBrowserRssBytes,
-                    jsHeapBytes, maxPageHeight, startTimeout);
+                    jsHeapBytes, maxPageHeight, sparePages, startTimeout);
         }
 
         Options withSandbox(Sandbox s) {
             return new Options(chromium, scratchDir, s, maxConcurrentJobs, maxJobsPerBrowser, maxBrowserRssBytes,
-                    jsHeapBytes, maxPageHeight, startTimeout);
+                    jsHeapBytes, maxPageHeight, sparePages, startTimeout);
         }
 
         Options withMaxConcurrentJobs(int n) {
             return new Options(chromium, scratchDir, sandbox, n, maxJobsPerBrowser, maxBrowserRssBytes,
-                    jsHeapBytes, maxPageHeight, startTimeout);
+                    jsHeapBytes, maxPageHeight, sparePages, startTimeout);
         }
 
         Options withMaxJobsPerBrowser(int n) {
             return new Options(chromium, scratchDir, sandbox, maxConcurrentJobs, n, maxBrowserRssBytes,
-                    jsHeapBytes, maxPageHeight, startTimeout);
+                    jsHeapBytes, maxPageHeight, sparePages, startTimeout);
         }
 
         Options withMaxBrowserRssBytes(long bytes) {
             return new Options(chromium, scratchDir, sandbox, maxConcurrentJobs, maxJobsPerBrowser, bytes,
-                    jsHeapBytes, maxPageHeight, startTimeout);
+                    jsHeapBytes, maxPageHeight, sparePages, startTimeout);
         }
 
         Options withJsHeapBytes(long bytes) {
             return new Options(chromium, scratchDir, sandbox, maxConcurrentJobs, maxJobsPerBrowser, maxBrowserRssBytes,
-                    bytes, maxPageHeight, startTimeout);
+                    bytes, maxPageHeight, sparePages, startTimeout);
+        }
+
+        Options withSparePages(int n) {
+            return new Options(chromium, scratchDir, sandbox, maxConcurrentJobs, maxJobsPerBrowser, maxBrowserRssBytes,
+                    jsHeapBytes, maxPageHeight, n, startTimeout);
         }
 
         Options withMaxPageHeight(int px) {
             return new Options(chromium, scratchDir, sandbox, maxConcurrentJobs, maxJobsPerBrowser, maxBrowserRssBytes,
-                    jsHeapBytes, px, startTimeout);
+                    jsHeapBytes, px, sparePages, startTimeout);
         }
     }
 
@@ -235,9 +249,10 @@ final class ChromiumRenderer implements Renderer {
     private Availability probe() {
         Path launcherPath = options.chromium() != null ? options.chromium() : locate();
         if (launcherPath == null || !Files.isExecutable(launcherPath)) {
-            return Availability.no((launcherPath == null ? "Chromium not found (looked for /usr/bin/chromium, and chromium, "
-                    + "chromium-browser, google-chrome, google-chrome-stable on the PATH)" : launcherPath + " is not executable")
-                    + "; install it: apt-get install chromium");
+            return Availability.no((launcherPath == null ? "Chromium not found (looked for $RENDERLOOP_CHROMIUM, "
+                    + "chromium-headless-shell, /usr/bin/chromium, and chromium, chromium-browser, google-chrome, "
+                    + "google-chrome-stable on the PATH)" : launcherPath + " is not executable")
+                    + "; install it: apt-get install chromium (and chromium-headless-shell for faster renders)");
         }
         Path exe = executableBehind(launcherPath);
         try {
@@ -258,10 +273,13 @@ final class ChromiumRenderer implements Renderer {
             this.sandbox = s;
             this.binary = exe;
             this.browserVersion = out.lines().findFirst().orElse(out);
-            return Availability.yes(browserVersion + " (" + exe + (exe.equals(launcherPath) ? "" : " behind " + launcherPath)
+            boolean shell = exe.getFileName().toString().contains("headless-shell");
+            return Availability.yes(browserVersion + (shell ? " headless shell" : "") + " (" + exe
+                    + (exe.equals(launcherPath) ? "" : " behind " + launcherPath)
                     + "), headless over the DevTools pipe, " + (s.level() == Sandbox.Level.BUBBLEWRAP
                     ? "inside bubblewrap (no network, home and /tmp hidden)" : "without bubblewrap (" + s.description() + ")")
-                    + (s.workerUid() >= 0 ? ", as uid " + s.workerUid() : ""));
+                    + (s.workerUid() >= 0 ? ", as uid " + s.workerUid() : "")
+                    + (shell ? "" : "; apt-get install chromium-headless-shell renders several times faster"));
         } catch (IOException e) {
             return Availability.no("cannot run " + exe + ": " + e.getMessage() + "; install Chromium: apt-get install chromium");
         } catch (InterruptedException e) {
@@ -270,12 +288,23 @@ final class ChromiumRenderer implements Renderer {
         }
     }
 
-    /** {@code /usr/bin/chromium}, else the first of the usual names on the PATH; null when none. */
+    /**
+     * The browser to use: {@code $RENDERLOOP_CHROMIUM} if set; else Debian's {@code chromium-headless-shell}
+     * when installed (the same engine without the browser's user interface: a page costs the browser
+     * process a quarter of the CPU time, because no window is built for each job's context); else
+     * {@code /usr/bin/chromium}, else the first of the usual names on the PATH; null when none.
+     */
     static Path locate() {
-        if (Files.isExecutable(Path.of("/usr/bin/chromium"))) {
-            return Path.of("/usr/bin/chromium");
+        String env = System.getenv("RENDERLOOP_CHROMIUM");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
         }
-        for (String name : List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")) {
+        for (Path p : List.of(HEADLESS_SHELL, Path.of("/usr/bin/chromium-headless-shell"), Path.of("/usr/bin/chromium"))) {
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        for (String name : List.of("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")) {
             String found = Sandbox.findExecutable(name);
             if (found != null) {
                 return Path.of(found);
@@ -307,6 +336,15 @@ final class ChromiumRenderer implements Renderer {
         if (script.contains("Chromium launcher") && isElf(debian)) {
             return debian;
         }
+        // Debian's chromium-headless-shell script runs /usr/lib/chromium/chromium-headless-shell without exec.
+        java.util.regex.Matcher named = java.util.regex.Pattern.compile("(/[\\w./-]+/" + java.util.regex.Pattern.quote(
+                real.getFileName().toString()) + ")\\b").matcher(script);
+        while (named.find()) {
+            Path candidate = Path.of(named.group(1));
+            if (!candidate.equals(real) && isElf(candidate)) {
+                return candidate;
+            }
+        }
         Path google = real.resolveSibling("chrome");
         if (script.contains("$HERE/chrome") && isElf(google)) {
             return google;
@@ -331,6 +369,8 @@ final class ChromiumRenderer implements Renderer {
                 "--disable-default-apps", "--mute-audio", "--disable-extensions", "--disable-crash-reporter",
                 "--disable-breakpad", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
                 "--no-default-browser-check", "--password-store=basic", "--use-mock-keychain",
+                // The headless shell has no popup blocker: without this, window.open makes real pages.
+                "--block-new-web-contents",
                 // The omnibox popups are WebUI pages with their own renderer processes, made for every new window
                 // (one per job's context): disabling them makes a job's setup a third faster.
                 "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,"
@@ -375,7 +415,20 @@ final class ChromiumRenderer implements Renderer {
                 }
                 HtmlPageCapture.Outcome outcome = null;
                 try {
-                    outcome = HtmlPageCapture.run(browser, request, outputDir, limits, start);
+                    HtmlPageCapture.PreparedPage page;
+                    try {
+                        page = browser.takePage();
+                    } catch (CdpConnection.CdpException | TimeoutException e) {
+                        // Nothing of the page has run yet: not its fault, and worth one more try on a fresh browser.
+                        String why = browser.healthy() ? "the browser did not set up a page: " + e.getMessage()
+                                : "the browser died before the page was loaded: " + browser.diagnostics();
+                        outcome = new HtmlPageCapture.Outcome(RenderResult.failure(request.domain(), ErrorKind.RENDERER_CRASHED,
+                                why, millisSince(start)), true, true);
+                        page = null;
+                    }
+                    if (page != null) {
+                        outcome = HtmlPageCapture.run(browser, page, request, outputDir, limits, start);
+                    }
                 } finally {
                     release(browser, outcome == null || outcome.browserBroken());
                 }
@@ -458,6 +511,9 @@ final class ChromiumRenderer implements Renderer {
     /** Starts a browser on the launcher thread. Called under the lock. */
     private ChromiumBrowser launch() throws IOException, InterruptedException {
         if (scratchRoot == null) {
+            if (sandbox.workerUid() >= 0) {
+                requireTraversable(options.scratchDir().toAbsolutePath());
+            }
             scratchRoot = newScratchRoot(options.scratchDir());
             ProcessHandle self = ProcessHandle.current();
             // Same owner file as the engine's scratch directories, so its reaper removes ours after a JVM crash.
@@ -478,12 +534,22 @@ final class ChromiumRenderer implements Renderer {
         }
         try {
             ChromiumBrowser b = launcher.submit(() -> ChromiumBrowser.launch(serial, binary, flags(), sandbox, scratch,
-                    options.startTimeout())).get();
+                    options.sparePages(), options.startTimeout())).get();
             browsersStarted.incrementAndGet();
             return b;
         } catch (ExecutionException e) {
             Directories.delete(scratch);
             throw e.getCause() instanceof IOException io ? io : new IOException("Chromium did not start: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The browser runs as another user, who must be able to reach its scratch directory. */
+    private static void requireTraversable(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IOException("the browser runs as uid " + Sandbox.NOBODY + ", which cannot enter " + p
+                        + " on the way to the scratch directory " + dir + "; choose a scratch directory it can reach");
+            }
         }
     }
 

@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One render of one HTML page on a running browser: a fresh browser context, one page in it, the
- * page loaded from memory, a full-page screenshot, and the context disposed again.
+ * One render of one HTML page on a running browser: a fresh browser context with one page in it
+ * ({@link PreparedPage}), the page loaded from memory, a full-page screenshot, and the context
+ * disposed again.
  *
  * <h2>Design</h2>
  *
@@ -42,6 +43,10 @@ import java.util.concurrent.TimeoutException;
  * (requests to answer, dialogs to dismiss, console lines, crashes). A dialog opened from a script
  * blocks the page until it is answered, so even while waiting for a command's answer (the layout
  * metrics, the screenshot) the job keeps serving events: {@link #await} wakes on either.
+ *
+ * <p><b>Prepared ahead.</b> Creating a context and a page and enabling the domains takes a warm
+ * browser about as long as rendering a simple page, and does not depend on the request, so the
+ * browser keeps one such page ready ({@link #prepare}); the job sets the viewport and navigates.
  *
  * <p><b>Time.</b> The job's timeout starts when the page is navigated (setting up the context is
  * the renderer's time, not the page's) and covers loading and capturing. On timeout the context is
@@ -101,11 +106,11 @@ final class HtmlPageCapture {
     private final long startNanos;
     private final long memoryEventsAtStart;
     private final PageLog log = new PageLog();
-    private final BlockingQueue<CdpConnection.Event> events = new LinkedBlockingQueue<>();
+    private final BlockingQueue<CdpConnection.Event> events;
     private final String domain;
-    private String contextId;
-    private String targetId;
-    private String sessionId;
+    private final String contextId;
+    private final String targetId;
+    private final String sessionId;
     private long deadline;
     private long pageStart;
     private int documentsServed;
@@ -122,9 +127,14 @@ final class HtmlPageCapture {
     record Limits(int maxPageHeight, long jsHeapBytes, long watchdogBytes) {
     }
 
-    private HtmlPageCapture(ChromiumBrowser browser, RenderRequest request, Path outputDir, Limits limits, long startNanos) {
+    private HtmlPageCapture(ChromiumBrowser browser, PreparedPage page, RenderRequest request, Path outputDir, Limits limits,
+                            long startNanos) {
         this.browser = browser;
         this.cdp = browser.cdp();
+        this.events = page.events();
+        this.contextId = page.contextId();
+        this.targetId = page.targetId();
+        this.sessionId = page.sessionId();
         this.settings = request.settings();
         this.document = request.code().getBytes(StandardCharsets.UTF_8);
         this.domain = request.domain();
@@ -135,72 +145,67 @@ final class HtmlPageCapture {
     }
 
     /**
-     * Renders {@code request} on {@code browser} into {@code outputDir/frames/frame_00000.png}. Never
-     * throws for anything the page does.
-     *
-     * @param startNanos when the render call began ({@link System#nanoTime()}), for the result's timing
+     * A page made ready before its job (see {@link ChromiumBrowser#takePage}): a fresh context with
+     * one blank page, attached, its events already flowing into {@code events}, request interception,
+     * dialogs, console and the console cap in place. Used by one job, then disposed.
      */
-    static Outcome run(ChromiumBrowser browser, RenderRequest request, Path outputDir, Limits limits, long startNanos)
-            throws InterruptedException {
-        return new HtmlPageCapture(browser, request, outputDir, limits, startNanos).run();
+    record PreparedPage(String contextId, String targetId, String sessionId, BlockingQueue<CdpConnection.Event> events) {
+
+        /** False when the idle page's renderer died or the browser went away while it waited. */
+        boolean usable() {
+            return events.stream().noneMatch(e -> switch (e.method()) {
+                case "Inspector.targetCrashed", "Inspector.detached", CdpConnection.CONNECTION_CLOSED -> true;
+                default -> false;
+            });
+        }
     }
 
-    private Outcome run() throws InterruptedException {
-        try {
-            setUp();
-        } catch (CdpConnection.CdpException | TimeoutException e) {
-            disposeQuietly();
-            boolean lost = !browser.healthy();
-            String why = lost ? "the browser died before the page was loaded: " + browser.diagnostics()
-                    : "the browser did not set up a page: " + e.getMessage();
-            return new Outcome(failure(ErrorKind.RENDERER_CRASHED, why), true, true);
-        }
-        RenderResult result;
-        try {
-            result = loadAndCapture();
-        } catch (Stop stop) {
-            result = stop.result;
-        }
-        boolean disposed = dispose();
-        boolean crashedBrowser = result.errorKind() == ErrorKind.RENDERER_CRASHED;
-        return new Outcome(result, crashedBrowser || !disposed, false);
-    }
-
-    /** A context, a page in it, a flat session to the page, and the domains the job listens to. */
-    private void setUp() throws CdpConnection.CdpException, TimeoutException, InterruptedException {
+    /**
+     * Creates a context and a page in it, and enables what every job needs. On failure the context,
+     * if made, is disposed.
+     */
+    static PreparedPage prepare(CdpConnection cdp) throws CdpConnection.CdpException, TimeoutException, InterruptedException {
         ObjectNode context = JSON.createObjectNode()
                 .put("proxyServer", "127.0.0.1:9")
                 .put("proxyBypassList", "<-loopback>");
-        contextId = cdp.call("Target.createBrowserContext", context, "", SETUP_TIMEOUT).path("browserContextId").asText();
-        ObjectNode target = JSON.createObjectNode()
-                .put("url", "about:blank")
-                .put("browserContextId", contextId)
-                .put("width", settings.width())
-                .put("height", settings.height());
-        targetId = cdp.call("Target.createTarget", target, "", SETUP_TIMEOUT).path("targetId").asText();
-        sessionId = cdp.call("Target.attachToTarget", JSON.createObjectNode().put("targetId", targetId).put("flatten", true),
-                "", SETUP_TIMEOUT).path("sessionId").asText();
-        cdp.subscribe(sessionId, events::offer);
+        String contextId = cdp.call("Target.createBrowserContext", context, "", SETUP_TIMEOUT).path("browserContextId").asText();
+        try {
+            ObjectNode target = JSON.createObjectNode()
+                    .put("url", "about:blank")
+                    .put("browserContextId", contextId);
+            String targetId = cdp.call("Target.createTarget", target, "", SETUP_TIMEOUT).path("targetId").asText();
+            String sessionId = cdp.call("Target.attachToTarget", JSON.createObjectNode().put("targetId", targetId).put("flatten", true),
+                    "", SETUP_TIMEOUT).path("sessionId").asText();
+            BlockingQueue<CdpConnection.Event> events = new LinkedBlockingQueue<>();
+            cdp.subscribe(sessionId, events::offer);
+            ObjectNode fetch = JSON.createObjectNode();
+            fetch.putArray("patterns").addObject().put("urlPattern", "*");
+            ObjectNode media = JSON.createObjectNode();
+            media.putArray("features").addObject().put("name", "prefers-color-scheme").put("value", "light");
+            // Sent together (the browser answers in order); each must succeed before the page may load.
+            awaitAll(List.of(
+                    cdp.send("Page.enable", null, sessionId),
+                    cdp.send("Runtime.enable", null, sessionId),
+                    cdp.send("Fetch.enable", fetch, sessionId),
+                    cdp.send("Emulation.setEmulatedMedia", media, sessionId),
+                    cdp.send("Page.addScriptToEvaluateOnNewDocument", JSON.createObjectNode().put("source", CONSOLE_CAP), sessionId)));
+            return new PreparedPage(contextId, targetId, sessionId, events);
+        } catch (CdpConnection.CdpException | TimeoutException | InterruptedException | RuntimeException e) {
+            cdp.send("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", contextId), "");
+            throw e;
+        }
+    }
 
-        ObjectNode metrics = JSON.createObjectNode()
-                .put("width", settings.width())
-                .put("height", settings.height())
-                .put("deviceScaleFactor", 1)
-                .put("mobile", false);
-        ObjectNode fetch = JSON.createObjectNode();
-        fetch.putArray("patterns").addObject().put("urlPattern", "*");
-        ObjectNode media = JSON.createObjectNode();
-        media.putArray("features").addObject().put("name", "prefers-color-scheme").put("value", "light");
-        // Sent together (the browser answers in order); each must succeed before the page may load.
-        List<CompletableFuture<JsonNode>> ready = List.of(
-                cdp.send("Page.enable", null, sessionId),
-                cdp.send("Runtime.enable", null, sessionId),
-                cdp.send("Fetch.enable", fetch, sessionId),
-                cdp.send("Emulation.setDeviceMetricsOverride", metrics, sessionId),
-                cdp.send("Emulation.setEmulatedMedia", media, sessionId),
-                cdp.send("Page.addScriptToEvaluateOnNewDocument", JSON.createObjectNode().put("source", CONSOLE_CAP), sessionId));
+    /** Disposes a prepared page that no job will use. */
+    static void discard(CdpConnection cdp, PreparedPage page) {
+        cdp.unsubscribe(page.sessionId());
+        cdp.send("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", page.contextId()), "");
+    }
+
+    private static void awaitAll(List<CompletableFuture<JsonNode>> calls)
+            throws CdpConnection.CdpException, TimeoutException, InterruptedException {
         long until = System.nanoTime() + SETUP_TIMEOUT.toNanos();
-        for (CompletableFuture<JsonNode> f : ready) {
+        for (CompletableFuture<JsonNode> f : calls) {
             try {
                 f.get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.ExecutionException e) {
@@ -210,7 +215,42 @@ final class HtmlPageCapture {
         }
     }
 
-    private RenderResult loadAndCapture() throws Stop, InterruptedException {
+    /**
+     * Renders {@code request} on a page of {@code browser} into {@code outputDir/frames/frame_00000.png},
+     * and disposes the page's context. Never throws for anything the page does.
+     *
+     * @param startNanos when the render call began ({@link System#nanoTime()}), for the result's timing
+     */
+    static Outcome run(ChromiumBrowser browser, PreparedPage page, RenderRequest request, Path outputDir, Limits limits,
+                       long startNanos) throws InterruptedException {
+        return new HtmlPageCapture(browser, page, request, outputDir, limits, startNanos).run();
+    }
+
+    private Outcome run() throws InterruptedException {
+        ObjectNode metrics = JSON.createObjectNode()
+                .put("width", settings.width())
+                .put("height", settings.height())
+                .put("deviceScaleFactor", 1)
+                .put("mobile", false);
+        // Not awaited: the session runs commands in order, so the viewport is set before the navigation starts.
+        CompletableFuture<JsonNode> viewport = cdp.send("Emulation.setDeviceMetricsOverride", metrics, sessionId);
+        RenderResult result;
+        try {
+            result = loadAndCapture(viewport);
+        } catch (Stop stop) {
+            result = stop.result;
+        }
+        if (result.ok()) {
+            disposeInBackground();
+            return new Outcome(result, false, false);
+        }
+        // After a failure the next job must find the browser clean, so the disposal is awaited.
+        boolean disposed = dispose();
+        boolean crashedBrowser = result.errorKind() == ErrorKind.RENDERER_CRASHED;
+        return new Outcome(result, crashedBrowser || !disposed, false);
+    }
+
+    private RenderResult loadAndCapture(CompletableFuture<JsonNode> viewport) throws Stop, InterruptedException {
         pageStart = System.nanoTime();
         deadline = pageStart + settings.timeout().toNanos();
         CompletableFuture<JsonNode> navigation = cdp.send("Page.navigate", JSON.createObjectNode().put("url", PAGE_URL), sessionId);
@@ -225,6 +265,10 @@ final class HtmlPageCapture {
             next("load");
         }
 
+        if (viewport.isCompletedExceptionally()) {
+            throw new Stop(failure(ErrorKind.RENDERER_CRASHED, "the browser did not set the viewport: "
+                    + viewport.exceptionNow().getMessage()));
+        }
         JsonNode layout = await(cdp.send("Page.getLayoutMetrics", null, sessionId), "layout");
         JsonNode size = layout.path("cssContentSize");
         int contentHeight = (int) Math.ceil(size.path("height").asDouble(settings.height()));
@@ -235,7 +279,10 @@ final class HtmlPageCapture {
         }
         ObjectNode shot = JSON.createObjectNode()
                 .put("format", "png")
-                .put("captureBeyondViewport", true);
+                // Faster compression (a larger file, the same pixels): encoding is a third of a simple page's capture.
+                .put("optimizeForSpeed", true)
+                // Only a page taller than the viewport needs it; it costs a resize of the page's surface.
+                .put("captureBeyondViewport", height > settings.height());
         shot.putObject("clip").put("x", 0).put("y", 0).put("width", settings.width()).put("height", height).put("scale", 1);
         JsonNode image = await(cdp.send("Page.captureScreenshot", shot, sessionId), "screenshot");
         byte[] png;
@@ -395,12 +442,7 @@ final class HtmlPageCapture {
 
     /** Disposes the context (and with it the page and its renderer process); false if the browser did not confirm. */
     private boolean dispose() throws InterruptedException {
-        if (sessionId != null) {
-            cdp.unsubscribe(sessionId);
-        }
-        if (contextId == null || contextId.isEmpty()) {
-            return true;
-        }
+        cdp.unsubscribe(sessionId);
         try {
             cdp.call("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", contextId), "", DISPOSE_TIMEOUT);
             return true;
@@ -411,10 +453,19 @@ final class HtmlPageCapture {
         }
     }
 
-    private void disposeQuietly() throws InterruptedException {
-        if (browser.healthy()) {
-            dispose();
-        }
+    /**
+     * Disposes the context without waiting (after a successful render nothing depends on it); a
+     * browser that does not confirm in time is marked wedged, and the renderer replaces it.
+     */
+    private void disposeInBackground() {
+        cdp.unsubscribe(sessionId);
+        cdp.send("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", contextId), "")
+                .orTimeout(DISPOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, t) -> {
+                    if (t instanceof TimeoutException) {
+                        browser.markWedged("a browser context was not disposed within " + DISPOSE_TIMEOUT.toSeconds() + " s");
+                    }
+                });
     }
 
     private static String exceptionText(JsonNode details) {

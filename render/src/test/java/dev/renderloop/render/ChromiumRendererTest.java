@@ -45,7 +45,7 @@ class ChromiumRendererTest {
         List<String> flags = new ChromiumRenderer().flags();
         for (String required : List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
-                "--mute-audio", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--hide-scrollbars")) {
+                "--mute-audio", "--block-new-web-contents", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--hide-scrollbars")) {
             assertTrue(flags.contains(required), "missing " + required);
         }
         assertTrue(flags.stream().noneMatch(f -> f.startsWith("--remote-debugging-port")), "no TCP debugging port");

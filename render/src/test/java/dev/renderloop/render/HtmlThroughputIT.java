@@ -23,13 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <pre>
  * ./mvnw -q -B verify -pl render -Dit.test=HtmlThroughputIT -Dfailsafe.failIfNoSpecifiedTests=false \
- *     -Drenderloop.perf=true [-Drenderloop.perf.jobs=1] [-Drenderloop.perf.repeat=2]
+ *     -Drenderloop.perf=true [-Drenderloop.perf.jobs=1] [-Drenderloop.perf.repeat=2] [-Drenderloop.perf.spares=1]
  * </pre>
  *
- * <p>Three ways, each over every page {@code repeat} times, {@code jobs} at a time:
+ * <p>Each way renders every page {@code repeat} times, {@code jobs} at a time:
  * <ol>
  *   <li><b>fresh one-shot</b> (the published approach): a new {@code chromium --headless --screenshot}
- *       process per page, with a fresh profile, the page read from a file; unsandboxed;</li>
+ *       process per page, with a fresh profile, the page read from a file, unsandboxed; with Debian's
+ *       chromium, and again with the warm renderer's binary when that is the headless shell;</li>
  *   <li><b>fresh renderer</b>: this renderer with a new browser per render (start, render, close), so
  *       the difference to the warm figure is the browser start alone;</li>
  *   <li><b>warm</b>: one renderer, its browser started by an untimed warm-up render.</li>
@@ -44,6 +45,7 @@ class HtmlThroughputIT {
     void warmBrowser_versusFreshBrowserPerRender() throws Exception {
         int jobs = Integer.getInteger("renderloop.perf.jobs", 1);
         int repeat = Integer.getInteger("renderloop.perf.repeat", 2);
+        int spares = Integer.getInteger("renderloop.perf.spares", 1);
         List<HtmlSuiteIT.Task> tasks = HtmlSuiteIT.tasks();
         List<String> pages = new ArrayList<>();
         for (int i = 0; i < repeat; i++) {
@@ -54,12 +56,19 @@ class HtmlThroughputIT {
             Assumptions.assumeTrue(probe.availability().available(), probe.availability().detail());
             binary = ChromiumRenderer.executableBehind(ChromiumRenderer.locate());
         }
+        // The published approach runs the browser itself (Debian: chromium); the warm renderer may use the headless shell.
+        Path fullBrowser = Files.isExecutable(Path.of("/usr/bin/chromium"))
+                ? ChromiumRenderer.executableBehind(Path.of("/usr/bin/chromium")) : binary;
         List<String> flags = new ChromiumRenderer().flags();
 
-        double oneShot = measure(pages, jobs, (page, dir) -> oneShotScreenshot(binary, flags, page, dir));
+        double oneShot = measure(pages, jobs, (page, dir) -> oneShotScreenshot(fullBrowser, flags, page, dir));
+        double oneShotSame = binary.equals(fullBrowser) ? oneShot
+                : measure(pages, jobs, (page, dir) -> oneShotScreenshot(binary, flags, page, dir));
 
+        // The sandbox probe is done once, as an engine would; each fresh renderer still probes the browser's version.
+        Sandbox sandbox = Sandbox.detect(!"limits".equals(System.getenv("RENDERLOOP_SANDBOX")));
         double freshRenderer = measure(pages, jobs, (page, dir) -> {
-            try (ChromiumRenderer fresh = new ChromiumRenderer(ChromiumRenderer.Options.defaults().withScratchDir(out))) {
+            try (ChromiumRenderer fresh = new ChromiumRenderer(ChromiumRenderer.Options.defaults().withSandbox(sandbox))) {
                 return fresh.render(new RenderRequest("html", page, RenderSettings.HTML_DEFAULTS), dir).ok();
             }
         });
@@ -67,7 +76,7 @@ class HtmlThroughputIT {
         double warm;
         long warmUpMillis;
         try (ChromiumRenderer renderer = new ChromiumRenderer(ChromiumRenderer.Options.defaults()
-                .withScratchDir(out).withMaxConcurrentJobs(Math.max(jobs, 1)))) {
+                .withSandbox(sandbox).withMaxConcurrentJobs(jobs).withSparePages(spares))) {
             long t0 = System.nanoTime();
             assertTrue(renderer.render(new RenderRequest("html", "<p>warm-up</p>", RenderSettings.HTML_DEFAULTS),
                     Files.createTempDirectory(out, "warm-up")).ok());
@@ -76,14 +85,20 @@ class HtmlThroughputIT {
                     renderer.render(new RenderRequest("html", page, RenderSettings.HTML_DEFAULTS), dir).ok());
         }
 
-        System.out.printf(Locale.ROOT, "%nhtml throughput: %d pages x %d, %d at a time, %d cores%n", tasks.size(), repeat, jobs,
-                Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "  fresh one-shot chromium --screenshot per page: %6.2f renders/s%n", oneShot);
-        System.out.printf(Locale.ROOT, "  fresh browser per render (this renderer):      %6.2f renders/s%n", freshRenderer);
-        System.out.printf(Locale.ROOT, "  warm browser (this renderer):                  %6.2f renders/s (warm-up render %d ms, untimed)%n",
+        System.out.printf(Locale.ROOT, "%nhtml throughput: %d pages x %d, %d at a time, %d spare page(s), %d cores; warm browser %s%n",
+                tasks.size(), repeat, jobs, spares, Runtime.getRuntime().availableProcessors(), binary);
+        System.out.printf(Locale.ROOT, "  fresh one-shot --screenshot per page (%s): %6.2f renders/s%n", fullBrowser.getFileName(), oneShot);
+        if (!binary.equals(fullBrowser)) {
+            System.out.printf(Locale.ROOT, "  fresh one-shot --screenshot per page (%s): %6.2f renders/s%n", binary.getFileName(), oneShotSame);
+        }
+        System.out.printf(Locale.ROOT, "  fresh browser per render (this renderer): %6.2f renders/s%n", freshRenderer);
+        System.out.printf(Locale.ROOT, "  warm browser (this renderer):             %6.2f renders/s (warm-up render %d ms, untimed)%n",
                 warm, warmUpMillis);
-        System.out.printf(Locale.ROOT, "  ratio warm / fresh one-shot: %.2fx; warm / fresh renderer: %.2fx%n",
-                warm / oneShot, warm / freshRenderer);
+        System.out.printf(Locale.ROOT, "  ratios: warm / one-shot %s %.2fx", fullBrowser.getFileName(), warm / oneShot);
+        if (!binary.equals(fullBrowser)) {
+            System.out.printf(Locale.ROOT, ", warm / one-shot %s %.2fx", binary.getFileName(), warm / oneShotSame);
+        }
+        System.out.printf(Locale.ROOT, ", warm / fresh renderer %.2fx%n", warm / freshRenderer);
     }
 
     interface Render {
