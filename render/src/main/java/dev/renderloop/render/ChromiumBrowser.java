@@ -95,7 +95,12 @@ final class ChromiumBrowser implements AutoCloseable {
         inner.add("about:blank");
         Map<String, String> env = Sandbox.environment(scratch);
         env.put("XDG_CONFIG_HOME", scratch.resolve(".config").toString());
-        List<String> command = sandbox.wrap(inner, scratch, List.of(binary.toAbsolutePath().getParent()), env);
+        List<String> command = new ArrayList<>();
+        if (sandbox.level() != Sandbox.Level.BUBBLEWRAP && netUnshare()) {
+            // Without bubblewrap, root can still give the browser a network namespace of its own (no interfaces up).
+            command.addAll(List.of(UNSHARE, "--net"));
+        }
+        command.addAll(sandbox.wrap(inner, scratch, List.of(binary.toAbsolutePath().getParent()), env));
         ProcessBuilder pb = new ProcessBuilder(command).directory(scratch.toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -185,6 +190,30 @@ final class ChromiumBrowser implements AutoCloseable {
         ObjectNode discover = JSON.createObjectNode().put("discover", true);
         discover.putArray("filter").addObject().put("type", "page");
         cdp.call("Target.setDiscoverTargets", discover, "", timeout);
+    }
+
+    private static final String UNSHARE = "/usr/bin/unshare";
+    private static volatile Boolean netUnshare;
+
+    /** Whether {@code unshare --net} works here (root, util-linux, a kernel that allows it); probed once. */
+    static boolean netUnshare() {
+        Boolean known = netUnshare;
+        if (known == null) {
+            boolean works = false;
+            if (Sandbox.isRoot() && Files.isExecutable(Path.of(UNSHARE))) {
+                try {
+                    Process p = new ProcessBuilder(UNSHARE, "--net", "/bin/true").redirectErrorStream(true).start();
+                    works = p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+                    p.destroyForcibly();
+                } catch (IOException e) {
+                    works = false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            netUnshare = known = works;
+        }
+        return known;
     }
 
     int serial() {

@@ -58,19 +58,22 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>What isolates a page</h2>
  *
- * <p>Chromium's own sandbox is off ({@code --no-sandbox}): it needs either setuid helpers or user
- * namespaces that clash with running as root and inside bubblewrap. Instead:
+ * <p>Chromium's own sandbox is off ({@code --no-sandbox}): Chromium does not run it as root, and
+ * inside bubblewrap it would need nested user namespaces. What confines a page instead:
  * <ul>
- *   <li>the whole browser runs in the project's {@link Sandbox}: with bubblewrap, in new user,
- *       network, PID, IPC and UTS namespaces, with a read-only system, {@code /home}, {@code /root},
- *       {@code /tmp} and {@code /run} hidden, only its own scratch directory writable, and as uid 65534
- *       when the JVM is root; without bubblewrap, still as uid 65534 with an allowlisted environment;</li>
+ *   <li>the whole browser runs in the project's {@link Sandbox}, like the Python workers: with
+ *       bubblewrap, in new user, network, PID, IPC and UTS namespaces, with a read-only system,
+ *       {@code /home}, {@code /root}, {@code /tmp} and {@code /run} hidden and only its own scratch
+ *       directory writable; without bubblewrap, with an allowlisted environment and, where root may
+ *       {@code unshare --net}, a network namespace of its own. When the JVM is root the browser runs
+ *       as uid 65534 either way;</li>
  *   <li>no network: every request other than the page's own document is failed by request
  *       interception, every context (and the browser) uses a proxy at {@code 127.0.0.1:9} that
  *       refuses connections, loopback included, WebRTC may not use UDP, and under bubblewrap the
  *       browser has no network interface but its own loopback;</li>
  *   <li>no local files: the page's origin is http, from which Chromium refuses {@code file:} URLs
- *       (frames, images, fetch, navigation), and interception fails them too;</li>
+ *       (frames, images, fetch, XHR, navigation) before any request is made; under bubblewrap the
+ *       private directories are hidden as well, and the browser's uid cannot read root's files;</li>
  *   <li>a fresh browser context per job, disposed afterwards, and a fresh profile directory per browser;</li>
  *   <li>dialogs are dismissed, popups blocked (and closed if one opens), downloads denied;</li>
  *   <li>timeouts, the heap cap and the watchdog bound time and memory; the process-tree kill and the
@@ -277,7 +280,8 @@ final class ChromiumRenderer implements Renderer {
             return Availability.yes(browserVersion + (shell ? " headless shell" : "") + " (" + exe
                     + (exe.equals(launcherPath) ? "" : " behind " + launcherPath)
                     + "), headless over the DevTools pipe, " + (s.level() == Sandbox.Level.BUBBLEWRAP
-                    ? "inside bubblewrap (no network, home and /tmp hidden)" : "without bubblewrap (" + s.description() + ")")
+                    ? "inside bubblewrap (no network, home and /tmp hidden)"
+                    : "without bubblewrap" + (ChromiumBrowser.netUnshare() ? " (own network namespace)" : " (requests blocked, no namespace)"))
                     + (s.workerUid() >= 0 ? ", as uid " + s.workerUid() : "")
                     + (shell ? "" : "; apt-get install chromium-headless-shell renders several times faster"));
         } catch (IOException e) {

@@ -49,9 +49,11 @@ import java.util.concurrent.TimeoutException;
  * browser keeps one such page ready ({@link #prepare}); the job sets the viewport and navigates.
  *
  * <p><b>Time.</b> The job's timeout starts when the page is navigated (setting up the context is
- * the renderer's time, not the page's) and covers loading and capturing. On timeout the context is
- * disposed, which takes its renderer process with it; if the browser does not confirm that within
- * {@link #DISPOSE_TIMEOUT}, the outcome says the browser is broken and the renderer replaces it.
+ * the renderer's time, not the page's) and covers loading and capturing. On any failure the context
+ * is disposed before the job returns, which takes its renderer process (and an endless loop in it)
+ * along; if the browser does not confirm that within {@link #DISPOSE_TIMEOUT}, the outcome says the
+ * browser is broken and the renderer replaces it. After a success the disposal is not awaited; a
+ * browser that does not confirm it in time is marked wedged and replaced before the next job.
  *
  * <p>Not thread-safe: one instance per job, used by one thread.
  */

@@ -446,6 +446,43 @@ class ChromiumRendererIT {
     }
 
     @Test
+    void withoutBubblewrap_pagesStillRenderAndStillCannotReachTheLoopback() throws Exception {
+        try (ChromiumRenderer fallback = new ChromiumRenderer(ChromiumRenderer.Options.defaults().withSandbox(Sandbox.detect(false)));
+             ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            assertTrue(fallback.availability().detail().contains("without bubblewrap"), fallback.availability().detail());
+            server.setSoTimeout(1500);
+            String probe = "<script>fetch('http://127.0.0.1:" + server.getLocalPort() + "/x').catch(() => 0);"
+                    + "try { new WebSocket('ws://127.0.0.1:" + server.getLocalPort() + "/ws') } catch (e) {}</script>";
+            RenderResult r = render(fallback, probe + RED_PAGE, QUICK);
+            assertTrue(r.ok(), r.error());
+            assertEquals(RED, image(r).getRGB(640, 400));
+            try (var ignored = server.accept()) {
+                throw new AssertionError("the page connected to the host's loopback");
+            } catch (SocketTimeoutException expected) {
+                // nothing connected
+            }
+        }
+    }
+
+    @Test
+    void throughAnEngineWithACache_theSecondRenderIsAHit_andTimeoutsAreNotCached() throws Exception {
+        try (RenderEngine engine = RenderEngine.builder().cacheDir(out.resolve("cache")).scratchDir(out)
+                .renderer(new ChromiumRenderer()).build()) {
+            RenderResult first = engine.render(new RenderRequest("html", RED_PAGE, QUICK));
+            assertTrue(first.ok(), first.error());
+            assertFalse(first.cached());
+            RenderResult second = engine.render(new RenderRequest("html", RED_PAGE, QUICK));
+            assertTrue(second.cached());
+            assertEquals(RED, image(second).getRGB(5, 5));
+            assertEquals(second.lastFrame(), second.media());
+            RenderResult loop = engine.render(new RenderRequest("html", "<script>for (;;) {}</script>", QUICK));
+            assertEquals(ErrorKind.TIMEOUT, loop.errorKind());
+            assertFalse(engine.render(new RenderRequest("html", "<script>for (;;) {}</script>", QUICK)).cached());
+            assertEquals(ErrorKind.NO_CODE, engine.render(new RenderRequest("html", "  ", QUICK)).errorKind());
+        }
+    }
+
+    @Test
     void missingBrowser_isUnavailableWithTheInstallHint() throws Exception {
         try (ChromiumRenderer none = new ChromiumRenderer(Path.of("/nonexistent/chromium"), out)) {
             assertFalse(none.availability().available());
