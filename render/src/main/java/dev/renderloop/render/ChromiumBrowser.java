@@ -184,7 +184,9 @@ final class ChromiumBrowser implements AutoCloseable {
             JsonNode info = event.params() == null ? null : event.params().path("targetInfo");
             if ("Target.targetCreated".equals(event.method()) && info != null
                     && "page".equals(info.path("type").asText()) && !info.path("openerId").asText("").isEmpty()) {
-                cdp.send("Target.closeTarget", JSON.createObjectNode().put("targetId", info.path("targetId").asText()), "");
+                String target = info.path("targetId").asText();
+                // Not from the reader thread: a write must never wait on the thread that drains the browser's answers.
+                Thread.ofVirtual().start(() -> cdp.send("Target.closeTarget", JSON.createObjectNode().put("targetId", target), ""));
             }
         });
         ObjectNode discover = JSON.createObjectNode().put("discover", true);

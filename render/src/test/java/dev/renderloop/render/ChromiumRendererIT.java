@@ -216,6 +216,13 @@ class ChromiumRendererIT {
                         Expect.renders()),
                 Arguments.of("download", "<a id=a download=x.txt href=\"data:text/plain,hello\">x</a><script>a.click()</script>",
                         QUICK, Expect.renders()),
+                Arguments.of("print dialog", "<p>x</p><script>window.print()</script>", QUICK, Expect.renders()),
+                Arguments.of("beforeunload handler", "<p>x</p><script>addEventListener('beforeunload', e => {"
+                        + " e.preventDefault(); e.returnValue = 'stay'; })</script>", QUICK, Expect.renders()),
+                Arguments.of("permission prompts", "<p>x</p><script>Notification.requestPermission();"
+                        + " navigator.geolocation.getCurrentPosition(() => 0, () => 0);</script>", QUICK, Expect.renders()),
+                Arguments.of("javascript: navigation", "<p>x</p><script>location = 'javascript:alert(1)'</script>", QUICK,
+                        Expect.renders()),
                 Arguments.of("service worker", "<script>navigator.serviceWorker.register('/sw.js').catch(e => 0)</script><p>x</p>",
                         QUICK, Expect.renders()),
                 Arguments.of("memory bomb on the JavaScript heap",
