@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One running headless Chromium and its DevTools connection, in its own scratch directory (profile,
- * temporary files), optionally inside the project's {@link Sandbox}.
+ * temporary files), inside the project's {@link Sandbox} (and, without bubblewrap, in a network
+ * namespace of its own where root may make one).
  *
  * <p>The debugging pipe needs the browser's fds 3 and 4, which Java cannot hand to a child. A
  * {@code /bin/sh} in front does it and then {@code exec}s the browser, so no relay process stays
@@ -42,7 +43,6 @@ final class ChromiumBrowser implements AutoCloseable {
     private final PythonWorker.StderrTail stderr = new PythonWorker.StderrTail(32 * 1024);
     /** Out-of-memory signs: V8 OOM lines on stderr and renderer processes killed by the memory watchdog. */
     private final AtomicLong memoryEvents = new AtomicLong();
-    private volatile String product = "";
     private volatile boolean closed;
     private volatile boolean wedged;
 
@@ -106,8 +106,8 @@ final class ChromiumBrowser implements AutoCloseable {
         pb.environment().putAll(env);
         ChromiumBrowser browser = new ChromiumBrowser(serial, pb.start(), scratch, sparePages);
         try {
-            JsonNode version = browser.cdp.call("Browser.getVersion", null, "", timeout);
-            browser.product = version.path("product").asText("") + " " + version.path("revision").asText("");
+            // The first answer says the browser is up and the pipe works.
+            browser.cdp.call("Browser.getVersion", null, "", timeout);
             // Downloads would write into the profile; pages have no business saving files.
             browser.cdp.call("Browser.setDownloadBehavior", JSON.createObjectNode().put("behavior", "deny"), "", timeout);
             browser.closePopups(timeout);
@@ -218,17 +218,8 @@ final class ChromiumBrowser implements AutoCloseable {
         return known;
     }
 
-    int serial() {
-        return serial;
-    }
-
     CdpConnection cdp() {
         return cdp;
-    }
-
-    /** "Chrome/156.0.8078.79 @revision" as the browser reports it. */
-    String product() {
-        return product;
     }
 
     long pid() {

@@ -413,9 +413,7 @@ final class ChromiumRenderer implements Renderer {
                 try {
                     browser = lease();
                 } catch (IOException e) {
-                    return RenderResult.failure(request.domain(), ErrorKind.RENDERER_UNAVAILABLE, e.getMessage()
-                            + (sandbox.level() == Sandbox.Level.BUBBLEWRAP ? "; to run Chromium without bubblewrap set RENDERLOOP_SANDBOX=limits" : ""),
-                            millisSince(start));
+                    return RenderResult.failure(request.domain(), ErrorKind.RENDERER_UNAVAILABLE, e.getMessage(), millisSince(start));
                 }
                 HtmlPageCapture.Outcome outcome = null;
                 try {
@@ -543,7 +541,9 @@ final class ChromiumRenderer implements Renderer {
             return b;
         } catch (ExecutionException e) {
             Directories.delete(scratch);
-            throw e.getCause() instanceof IOException io ? io : new IOException("Chromium did not start: " + e.getCause(), e.getCause());
+            String hint = sandbox.level() == Sandbox.Level.BUBBLEWRAP ? "; to run Chromium without bubblewrap, set RENDERLOOP_SANDBOX=limits" : "";
+            throw new IOException((e.getCause() instanceof IOException io ? io.getMessage() : "Chromium did not start: " + e.getCause())
+                    + hint, e.getCause());
         }
     }
 
