@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "demo", description = "Render the bundled example programs of every available domain and print a summary.")
 final class DemoCommand implements Callable<Integer> {
-    static final List<String> DOMAINS = List.of("svg", "smiles", "matplotlib", "rdkit", "tikz", "manim");
+    static final List<String> DOMAINS = List.of("svg", "smiles", "html", "matplotlib", "rdkit", "tikz", "manim");
 
     @Spec
     CommandSpec spec;

@@ -31,7 +31,7 @@ class DemoCommandIT {
                 }
             }
         }
-        assertTrue(available >= 5, "svg, smiles (in-process), matplotlib, rdkit and tikz (installed by scripts/test): " + run.out());
+        assertTrue(available >= 6, "svg, smiles (in-process), html, matplotlib, rdkit and tikz (installed by scripts/test): " + run.out());
         Matcher m = Pattern.compile("summary: (\\d+) rendered, 0 failed, (\\d+) of (\\d+) domains available").matcher(run.out());
         assertTrue(m.find(), run.out());
         assertEquals(expected, Integer.parseInt(m.group(1)));

@@ -30,6 +30,13 @@ import java.util.concurrent.TimeUnit;
 final class PythonWorker implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String EOF = "\u0000EOF";
+    /**
+     * Starts every worker process. bubblewrap's --die-with-parent is a parent-death signal, which
+     * Linux ties to the thread that forked the child, not to the JVM: a worker started from a caller's
+     * short-lived thread would be killed when that thread ends. This thread lives as long as the JVM.
+     */
+    private static final java.util.concurrent.ExecutorService LAUNCHER = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("renderloop-worker-launcher").unstarted(r));
 
     private final Process process;
     private final Writer stdin;
@@ -80,7 +87,7 @@ final class PythonWorker implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(command).directory(scratch.toFile());
             pb.environment().clear();
             pb.environment().putAll(env);
-            process = pb.start();
+            process = launch(pb);
         } catch (IOException e) {
             throw new WorkerException(WorkerException.Reason.UNAVAILABLE,
                     "cannot start " + key.python() + ": " + e.getMessage());
@@ -106,6 +113,17 @@ final class PythonWorker implements AutoCloseable {
             Thread.currentThread().interrupt();
             worker.kill();
             throw new WorkerException(WorkerException.Reason.UNAVAILABLE, "interrupted while starting the worker");
+        }
+    }
+
+    private static Process launch(ProcessBuilder pb) throws IOException {
+        try {
+            return LAUNCHER.submit(pb::start).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting a worker", e);
         }
     }
 

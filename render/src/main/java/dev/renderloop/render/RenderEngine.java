@@ -80,6 +80,8 @@ public final class RenderEngine implements AutoCloseable {
                 b, script, scriptHash);
         renderers.put("svg", new SvgRenderer());
         renderers.put("smiles", new SmilesRenderer());
+        renderers.put("html", new ChromiumRenderer(ChromiumRenderer.Options.defaults()
+                .withScratchDir(b.scratchDir).withSandbox(sandbox).withMaxConcurrentJobs(b.workers)));
         for (Renderer r : b.extra) {
             renderers.put(r.domain(), r);
         }

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The bundled html suite: well-formed, self-contained, and every page renders to a non-blank image. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HtmlSuiteIT {
-    static final String SUITE = "/dev/renderloop/render/suites/html/tasks.jsonl";
+    static final String SUITE = "/dev/renderloop/task/suites/html/tasks.jsonl";
 
     /** One task of the suite, as the JSONL line holds it. */
     record Task(String id, String domain, String description, String code) {

@@ -120,6 +120,22 @@ class MatplotlibRendererIT {
     }
 
     @Test
+    void workerStartedFromAThreadThatEnds_keepsServing() throws Exception {
+        // bubblewrap's --die-with-parent is a parent-death signal tied to the *thread* that started
+        // it: a worker started from a short-lived thread must not die with that thread.
+        try (RenderEngine e = TestEngines.plain(1)) {
+            Thread shortLived = new Thread(() -> e.render(RenderRequest.of("matplotlib", TestEngines.GOOD_CHART)));
+            shortLived.start();
+            shortLived.join();
+            Thread.sleep(1500);
+            assertEquals(1, e.workersStarted("matplotlib"));
+            RenderResult r = e.render(RenderRequest.of("matplotlib", TestEngines.GOOD_CHART));
+            assertTrue(r.ok(), r.error());
+            assertEquals(1, e.workersStarted("matplotlib"), "the worker died with the thread that started it");
+        }
+    }
+
+    @Test
     void render_noFigure_isNoScene() {
         RenderResult r = engine.render(RenderRequest.of("matplotlib", "import matplotlib.pyplot as plt\nx = 1 + 1\n"));
         assertEquals(ErrorKind.NO_SCENE, r.errorKind());
