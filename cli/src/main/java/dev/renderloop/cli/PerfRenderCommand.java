@@ -89,7 +89,9 @@ final class PerfRenderCommand implements Callable<Integer> {
             out.printf("perf render: %s (%s), %d renders (%d programs x %d), %d at a time, %d cores%n",
                     domain, availability.detail(), work.size(), programs.size(), repeat, jobs,
                     Runtime.getRuntime().availableProcessors());
-            out.println("sandbox (warm pool only): " + engine.sandboxDescription());
+            if (!List.of("svg", "smiles").contains(domain)) {  // in-process renderers run in the JVM itself
+                out.println("sandbox (warm side only): " + engine.sandboxDescription());
+            }
             Path python = engineOptions.python != null ? engineOptions.python : Path.of(pythonFromEnv());
             Path scratch = Files.createTempDirectory("renderloop-perf-");
             boolean pythonWorker = List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain);
