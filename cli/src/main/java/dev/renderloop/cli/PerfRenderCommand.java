@@ -30,8 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * fresh interpreter per program, as the published systems do (matplotlib: a script that imports
  * matplotlib and runs the program with savefig redirected; Manim: the {@code manim -ql} CLI), and
  * (b) through the warm, sandboxed worker pool with the cache off, both with N renders at a time, and
- * prints renders/s for both and their ratio. Pool start-up is reported separately: it is paid once
- * per engine, not per render.
+ * prints renders/s for both and their ratio. For svg and smiles the fresh side is a new renderer per
+ * render; for html a new headless browser per page taking one screenshot. Pool start-up is reported
+ * separately: it is paid once per engine, not per render.
  */
 @Command(name = "render", description = "Renders/s of fresh-interpreter-per-program (published) vs. the warm pool.")
 final class PerfRenderCommand implements Callable<Integer> {
@@ -105,7 +106,8 @@ final class PerfRenderCommand implements Callable<Integer> {
                 }
                 double startup = (System.nanoTime() - warmStart) / 1e9;
                 Measurement warm = measure(work, p -> engine.render(new RenderRequest(domain, p.code(), settings)).ok());
-                String freshLabel = pythonWorker ? "fresh interpreter per program (published):" : "fresh renderer per render (published):    ";
+                String freshLabel = pythonWorker ? "fresh interpreter per program (published):"
+                        : domain.equals("html") ? "fresh browser per page (published):       " : "fresh renderer per render (published):    ";
                 String warmLabel = pythonWorker ? "warm pool, sandboxed, fork per job:       " : "warm renderer, reused:                    ";
                 out.printf("  %s %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency%n",
                         freshLabel, fresh.ok, work.size(), fresh.seconds, fresh.rate(), fresh.meanLatencyMillis());
@@ -182,6 +184,9 @@ final class PerfRenderCommand implements Callable<Integer> {
     }
 
     private boolean freshRender(Path python, ExampleProgram program, RenderSettings s, Path scratch) {
+        if (domain.equals("html")) {
+            return freshBrowserScreenshot(program, s, scratch);
+        }
         if (!List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain)) {
             // In-process and browser renderers: a new renderer for every render (for html a new
             // browser), as the published code creates a new pool or browser per call.
@@ -221,6 +226,37 @@ final class PerfRenderCommand implements Callable<Integer> {
                 return false;
             }
             return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * The published approach for web pages: a new headless browser per page (the same binary the
+     * warm renderer uses), one screenshot, exit; unsandboxed, no DevTools session.
+     */
+    private boolean freshBrowserScreenshot(ExampleProgram program, RenderSettings s, Path scratch) {
+        String env = System.getenv("RENDERLOOP_CHROMIUM");
+        Path shell = Path.of("/usr/lib/chromium/chromium-headless-shell");
+        String browser = env != null && !env.isBlank() ? env : Files.isExecutable(shell) ? shell.toString() : "chromium";
+        try {
+            Path dir = Files.createTempDirectory(scratch, "page");
+            Path page = Files.writeString(dir.resolve("page.html"), program.code());
+            Process p = new ProcessBuilder(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--hide-scrollbars", "--user-data-dir=" + dir.resolve("profile"),
+                    "--window-size=" + s.width() + "," + s.height(), "--screenshot=" + dir.resolve("shot.png"),
+                    page.toUri().toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+            if (!p.waitFor(s.timeout().toSeconds(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0 && Files.size(dir.resolve("shot.png")) > 0;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
