@@ -93,7 +93,7 @@ final class PerfRenderCommand implements Callable<Integer> {
             if (!List.of("svg", "smiles").contains(domain)) {  // in-process renderers run in the JVM itself
                 out.println("sandbox (warm side only): " + engine.sandboxDescription());
             }
-            Path python = engineOptions.python != null ? engineOptions.python : Path.of(pythonFromEnv());
+            Path python = engineOptions.python != null ? engineOptions.python : RenderEngine.defaultPython();
             Path scratch = Files.createTempDirectory("renderloop-perf-");
             boolean pythonWorker = List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain);
             try {
@@ -273,11 +273,6 @@ final class PerfRenderCommand implements Callable<Integer> {
             }
         }
         return target;
-    }
-
-    private static String pythonFromEnv() {
-        String env = System.getenv("RENDERLOOP_PYTHON");
-        return env != null && !env.isBlank() ? env : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
     private static void deleteTree(Path root) throws IOException {

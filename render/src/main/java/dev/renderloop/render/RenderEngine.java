@@ -153,6 +153,11 @@ public final class RenderEngine implements AutoCloseable {
         return new Builder();
     }
 
+    /** The interpreter workers use unless told otherwise: {@code $RENDERLOOP_PYTHON}, else {@code /usr/bin/python3}. */
+    public static Path defaultPython() {
+        return Builder.defaultPython();
+    }
+
     /** The domains this engine has a renderer for (available or not). */
     public Set<String> domains() {
         return Set.copyOf(renderers.keySet());

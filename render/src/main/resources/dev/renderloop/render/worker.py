@@ -378,8 +378,10 @@ class TikzDriver:
         """(document text, whether the precompiled format covers its preamble)."""
         import re
         if "\\documentclass" not in code:
-            body = code if "\\begin{tikzpicture}" in code or "\\begin{axis}" in code and "tikzpicture" in code \
-                else "\\begin{tikzpicture}\n%s\n\\end{tikzpicture}" % code
+            # A picture already (an environment, or a pgfplots axis inside the plain \\tikzpicture form)
+            # is kept as it is; bare drawing commands are wrapped in a tikzpicture.
+            is_picture = "\\begin{tikzpicture}" in code or ("\\begin{axis}" in code and "tikzpicture" in code)
+            body = code if is_picture else "\\begin{tikzpicture}\n%s\n\\end{tikzpicture}" % code
             return self.PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n", True
         head = code.split("\\begin{document}", 1)[0]
         head = re.sub(r"(?<!\\)%.*", "", head)
@@ -410,8 +412,8 @@ class TikzDriver:
         mode = "plain"
         if covered and self.format:
             mode = "precompiled"
-            if self.compile_with_spare(text.split("\\begin{document}", 1)[0] and
-                                       "\\begin{document}" + text.split("\\begin{document}", 1)[1], job_dir):
+            # The spare already holds the preamble: it gets the document from \\begin{document} on.
+            if self.compile_with_spare("\\begin{document}" + text.split("\\begin{document}", 1)[1], job_dir):
                 mode = "pre-warmed"
         if mode != "pre-warmed":
             command = [self.pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
