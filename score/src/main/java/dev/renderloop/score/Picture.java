@@ -1,0 +1,89 @@
+package dev.renderloop.score;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import javax.imageio.ImageIO;
+
+/**
+ * An opaque RGB picture: a rendered frame, a target image or a tile of one.
+ *
+ * <p>Pixels are packed {@code 0xRRGGBB}, row-major. Translucent inputs are composited over white
+ * when they are read, because every renderer in this project draws on white and a transparent
+ * background must not compare as black.
+ *
+ * @param width  width in pixels, at least 1
+ * @param height height in pixels, at least 1
+ * @param rgb    {@code width * height} packed pixels; not copied, so treat it as read-only
+ */
+public record Picture(int width, int height, int[] rgb) {
+
+    public Picture {
+        if (width < 1 || height < 1) {
+            throw new IllegalArgumentException("picture size must be at least 1x1, got " + width + "x" + height);
+        }
+        Objects.requireNonNull(rgb, "rgb");
+        if (rgb.length != width * height) {
+            throw new IllegalArgumentException("expected " + width * height + " pixels, got " + rgb.length);
+        }
+    }
+
+    /** Wraps a decoded image, compositing any alpha over white. */
+    public static Picture of(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            int a = p >>> 24;
+            if (a == 255) {
+                argb[i] = p & 0xFFFFFF;
+            } else {
+                int r = over((p >> 16) & 0xFF, a);
+                int g = over((p >> 8) & 0xFF, a);
+                int b = over(p & 0xFF, a);
+                argb[i] = (r << 16) | (g << 8) | b;
+            }
+        }
+        return new Picture(w, h, argb);
+    }
+
+    private static int over(int c, int a) {
+        return (c * a + 255 * (255 - a) + 127) / 255;
+    }
+
+    /**
+     * Reads a PNG, JPEG, BMP or GIF file.
+     *
+     * @throws IOException with a message naming the file when it is missing, unreadable or not an image
+     */
+    public static Picture read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no such image file: " + file);
+        }
+        BufferedImage image;
+        try {
+            image = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
+        }
+        if (image == null) {
+            throw new IOException("not an image this reader understands (PNG, JPEG, BMP, GIF): " + file);
+        }
+        return of(image);
+    }
+
+    /** The picture as an opaque {@code TYPE_INT_RGB} image (shares no state with this record). */
+    public BufferedImage toBufferedImage() {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(0, 0, width, height, rgb, 0, width);
+        return image;
+    }
+
+    /** The packed pixel at column {@code x}, row {@code y}. */
+    public int pixel(int x, int y) {
+        return rgb[y * width + x];
+    }
+}
