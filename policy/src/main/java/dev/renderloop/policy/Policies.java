@@ -1,0 +1,42 @@
+package dev.renderloop.policy;
+
+import java.net.URI;
+import java.time.Duration;
+
+/** Creates policies from their spec strings. */
+public final class Policies {
+    private Policies() {
+    }
+
+    /** The oracle: the reference code, clean. */
+    public static Policy oracle() {
+        return new OraclePolicy(null);
+    }
+
+    /** The oracle with one seeded defect per first answer and the clean reference on repair. */
+    public static Policy oracleWithDefects(long seed) {
+        return new OraclePolicy(seed);
+    }
+
+    /** A client of an OpenAI-compatible server; reads the API key from the environment variable the config names. */
+    public static Policy openAi(OpenAiConfig config) {
+        return new OpenAiChatPolicy(config, System::getenv, d -> Thread.sleep(d.toMillis()), System.nanoTime());
+    }
+
+    /**
+     * The policy a spec names.
+     *
+     * @param apiKeyEnv environment variable with the API key for {@code openai:} specs, or {@code null}
+     * @throws IllegalArgumentException for a bad spec, or one this build cannot serve yet
+     */
+    public static Policy create(String spec, String apiKeyEnv, int concurrency, Duration timeout) {
+        PolicySpec s = PolicySpec.parse(spec);
+        return switch (s.kind()) {
+            case ORACLE -> new OraclePolicy(s.seed());
+            case OPENAI -> openAi(OpenAiConfig.of(URI.create(s.location()), s.model()).withApiKeyEnv(apiKeyEnv)
+                    .withLimits(concurrency, timeout, 4, Duration.ofSeconds(1)));
+            case LOCAL -> throw new IllegalArgumentException("policy " + spec + ": the in-process model is not part of this build yet");
+            case RETRIEVAL -> throw new IllegalArgumentException("policy retrieval needs a training corpus: use Policies.retrieval(...)");
+        };
+    }
+}
