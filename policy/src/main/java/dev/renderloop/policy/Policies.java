@@ -18,6 +18,14 @@ public final class Policies {
         return new OraclePolicy(seed);
     }
 
+    /**
+     * The retrieval baseline over a training corpus: the reference code of the nearest task of the same domain
+     * (BM25 over descriptions, else target-image thumbnails), never the asked task itself.
+     */
+    public static Policy retrieval(java.util.List<dev.renderloop.task.Task> corpus) {
+        return new RetrievalPolicy(corpus);
+    }
+
     /** A client of an OpenAI-compatible server; reads the API key from the environment variable the config names. */
     public static Policy openAi(OpenAiConfig config) {
         return new OpenAiChatPolicy(config, System::getenv, d -> Thread.sleep(d.toMillis()), System.nanoTime());
