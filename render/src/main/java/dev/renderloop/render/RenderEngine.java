@@ -43,6 +43,10 @@ public final class RenderEngine implements AutoCloseable {
     private final LongSupplier ticker;
     private final Sandbox sandbox;
     private final List<PythonWorkerPool> pools;
+    private final Map<String, InstalledApi> apis = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Path workerScript;
+    private final WorkerKey pythonKey;
+    private final Duration workerStartTimeout;
 
     private RenderEngine(Builder b) throws IOException {
         this.sandbox = sandbox(b.allowBubblewrap);
@@ -65,6 +69,9 @@ public final class RenderEngine implements AutoCloseable {
         Files.write(script, source);
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
         String scriptHash = sha256(source).substring(0, 16);
+        this.workerScript = script;
+        this.pythonKey = new WorkerKey("python", b.python, b.pythonPath);
+        this.workerStartTimeout = b.workerStartTimeout;
 
         this.renderers = new LinkedHashMap<>();
         this.pools = new ArrayList<>();
@@ -229,6 +236,24 @@ public final class RenderEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * The API of {@code packageName} as installed for the Python workers (for documentation-grounded repairs),
+     * served by one warm worker of its own in the same sandbox. Created on first use, closed with the engine.
+     *
+     * @throws IllegalArgumentException when {@code packageName} is not a top-level package name
+     */
+    public InstalledApi installedApi(String packageName) {
+        InstalledApi.checkPackageName(packageName);
+        return apis.computeIfAbsent(packageName, p -> {
+            WorkerKey key = new WorkerKey("apidoc:" + p, pythonKey.python(), pythonKey.pythonPath());
+            PythonWorkerPool pool = new PythonWorkerPool(key, 1, sandbox, scratchRoot, workerScript, workerStartTimeout, 10_000);
+            synchronized (pools) {
+                pools.add(pool);
+            }
+            return new InstalledApi(p, pool);
+        });
+    }
+
     /** Starts {@code count} workers for {@code domain} now, so that later renders measure steady state. */
     public void warmUp(String domain, int count) {
         for (PythonWorkerPool pool : pools) {
@@ -254,6 +279,9 @@ public final class RenderEngine implements AutoCloseable {
     @Override
     public void close() {
         renderers.values().forEach(Renderer::close);
+        synchronized (pools) {
+            pools.stream().filter(p -> p.key().driver().startsWith("apidoc:")).forEach(PythonWorkerPool::close);
+        }
         Directories.delete(scratchRoot);
     }
 
