@@ -56,14 +56,28 @@ public final class Suites {
 
     /** Reads a JSONL suite file; target paths resolve against the file's directory. */
     public static Suite readJsonl(Path file) throws IOException {
+        return readJsonl(file, null);
+    }
+
+    /**
+     * Reads a JSONL suite file whose lines may leave out {@code domain} (then {@code defaultDomain} applies),
+     * e.g. the ManimBench JSONL ({@code id}, {@code description}, {@code code}, {@code level}, {@code split})
+     * with {@code defaultDomain = "manim"}.
+     */
+    public static Suite readJsonl(Path file, String defaultDomain) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(file.getFileName().toString(), reader, rel -> TargetImage.ofFile(dir.resolve(rel)), id -> null);
+            return read(file.getFileName().toString(), reader, rel -> TargetImage.ofFile(dir.resolve(rel)), id -> null, defaultDomain);
         }
     }
 
     private static Suite read(String name, Reader reader, Function<String, TargetImage> explicitTarget,
                               Function<String, TargetImage> defaultTarget) throws IOException {
+        return read(name, reader, explicitTarget, defaultTarget, null);
+    }
+
+    private static Suite read(String name, Reader reader, Function<String, TargetImage> explicitTarget,
+                              Function<String, TargetImage> defaultTarget, String defaultDomain) throws IOException {
         List<Task> tasks = new ArrayList<>();
         BufferedReader lines = new BufferedReader(reader);
         String line;
@@ -81,7 +95,8 @@ public final class Suites {
                 String id = required(node, "id");
                 TargetImage target = node.hasNonNull("target") ? explicitTarget.apply(node.get("target").asText())
                         : defaultTarget.apply(id);
-                tasks.add(new Task(id, required(node, "domain"), node.path("description").asText(""),
+                String domain = defaultDomain != null && !node.hasNonNull("domain") ? defaultDomain : required(node, "domain");
+                tasks.add(new Task(id, domain, node.path("description").asText(""),
                         required(node, "code"), target, node.hasNonNull("level") ? node.get("level").asText() : null));
             } catch (IOException | IllegalArgumentException e) {
                 throw new IllegalArgumentException(name + " line " + number + ": " + e.getMessage(), e);

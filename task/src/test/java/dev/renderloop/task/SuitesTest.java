@@ -53,4 +53,20 @@ class SuitesTest {
         Path dup = Files.writeString(dir.resolve("d.jsonl"), "{\"id\": \"a\", \"domain\": \"svg\", \"code\": \"x\"}\n{\"id\": \"a\", \"domain\": \"svg\", \"code\": \"y\"}\n");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Suites.readJsonl(dup)).getMessage().contains("task id a twice"));
     }
+
+    @Test
+    void readsTheManimBenchTrainingSplitWithManimAsDefaultDomain() throws Exception {
+        java.nio.file.Path file = java.nio.file.Path.of("../../shared/data/manimbench/train.jsonl");
+        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.isRegularFile(file), "CI clones beside ../shared: " + file.toAbsolutePath());
+        Suite suite = Suites.readJsonl(file, "manim");
+        org.junit.jupiter.api.Assertions.assertEquals(316, suite.tasks().size());
+        for (Task t : suite.tasks()) {
+            org.junit.jupiter.api.Assertions.assertEquals("manim", t.domain());
+            org.junit.jupiter.api.Assertions.assertTrue(t.code().contains("Scene"), t.id());
+            org.junit.jupiter.api.Assertions.assertFalse(t.description().isBlank(), t.id());
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Suites.readJsonl(file));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("line 1: field 'domain'"), e.getMessage());
+    }
 }

@@ -1,0 +1,91 @@
+package dev.renderloop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code renderloop generate} end to end with real renders and the policies that need no model. */
+class GenerateCommandIT {
+    static final String CHART = "import matplotlib.pyplot as plt\nplt.bar(['a', 'b'], [3, 5], color='red')\nplt.title('two bars')\nplt.savefig('x.png')\n";
+
+    @TempDir
+    Path dir;
+
+    private CliRun generate(String... args) {
+        String[] base = {"generate", "--no-cache"};
+        String[] all = new String[base.length + args.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(args, 0, all, base.length, args.length);
+        return CliRun.of(all);
+    }
+
+    @Test
+    void ritlWithSeededDefectsRepairsAndLogsEveryAttempt() throws Exception {
+        Path ref = Files.writeString(dir.resolve("ref.py"), CHART);
+        Path out = dir.resolve("run");
+        // Seed 3 breaks the program (checked below), so the log must show the repair.
+        CliRun run = generate("--domain", "matplotlib", "--strategy", "ritl", "--policy", "oracle-defects:3",
+                "--reference", ref.toString(), "--out", out.toString(), "Two red bars titled two bars");
+        assertEquals(0, run.exitCode(), run.err() + run.out());
+        List<String> log = Files.readAllLines(out.resolve("attempts.jsonl"));
+        assertEquals(2, log.size(), run.out());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode first = json.readTree(log.get(0));
+        assertEquals("generate", first.get("step").asText());
+        assertEquals("error", first.get("render").get("status").asText());
+        assertTrue(first.get("note").asText().startsWith("defect: "));
+        assertEquals("Two red bars titled two bars", first.get("prompt").get(1).get("text").asText().lines()
+                .filter(l -> !l.startsWith("<")).findFirst().orElseThrow());
+        JsonNode second = json.readTree(log.get(1));
+        assertEquals("repair", second.get("step").asText());
+        assertEquals("ok", second.get("render").get("status").asText());
+        assertEquals(CHART, Files.readString(out.resolve("final.py")));
+        assertTrue(Files.isRegularFile(out.resolve("render/frame_00000.png")));
+        JsonNode record = json.readTree(out.resolve("run.json").toFile());
+        assertTrue(record.get("success").asBoolean());
+        assertEquals(1, record.get("repairs").asInt());
+        assertEquals("oracle-defects:3", record.get("provenance").get("policy").asText());
+        assertTrue(run.out().contains("round 1 repair"), run.out());
+    }
+
+    @Test
+    void retrievalOnTheBundledSvgSuite() throws Exception {
+        Path out = dir.resolve("svg");
+        CliRun run = generate("--domain", "svg", "--strategy", "vanilla", "--policy", "retrieval", "--out", out.toString(),
+                "a red circle in the middle");
+        assertEquals(0, run.exitCode(), run.err() + run.out());
+        assertTrue(Files.readString(out.resolve("final.svg")).contains("<svg"));
+        assertTrue(run.out().contains("[retrieved "), run.out());
+    }
+
+    @Test
+    void badInputsAreUsageErrorsWithClearMessages() {
+        Path ref = dir.resolve("missing.py");
+        record Case(List<String> args, String message) {
+        }
+        List<Case> cases = List.of(
+                new Case(List.of("--domain", "svg", "--policy", "retrieval", "   "), "non-empty DESCRIPTION"),
+                new Case(List.of("--domain", "svg", "--strategy", "ritl-x", "--policy", "retrieval", "x"), "unknown strategy"),
+                new Case(List.of("--domain", "svg", "--policy", "gpt4", "x"), "bad policy spec"),
+                new Case(List.of("--domain", "svg", "--policy", "oracle", "x"), "give --task or --reference"),
+                new Case(List.of("--domain", "svg", "--policy", "oracle", "--reference", ref.toString(), "x"), "no such reference file"),
+                new Case(List.of("--domain", "svg", "--policy", "retrieval", "--target", ref.toString()), "no such target image"),
+                new Case(List.of("--domain", "svg", "--strategy", "ritl-doc", "--policy", "retrieval", "x"), "only manim, matplotlib and rdkit"),
+                new Case(List.of("--domain", "manim", "--policy", "retrieval", "x"), "needs --corpus"),
+                new Case(List.of("--domain", "svg", "--policy", "oracle", "--task", "nope", "x"), "no task nope"));
+        for (Case c : cases) {
+            CliRun run = generate(c.args().toArray(String[]::new));
+            assertEquals(2, run.exitCode(), c.args() + ": " + run.err());
+            assertTrue(run.err().contains(c.message()), c.args() + ": " + run.err());
+            assertFalse(run.err().contains("Exception"), run.err());
+        }
+    }
+}
