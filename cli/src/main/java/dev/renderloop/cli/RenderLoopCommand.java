@@ -23,7 +23,15 @@ public final class RenderLoopCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * Lucene says at every start that the incubating Vector API is not enabled; its scalar code is what we use.
+     * Held in a field: JUL keeps loggers weakly, and a collected logger forgets its level.
+     */
+    private static final java.util.logging.Logger LUCENE_VECTOR_LOG =
+            java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
+
     public static void main(String[] args) {
+        LUCENE_VECTOR_LOG.setLevel(java.util.logging.Level.SEVERE);
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
