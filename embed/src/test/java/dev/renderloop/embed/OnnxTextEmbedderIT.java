@@ -84,6 +84,7 @@ class OnnxTextEmbedderIT {
     @Test
     void djlStaysOffline() {
         try (OnnxTextEmbedder embedder = open()) {
+            assertTrue(embedder.tokenIds("x").length > 0);
             assertTrue(ai.djl.util.Utils.isOfflineMode(), "DJL offline mode must be on once a tokenizer is loaded");
             assertEquals("true", System.getProperty("OPT_OUT_TRACKING"));
             String cache = System.getProperty("ENGINE_CACHE_DIR");
