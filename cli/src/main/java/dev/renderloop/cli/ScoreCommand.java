@@ -1,0 +1,323 @@
+package dev.renderloop.cli;
+
+import dev.renderloop.embed.OnnxImageEmbedder;
+import dev.renderloop.embed.OnnxTextEmbedder;
+import dev.renderloop.render.CodeExtractor;
+import dev.renderloop.render.ExtractedCode;
+import dev.renderloop.render.RenderEngine;
+import dev.renderloop.render.RenderRequest;
+import dev.renderloop.render.RenderResult;
+import dev.renderloop.render.RenderSettings;
+import dev.renderloop.render.SourceText;
+import dev.renderloop.score.CodeSimilarity;
+import dev.renderloop.score.ImageEmbedder;
+import dev.renderloop.score.Metric;
+import dev.renderloop.score.Picture;
+import dev.renderloop.score.Reward;
+import dev.renderloop.score.RewardInput;
+import dev.renderloop.score.RewardSpec;
+import dev.renderloop.score.Ssim;
+import dev.renderloop.score.TextEmbedder;
+import dev.renderloop.score.TiledReward;
+import dev.renderloop.score.TiledScore;
+import dev.renderloop.score.VideoScore;
+import dev.renderloop.score.VideoSimilarity;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code renderloop score}: every metric of a candidate against a reference. */
+@Command(name = "score", description = "Score a candidate against a reference: programs of a render domain (both are "
+        + "rendered first), images (--domain image) or videos (--domain video: video files, frame folders or PNGs).")
+final class ScoreCommand implements Callable<Integer> {
+    private static final Set<String> PYTHON_DOMAINS = Set.of("manim", "matplotlib", "rdkit");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--domain", required = true, description = "A render domain (manim, matplotlib, rdkit, svg, smiles, html, tikz), image or video.")
+    String domain;
+
+    @Option(names = "--reference", required = true, paramLabel = "REF", description = "Reference program, image or video.")
+    Path reference;
+
+    @Option(names = "--candidate", required = true, paramLabel = "CAND", description = "Candidate program (or model answer), image or video.")
+    Path candidate;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Option(names = "--fps", paramLabel = "F", description = "Frame rate of frame folders given with --domain video "
+            + "(they are then sampled at ~5 fps as published); without it a folder is taken as already sampled.")
+    Double folderFps;
+
+    @Option(names = "--clip-model", paramLabel = "ONNX", description = "CLIP ViT-L/14 image model in ONNX (VS's CLIP part).")
+    Path clipModel;
+
+    @Option(names = "--dino-model", paramLabel = "ONNX", description = "DINOv2 image model in ONNX (tiled reward's tile similarity).")
+    Path dinoModel;
+
+    @Option(names = "--codebert-model", paramLabel = "ONNX", description = "CodeBERT in ONNX (CodeBERT similarity and CBB).")
+    Path codebertModel;
+
+    @Option(names = "--codebert-tokenizer", paramLabel = "JSON", description = "CodeBERT's tokenizer.json (default: tokenizer.json beside the model).")
+    Path codebertTokenizer;
+
+    @Option(names = "--reward", paramLabel = "SPEC", description = "Reward formula: manim, manim-geometric, vincicoder, or a custom spec "
+            + "(default: manim for manim, vincicoder for other render domains).")
+    String rewardSpec;
+
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Object> report = new LinkedHashMap<>();
+        List<Metric> metrics = new ArrayList<>();
+        try (Models models = Models.open(clipModel, dinoModel, codebertModel, codebertTokenizer)) {
+            switch (domain) {
+                case "image" -> images(metrics, report, models);
+                case "video" -> videos(metrics, report, models);
+                default -> {
+                    if (!RenderSettings.DOMAINS.contains(domain)) {
+                        err.println("renderloop score: unknown domain '" + domain + "'; expected image, video or one of "
+                                + RenderSettings.DOMAINS);
+                        return ExitCode.USAGE;
+                    }
+                    Integer code = programs(metrics, report, models, err);
+                    if (code != null) {
+                        return code;
+                    }
+                }
+            }
+        } catch (BadInput | IOException | IllegalArgumentException e) {
+            err.println("renderloop score: " + e.getMessage());
+            return ExitCode.USAGE;
+        }
+        print(report, metrics);
+        return ExitCode.OK;
+    }
+
+    /** A user input that cannot be scored (missing, unreadable, zero frames). */
+    private static final class BadInput extends Exception {
+        BadInput(String message) {
+            super(message);
+        }
+    }
+
+    /** The embedding models the user configured; any may be absent. */
+    private record Models(ImageEmbedder clip, ImageEmbedder dino, TextEmbedder codebert) implements AutoCloseable {
+        static Models open(Path clip, Path dino, Path codebert, Path tokenizer) throws BadInput {
+            try {
+                ImageEmbedder c = clip == null ? null : OnnxImageEmbedder.clip(clip);
+                ImageEmbedder d = dino == null ? null : OnnxImageEmbedder.dinov2(dino);
+                TextEmbedder t = null;
+                if (codebert != null) {
+                    Path tok = tokenizer != null ? tokenizer : codebert.toAbsolutePath().resolveSibling("tokenizer.json");
+                    t = OnnxTextEmbedder.codebert(codebert, tok);
+                }
+                return new Models(c, d, t);
+            } catch (RuntimeException e) {
+                throw new BadInput(e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            for (AutoCloseable m : new AutoCloseable[] {clip, dino, codebert}) {
+                try {
+                    if (m != null) {
+                        m.close();
+                    }
+                } catch (Exception e) {
+                    // closing a model cannot lose results; nothing to report
+                }
+            }
+        }
+    }
+
+    private void images(List<Metric> metrics, Map<String, Object> report, Models models) throws BadInput, IOException {
+        Picture ref = picture(reference);
+        Picture cand = picture(candidate);
+        report.put("reference", Map.of("path", reference.toString(), "width", ref.width(), "height", ref.height()));
+        report.put("candidate", Map.of("path", candidate.toString(), "width", cand.width(), "height", cand.height()));
+        stills(metrics, report, models, ref, cand);
+    }
+
+    private static void stills(List<Metric> metrics, Map<String, Object> report, Models models, Picture ref, Picture cand) {
+        metrics.add(Metric.of("ssim", Ssim.ssim(ref, cand)));
+        TiledReward tiled = models.dino() == null ? TiledReward.weightFree() : TiledReward.withEmbedder(models.dino());
+        TiledScore t = tiled.score(ref, cand);
+        metrics.addAll(t.metrics());
+        report.put("tile_similarity", t.tileSimilarity());
+        report.put("tile_grid", t.columns() + "x" + t.rows());
+        // A still is a one-frame video: the VS values show the published metric's behaviour on stills.
+        metrics.addAll(video(models).compare(List.of(ref), List.of(cand)).metrics());
+    }
+
+    private static VideoSimilarity video(Models models) {
+        VideoSimilarity.Builder b = VideoSimilarity.builder();
+        if (models.clip() != null) {
+            b.imageEmbedder(models.clip());
+        }
+        return b.build();
+    }
+
+    private void videos(List<Metric> metrics, Map<String, Object> report, Models models) throws BadInput, IOException {
+        VideoFrames ref = frames(reference);
+        VideoFrames cand = frames(candidate);
+        report.put("reference", frameInfo(ref));
+        report.put("candidate", frameInfo(cand));
+        try (VideoSimilarity vs = video(models)) {
+            metrics.addAll(vs.compare(ref.frames(), cand.frames()).metrics());
+        }
+    }
+
+    private static Map<String, Object> frameInfo(VideoFrames v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", v.source().toString());
+        m.put("fps", v.fps());
+        m.put("decoded_frames", v.decoded());
+        m.put("sampled_frames", v.frames().size());
+        return m;
+    }
+
+    private VideoFrames frames(Path path) throws BadInput {
+        try {
+            return VideoFrames.read(path, folderFps, engineOptions.python != null ? engineOptions.python : Path.of("/usr/bin/python3"));
+        } catch (IOException e) {
+            throw new BadInput(e.getMessage());
+        }
+    }
+
+    private static Picture picture(Path path) throws BadInput {
+        try {
+            return Picture.read(path);
+        } catch (IOException e) {
+            throw new BadInput(e.getMessage());
+        }
+    }
+
+    private Integer programs(List<Metric> metrics, Map<String, Object> report, Models models, PrintWriter err) throws BadInput, IOException {
+        String refCode = program(reference, false).code();
+        ExtractedCode cand = program(candidate, true);
+        report.put("format_ok", cand.formatOk());
+        boolean python = PYTHON_DOMAINS.contains(domain);
+        boolean parses = true;
+        if (python) {
+            var code = new CodeSimilarity(models.codebert()).score(refCode, cand.code());
+            metrics.addAll(code.metrics());
+            parses = code.metrics().stream().filter(m -> m.name().equals("syntax_ok")).findFirst().map(m -> m.value() == 1).orElse(true);
+        } else {
+            String why = "code metrics are defined for Python programs (manim, matplotlib, rdkit), not " + domain;
+            for (String key : List.of("codebleu", "ast_distance", "codebert", "cbb")) {
+                metrics.add(Metric.unavailable(key, why));
+            }
+        }
+        RenderResult refRender;
+        RenderResult candRender;
+        try (RenderEngine engine = engineOptions.builder().build()) {
+            refRender = engine.render(new RenderRequest(domain, refCode, RenderSettings.defaultsFor(domain)));
+            if (!refRender.ok()) {
+                err.println("renderloop score: the reference does not render (" + refRender.errorKind().wireName() + "): "
+                        + refRender.errorTail(10));
+                return ExitCode.RENDER_FAILED;
+            }
+            candRender = cand.code().isBlank() ? null
+                    : engine.render(new RenderRequest(domain, cand.code(), RenderSettings.defaultsFor(domain)));
+            report.put("reference_render", ResultJson.of(refRender));
+            report.put("candidate_render", candRender == null ? null : ResultJson.of(candRender));
+            boolean rendered = candRender != null && candRender.ok();
+            if (!rendered) {
+                metrics.addAll(VideoSimilarity.failedRender().metrics());
+                TiledReward tiled = models.dino() == null ? TiledReward.weightFree() : TiledReward.withEmbedder(models.dino());
+                metrics.addAll(tiled.failedRender().metrics());
+                if (!domain.equals("manim")) {
+                    metrics.add(0, Metric.of("ssim", 0));
+                }
+            } else if (domain.equals("manim")) {
+                List<Picture> r = pictures(refRender.frames());
+                List<Picture> c = pictures(candRender.frames());
+                try (VideoSimilarity vs = video(models)) {
+                    VideoScore s = vs.compare(r, c);
+                    metrics.addAll(s.metrics());
+                }
+            } else {
+                stills(metrics, report, models, Picture.read(refRender.lastFrame()), Picture.read(candRender.lastFrame()));
+            }
+            RewardSpec rs = rewardSpec != null ? RewardSpec.parse(rewardSpec)
+                    : domain.equals("manim") ? RewardSpec.manim() : RewardSpec.vinciCoder();
+            Reward reward = Reward.of(rs, new RewardInput(!cand.code().isBlank(), parses, cand.formatOk(), rendered, metrics));
+            metrics.addAll(reward.metrics());
+            report.put("reward_spec", rs.toString());
+            report.put("reward_rule", reward.explain());
+        }
+        return null;
+    }
+
+    private static List<Picture> pictures(List<Path> files) throws IOException {
+        List<Picture> out = new ArrayList<>();
+        for (Path f : files) {
+            out.add(Picture.read(f));
+        }
+        return out;
+    }
+
+    /** The program in a file: a model's answer is extracted as the domain's extractor does, plain code taken whole. */
+    private ExtractedCode program(Path file, boolean isCandidate) throws BadInput, IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new BadInput("no such file: " + file);
+        }
+        SourceText text = SourceText.decode(Files.readAllBytes(file));
+        if (!text.ok()) {
+            throw new BadInput(file + ": " + text.problem());
+        }
+        ExtractedCode e = CodeExtractor.extract(domain, text.text());
+        if (e.source() == ExtractedCode.Source.NONE || !isCandidate && e.source() == ExtractedCode.Source.BARE) {
+            return new ExtractedCode(text.text(), false, ExtractedCode.Source.BARE, 0);
+        }
+        return e;
+    }
+
+    private void print(Map<String, Object> report, List<Metric> metrics) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("domain", domain);
+            Map<String, String> unavailable = new LinkedHashMap<>();
+            for (Metric m : metrics) {
+                j.put(m.name(), m.available() ? m.value() : null);
+                if (!m.available()) {
+                    unavailable.put(m.name(), m.unavailable());
+                }
+            }
+            j.put("unavailable", unavailable);
+            j.putAll(report);
+            out.println(ResultJson.write(j));
+            return;
+        }
+        for (Metric m : metrics) {
+            out.println(m.available() ? String.format(Locale.ROOT, "%-26s %.6f", m.name(), m.value())
+                    : String.format(Locale.ROOT, "%-26s unavailable: %s", m.name(), m.unavailable()));
+        }
+        for (Map.Entry<String, Object> e : report.entrySet()) {
+            if (e.getValue() instanceof String || e.getValue() instanceof Boolean) {
+                out.printf(Locale.ROOT, "%-26s %s%n", e.getKey(), e.getValue());
+            }
+        }
+    }
+}
