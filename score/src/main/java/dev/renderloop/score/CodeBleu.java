@@ -57,7 +57,8 @@ public final class CodeBleu {
      * @param reference the reference program; {@code null} is empty
      * @param candidate the generated program; {@code null} is empty
      * @return the score and its components; {@linkplain CodeBleuScore#available() unavailable} only when a code is
-     *         longer than {@link PythonSyntax#MAX_CODE_CHARS}
+     *         longer than {@link PythonSyntax#MAX_CODE_CHARS} or so deeply nested that the syntax match's subtree
+     *         strings would exceed {@code TreeSitterPythonParser.SEXP_BUDGET_CHARS}
      */
     public static CodeBleuScore score(String reference, String candidate) {
         String ref = PythonCommentStripper.pyStrip(reference == null ? "" : reference);
@@ -74,6 +75,11 @@ public final class CodeBleu {
         String hypCode = withoutComments(hyp);
         TreeSitterPythonParser.Parsed refTree = TreeSitterPythonParser.parse(refCode, true);
         TreeSitterPythonParser.Parsed hypTree = TreeSitterPythonParser.parse(hypCode, true);
+        for (TreeSitterPythonParser.Parsed t : List.of(refTree, hypTree)) {
+            if (t.sexpProblem() != null) {
+                return CodeBleuScore.unavailable(t.sexpProblem());
+            }
+        }
         double syntax = syntaxMatch(refTree.root(), hypTree.root());
 
         List<PythonDataFlow.NormalEdge> refFlow = PythonDataFlow.normalise(PythonDataFlow.dataFlow(refCode, refTree));

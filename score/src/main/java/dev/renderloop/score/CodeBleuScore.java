@@ -14,7 +14,7 @@ import java.util.List;
  *                             has none
  * @param referenceHasDataFlow false when the reference has no data-flow edges (then {@code dataflowMatch} is 0 by
  *                             convention, not by mismatch)
- * @param unavailable          why nothing was computed (code too large), or null; then all values are NaN
+ * @param unavailable          why nothing was computed (code too large or too deeply nested), or null; then all values are NaN
  */
 public record CodeBleuScore(double codebleu, double ngramMatch, double weightedNgramMatch, double syntaxMatch,
                             double dataflowMatch, boolean referenceHasDataFlow, String unavailable) {

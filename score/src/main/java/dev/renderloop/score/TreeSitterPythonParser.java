@@ -2,6 +2,8 @@ package dev.renderloop.score;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Deque;
 import org.treesitter.TSInputEncoding;
 import org.treesitter.TSNode;
@@ -31,15 +33,30 @@ final class TreeSitterPythonParser {
     private TreeSitterPythonParser() {
     }
 
-    /** A parsed tree with its size, depth and whether tree-sitter found ERROR or MISSING nodes. */
-    record Parsed(SyntaxNode root, int nodeCount, int namedNodeCount, int depth, boolean hasError) {
+    /**
+     * A parsed tree with its size, depth and whether tree-sitter found ERROR or MISSING nodes.
+     *
+     * @param sexpProblem when S-expressions were asked for but not recorded (tree too deeply nested for the budget),
+     *                    why; otherwise null
+     */
+    record Parsed(SyntaxNode root, int nodeCount, int namedNodeCount, int depth, boolean hasError,
+                  String sexpProblem) {
     }
+
+    /**
+     * Budget for all inner nodes' S-expressions of one tree, in characters. Their total length grows with size times
+     * depth (each node's string contains its subtree), which is harmless for real programs (a 200-line program needs
+     * about 1M) and quadratic for pathological nesting.
+     */
+    static final long SEXP_BUDGET_CHARS = 16_000_000L;
+
+    /** Trees deeper than this print their S-expression on a thread with a large stack (tree-sitter recurses). */
+    private static final int DEEP_TREE = 400;
 
     /**
      * Parses {@code code}.
      *
-     * @param withSexp also record each inner node's S-expression (only CodeBLEU's syntax match needs them; they cost
-     *                 a native call and a string per inner node)
+     * @param withSexp also record each inner node's S-expression (only CodeBLEU's syntax match needs them)
      */
     static Parsed parse(String code, boolean withSexp) {
         byte[] source = code.getBytes(StandardCharsets.UTF_8);
@@ -59,17 +76,25 @@ final class TreeSitterPythonParser {
         int nodes = 1;
         int named = root.named ? 1 : 0;
         int maxDepth = 1;
-        // Iterative copy: deep expressions must not overflow the Java stack.
+        // Nodes that print as a parenthesised group in tree-sitter's S-expression, in pre-order.
+        List<SyntaxNode> printed = new ArrayList<>();
+        // Iterative pre-order copy: deep expressions must not overflow the Java stack.
         record Pending(TSNode ts, SyntaxNode copy, int depth) {
         }
         Deque<Pending> stack = new ArrayDeque<>();
         stack.push(new Pending(tsRoot, root, 1));
         while (!stack.isEmpty()) {
             Pending p = stack.pop();
+            if (p.copy.named || p.copy.missing) {
+                printed.add(p.copy);
+            }
             int count = p.ts.getChildCount();
-            if (count > 0 && withSexp) {
+            if (count > 0 && withSexp && !p.copy.named && !p.copy.missing) {
+                // An anonymous node with children prints differently as a root (no closing parenthesis); none occur
+                // in the Python grammar, but ask tree-sitter itself if one does.
                 p.copy.sexp = p.ts.toString();
             }
+            List<Pending> kids = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 TSNode child = p.ts.getChild(i);
                 SyntaxNode c = copy(child, p.ts.getFieldNameForChild(i));
@@ -79,10 +104,102 @@ final class TreeSitterPythonParser {
                     named++;
                 }
                 maxDepth = Math.max(maxDepth, p.depth + 1);
-                stack.push(new Pending(child, c, p.depth + 1));
+                kids.add(new Pending(child, c, p.depth + 1));
+            }
+            for (int i = kids.size() - 1; i >= 0; i--) {
+                stack.push(kids.get(i));
             }
         }
-        return new Parsed(root, nodes, named, maxDepth, tsRoot.hasError());
+        String sexpProblem = null;
+        if (withSexp) {
+            String rootSexp = maxDepth > DEEP_TREE ? onLargeStack(tsRoot::toString) : tsRoot.toString();
+            sexpProblem = assignSexps(rootSexp, printed);
+        }
+        boolean hasError = tsRoot.hasError();
+        // The native tree is freed by a cleaner once the TSTree object is unreachable; nodes hold raw pointers into
+        // it, so keep it reachable until the copy is done.
+        java.lang.ref.Reference.reachabilityFence(tree);
+        return new Parsed(root, nodes, named, maxDepth, hasError, sexpProblem);
+    }
+
+    /**
+     * Cuts each printed inner node's own S-expression out of the root's: tree-sitter prints a node exactly as the
+     * group it forms inside its ancestors' strings (without the "field: " prefix), so one native call per tree
+     * replaces one per node. Groups are matched to nodes in pre-order.
+     */
+    private static String assignSexps(String rootSexp, List<SyntaxNode> printed) {
+        int[] starts = new int[printed.size()];
+        int[] ends = new int[printed.size()];
+        int[] open = new int[printed.size()];
+        int depth = 0;
+        int groups = 0;
+        for (int i = 0; i < rootSexp.length(); i++) {
+            char c = rootSexp.charAt(i);
+            if (c == '(') {
+                if (groups == printed.size()) {
+                    throw new IllegalStateException("more groups than printed nodes in " + abbreviate(rootSexp));
+                }
+                starts[groups] = i;
+                open[depth++] = groups++;
+                // Quoted text that may hold parentheses: "(UNEXPECTED '(')" and "(MISSING ")")".
+                if (rootSexp.startsWith("UNEXPECTED '", i + 1)) {
+                    i += "UNEXPECTED ".length() + (rootSexp.charAt(i + 13) == '\\' ? 4 : 3);
+                } else if (rootSexp.startsWith("MISSING \"", i + 1)) {
+                    i = rootSexp.indexOf("\")", i + 10);
+                }
+            } else if (c == ')') {
+                ends[open[--depth]] = i + 1;
+            }
+        }
+        if (groups != printed.size() || depth != 0) {
+            throw new IllegalStateException("S-expression does not match the tree: " + groups + " groups for "
+                    + printed.size() + " nodes in " + abbreviate(rootSexp));
+        }
+        long total = 0;
+        for (int k = 0; k < groups; k++) {
+            if (!printed.get(k).isLeaf()) {
+                total += ends[k] - starts[k];
+            }
+        }
+        if (total > SEXP_BUDGET_CHARS) {
+            return "syntax tree nested too deeply: its subtrees' S-expressions would take " + total
+                    + " characters (budget " + SEXP_BUDGET_CHARS + ")";
+        }
+        for (int k = 0; k < groups; k++) {
+            SyntaxNode n = printed.get(k);
+            if (!n.isLeaf() || k == 0) {
+                n.sexp = rootSexp.substring(starts[k], ends[k]);
+            }
+        }
+        return null;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    /** Runs {@code task} on a fresh thread with a 512 MB stack (reserved, not committed), for tree-sitter's recursion. */
+    private static String onLargeStack(java.util.function.Supplier<String> task) {
+        String[] result = new String[1];
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                result[0] = task.get();
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+        }, "tree-sitter-deep-tree", 512L << 20);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while printing a deep syntax tree", e);
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return result[0];
     }
 
     private static SyntaxNode copy(TSNode n, String field) {
