@@ -9,6 +9,7 @@ import org.treesitter.TSInputEncoding;
 import org.treesitter.TSNode;
 import org.treesitter.TSParser;
 import org.treesitter.TSTree;
+import org.treesitter.TSTreeCursor;
 import org.treesitter.TreeSitterPython;
 
 /**
@@ -72,42 +73,53 @@ final class TreeSitterPythonParser {
             throw new IllegalStateException("tree-sitter returned no tree");
         }
         TSNode tsRoot = tree.getRootNode();
+        // Pre-order walk with a tree cursor: one native step per node, linear (asking a node for the field name of
+        // its i-th child rescans the children), and iterative, so deep expressions cannot overflow the Java stack.
+        TSTreeCursor cursor = new TSTreeCursor(tsRoot);
         SyntaxNode root = copy(tsRoot, null);
-        int nodes = 1;
-        int named = root.named ? 1 : 0;
-        int maxDepth = 1;
+        int nodes = 0;
+        int named = 0;
+        int maxDepth = 0;
         // Nodes that print as a parenthesised group in tree-sitter's S-expression, in pre-order.
         List<SyntaxNode> printed = new ArrayList<>();
-        // Iterative pre-order copy: deep expressions must not overflow the Java stack.
-        record Pending(TSNode ts, SyntaxNode copy, int depth) {
-        }
-        Deque<Pending> stack = new ArrayDeque<>();
-        stack.push(new Pending(tsRoot, root, 1));
-        while (!stack.isEmpty()) {
-            Pending p = stack.pop();
-            if (p.copy.named || p.copy.missing) {
-                printed.add(p.copy);
+        // Anonymous nodes with their native handles, in case one has children (see below).
+        List<SyntaxNode> anonymous = new ArrayList<>();
+        List<TSNode> anonymousNative = new ArrayList<>();
+        Deque<SyntaxNode> ancestors = new ArrayDeque<>();
+        SyntaxNode node = root;
+        TSNode current = tsRoot;
+        walk:
+        while (true) {
+            nodes++;
+            if (node.named) {
+                named++;
             }
-            int count = p.ts.getChildCount();
-            if (count > 0 && withSexp && !p.copy.named && !p.copy.missing) {
+            maxDepth = Math.max(maxDepth, ancestors.size() + 1);
+            if (node.named || node.missing) {
+                printed.add(node);
+            } else if (withSexp) {
+                anonymous.add(node);
+                anonymousNative.add(current);
+            }
+            if (cursor.gotoFirstChild()) {
+                ancestors.push(node);
+            } else {
+                while (!cursor.gotoNextSibling()) {
+                    if (!cursor.gotoParent()) {
+                        break walk;
+                    }
+                    ancestors.pop();
+                }
+            }
+            current = cursor.currentNode();
+            node = copy(current, cursor.currentFieldName());
+            ancestors.peek().children.add(node);
+        }
+        for (int i = 0; i < anonymous.size(); i++) {
+            if (!anonymous.get(i).isLeaf()) {
                 // An anonymous node with children prints differently as a root (no closing parenthesis); none occur
                 // in the Python grammar, but ask tree-sitter itself if one does.
-                p.copy.sexp = p.ts.toString();
-            }
-            List<Pending> kids = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                TSNode child = p.ts.getChild(i);
-                SyntaxNode c = copy(child, p.ts.getFieldNameForChild(i));
-                p.copy.children.add(c);
-                nodes++;
-                if (c.named) {
-                    named++;
-                }
-                maxDepth = Math.max(maxDepth, p.depth + 1);
-                kids.add(new Pending(child, c, p.depth + 1));
-            }
-            for (int i = kids.size() - 1; i >= 0; i--) {
-                stack.push(kids.get(i));
+                anonymous.get(i).sexp = anonymousNative.get(i).toString();
             }
         }
         String sexpProblem = null;
