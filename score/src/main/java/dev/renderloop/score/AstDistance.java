@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * AST distance between two Python programs: the Zhang-Shasha tree edit distance (unit costs for insert, delete and
  * relabel) between their syntax trees, divided by the node count of the larger tree. 0 means the same tree shape and
- * node kinds; values can exceed 1 only in theory (they cannot: the distance is at most the larger size).
+ * node kinds; the value lies in [0, 1] because the distance never exceeds the larger tree's node count.
  *
  * <h2>Which tree</h2>
  * The paper compares Python {@code ast} trees. We compare tree-sitter trees (tree-sitter-python 0.23.4), which work
