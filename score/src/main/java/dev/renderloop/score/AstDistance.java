@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * AST distance between two Python programs: the Zhang-Shasha tree edit distance (unit costs for insert, delete and
  * relabel) between their syntax trees, divided by the node count of the larger tree. 0 means the same tree shape and
- * node kinds; the value lies in [0, 1] because the distance never exceeds the larger tree's node count.
+ * node kinds. It is usually below 1 but is not capped: two very different trees can need more edits than the larger
+ * one has nodes (at most n1 + n2 - 1), as the published definition allows.
  *
  * <h2>Which tree</h2>
  * The paper compares Python {@code ast} trees. We compare tree-sitter trees (tree-sitter-python 0.23.4), which work
