@@ -419,7 +419,7 @@ final class ChromiumRenderer implements Renderer {
                 try {
                     HtmlPageCapture.PreparedPage page;
                     try {
-                        page = browser.takePage();
+                        page = browser.takePage(request.settings().width(), request.settings().height());
                     } catch (CdpConnection.CdpException | TimeoutException e) {
                         // Nothing of the page has run yet: not its fault, and worth one more try on a fresh browser.
                         String why = browser.healthy() ? "the browser did not set up a page: " + e.getMessage()
