@@ -44,6 +44,8 @@ final class ChromiumBrowser implements AutoCloseable {
     /** Out-of-memory signs: V8 OOM lines on stderr and renderer processes killed by the memory watchdog. */
     private final AtomicLong memoryEvents = new AtomicLong();
     private volatile boolean closed;
+    private long rss;  // guarded by this
+    private long rssMeasuredAt;  // guarded by this
     private volatile boolean wedged;
 
     /** Pages prepared ahead of their jobs; at most {@link #sparePages}, counting those being prepared. */
@@ -257,9 +259,27 @@ final class ChromiumBrowser implements AutoCloseable {
         stderr.note("renderloop: killed renderer process " + pid + " at " + (rss >> 20) + " MiB resident (memory limit)");
     }
 
-    /** Sum of the resident sizes of the browser's process tree. */
-    long rssBytes() {
-        return process.isAlive() ? ProcessTree.rssBytes(process.toHandle()) : 0;
+    /**
+     * Sum of the resident sizes of the browser's process tree, measured at most once per
+     * {@code maxAge}: listing the tree scans all of {@code /proc} (a few milliseconds), too much for
+     * every job when the answer only decides a recycle. The first call always measures.
+     */
+    long rssBytes(Duration maxAge) {
+        if (!process.isAlive()) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (rssMeasuredAt != 0 && now - rssMeasuredAt < maxAge.toNanos()) {
+                return rss;
+            }
+            rssMeasuredAt = now;
+        }
+        long measured = ProcessTree.rssBytes(process.toHandle());
+        synchronized (this) {
+            rss = measured;
+        }
+        return measured;
     }
 
     /** Exit status and the tail of the browser's stderr (D-Bus noise removed), for error messages. */

@@ -89,6 +89,8 @@ final class ChromiumRenderer implements Renderer {
     /** Changes whenever the capture can produce different pixels for the same page and browser. */
     static final String CAPTURE_REVISION = "1";
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(200);
+    /** How stale the recycle check's reading of the browser's size may be (page processes have their own limit). */
+    private static final Duration RSS_MAX_AGE = Duration.ofSeconds(1);
 
     /**
      * How the renderer runs the browser.
@@ -101,6 +103,7 @@ final class ChromiumRenderer implements Renderer {
      * @param maxConcurrentJobs  jobs rendered at once, each in its own context
      * @param maxJobsPerBrowser  the browser is replaced after this many jobs
      * @param maxBrowserRssBytes the browser is replaced when its process tree's resident size passes this
+     *                           (read when a job ends, at most once a second)
      * @param jsHeapBytes        V8 heap limit of each page
      * @param maxPageHeight      tallest capture in CSS pixels; the top of taller pages is captured and the log says so
      * @param sparePages         contexts kept prepared ahead of jobs (each holds an idle renderer process); 0: none
@@ -482,7 +485,7 @@ final class ChromiumRenderer implements Renderer {
 
     /** Counts a job as done on {@code b}; closes {@code b} when it is broken, or retiring and idle. */
     private void release(ChromiumBrowser b, boolean broken) {
-        boolean bloated = !broken && b.rssBytes() > options.maxBrowserRssBytes();
+        boolean bloated = !broken && b.rssBytes(RSS_MAX_AGE) > options.maxBrowserRssBytes();
         ChromiumBrowser toClose = null;
         boolean now = broken || !b.healthy();
         synchronized (lock) {

@@ -285,7 +285,11 @@ final class HtmlPageCapture {
             throw new Stop(failure(ErrorKind.RENDERER_CRASHED, "the browser did not set the viewport: "
                     + viewport.exceptionNow().getMessage()));
         }
-        JsonNode layout = await(cdp.send("Page.getLayoutMetrics", null, sessionId), "layout");
+        CompletableFuture<JsonNode> layoutCall = cdp.send("Page.getLayoutMetrics", null, sessionId);
+        // Sent with the layout query rather than after its answer (one round trip less): most pages fit the
+        // viewport, and for them this is the capture. A taller page is captured again below, at its full height.
+        CompletableFuture<JsonNode> viewportShot = cdp.send("Page.captureScreenshot", screenshot(settings.height()), sessionId);
+        JsonNode layout = await(layoutCall, "layout");
         JsonNode size = layout.path("cssContentSize");
         int contentHeight = (int) Math.ceil(size.path("height").asDouble(settings.height()));
         int height = Math.max(settings.height(), Math.min(contentHeight, limits.maxPageHeight()));
@@ -293,14 +297,8 @@ final class HtmlPageCapture {
             log.add(String.format(Locale.ROOT, "renderloop: the page is %d px tall; the image shows its top %d px",
                     contentHeight, limits.maxPageHeight()));
         }
-        ObjectNode shot = JSON.createObjectNode()
-                .put("format", "png")
-                // Faster compression (a larger file, the same pixels): encoding is a third of a simple page's capture.
-                .put("optimizeForSpeed", true)
-                // Only a page taller than the viewport needs it; it costs a resize of the page's surface.
-                .put("captureBeyondViewport", height > settings.height());
-        shot.putObject("clip").put("x", 0).put("y", 0).put("width", settings.width()).put("height", height).put("scale", 1);
-        JsonNode image = await(cdp.send("Page.captureScreenshot", shot, sessionId), "screenshot");
+        JsonNode image = await(height == settings.height() ? viewportShot
+                : cdp.send("Page.captureScreenshot", screenshot(height), sessionId), "screenshot");
         byte[] png;
         try {
             png = Base64.getDecoder().decode(image.path("data").asText(""));
@@ -324,6 +322,18 @@ final class HtmlPageCapture {
         } catch (IOException e) {
             return failure(ErrorKind.RENDERER_CRASHED, "cannot write the screenshot: " + e.getMessage());
         }
+    }
+
+    /** Parameters of a lossless capture of the page's top {@code height} CSS pixels. */
+    private ObjectNode screenshot(int height) {
+        ObjectNode shot = JSON.createObjectNode()
+                .put("format", "png")
+                // Faster compression (a larger file, the same pixels): encoding is a third of a simple page's capture.
+                .put("optimizeForSpeed", true)
+                // Only a page taller than the viewport needs it; it costs a resize of the page's surface.
+                .put("captureBeyondViewport", height > settings.height());
+        shot.putObject("clip").put("x", 0).put("y", 0).put("width", settings.width()).put("height", height).put("scale", 1);
+        return shot;
     }
 
     /** Waits for a command's answer while serving the page's events; the job's deadline applies. */
