@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>One warm browser, a fresh context per job.</b> Starting Chromium costs far more than
  * rendering a page, so one browser is started lazily and shared; each job gets its own browser
  * context (its own cookies, storage, cache and renderer process), disposed when the job ends
- * ({@link HtmlPageCapture}). The browser keeps one such context prepared ahead of the next job
- * ({@link ChromiumBrowser#takePage}). Up to {@link Options#maxConcurrentJobs} jobs run at once,
+ * ({@link HtmlPageCapture}). The browser keeps {@link Options#sparePages} such contexts prepared
+ * ahead of the next jobs ({@link ChromiumBrowser#takePage}). Up to {@link Options#maxConcurrentJobs} jobs run at once,
  * each on its own context.
  *
  * <p><b>Transport.</b> The DevTools pipe ({@code --remote-debugging-pipe}, fds 3 and 4), wired by a
