@@ -44,12 +44,16 @@ final class ChromiumBrowser implements AutoCloseable {
     /** Out-of-memory signs: V8 OOM lines on stderr and renderer processes killed by the memory watchdog. */
     private final AtomicLong memoryEvents = new AtomicLong();
     private volatile boolean closed;
+    private long rss;  // guarded by this
+    private long rssMeasuredAt;  // guarded by this
     private volatile boolean wedged;
 
     /** Pages prepared ahead of their jobs; at most {@link #sparePages}, counting those being prepared. */
     private final BlockingQueue<HtmlPageCapture.PreparedPage> spares = new LinkedBlockingQueue<>();
     private int sparesPreparing;  // guarded by spares
     private final int sparePages;
+    /** Viewport of the last job: spares are made at that size, which is nearly always the next job's too. */
+    private volatile long lastSize = -1;
 
     // Bookkeeping of the renderer, guarded by its lock (read without it by the spare-page logic).
     int jobsStarted;
@@ -124,13 +128,16 @@ final class ChromiumBrowser implements AutoCloseable {
     }
 
     /**
-     * A fresh page for one job: a spare if one is ready, else one made now. Either way another spare
-     * starts being prepared in the background, unless the browser is retiring.
+     * A fresh page for one job: a spare if one is ready, else one made now at {@code width} x
+     * {@code height}. Either way another spare starts being prepared in the background, at this
+     * size, unless the browser is retiring. A spare's viewport may differ from the job's; the job
+     * then sets its own.
      *
      * @throws CdpConnection.CdpException the browser refused or is gone
      * @throws TimeoutException           the browser did not set the page up in time
      */
-    HtmlPageCapture.PreparedPage takePage() throws CdpConnection.CdpException, TimeoutException, InterruptedException {
+    HtmlPageCapture.PreparedPage takePage(int width, int height) throws CdpConnection.CdpException, TimeoutException, InterruptedException {
+        lastSize = ((long) width << 32) | height;
         HtmlPageCapture.PreparedPage page;
         while ((page = spares.poll()) != null) {
             if (page.usable()) {
@@ -140,7 +147,7 @@ final class ChromiumBrowser implements AutoCloseable {
             HtmlPageCapture.discard(cdp, page);
         }
         prepareSpare();
-        return HtmlPageCapture.prepare(cdp);
+        return HtmlPageCapture.prepare(cdp, width, height);
     }
 
     /** Starts preparing a spare page on a virtual thread, if fewer than {@link #sparePages} are ready or coming. */
@@ -157,7 +164,8 @@ final class ChromiumBrowser implements AutoCloseable {
         Thread.ofVirtual().name("chromium-spare-page-" + serial).start(() -> {
             HtmlPageCapture.PreparedPage page = null;
             try {
-                page = HtmlPageCapture.prepare(cdp);
+                long size = lastSize;
+                page = HtmlPageCapture.prepare(cdp, (int) (size >>> 32), (int) size);
             } catch (CdpConnection.CdpException | TimeoutException e) {
                 // the browser is going away or overloaded; the next job prepares its own page
             } catch (InterruptedException e) {
@@ -251,9 +259,27 @@ final class ChromiumBrowser implements AutoCloseable {
         stderr.note("renderloop: killed renderer process " + pid + " at " + (rss >> 20) + " MiB resident (memory limit)");
     }
 
-    /** Sum of the resident sizes of the browser's process tree. */
-    long rssBytes() {
-        return process.isAlive() ? ProcessTree.rssBytes(process.toHandle()) : 0;
+    /**
+     * Sum of the resident sizes of the browser's process tree, measured at most once per
+     * {@code maxAge}: listing the tree scans all of {@code /proc} (a few milliseconds), too much for
+     * every job when the answer only decides a recycle. The first call always measures.
+     */
+    long rssBytes(Duration maxAge) {
+        if (!process.isAlive()) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (rssMeasuredAt != 0 && now - rssMeasuredAt < maxAge.toNanos()) {
+                return rss;
+            }
+            rssMeasuredAt = now;
+        }
+        long measured = ProcessTree.rssBytes(process.toHandle());
+        synchronized (this) {
+            rss = measured;
+        }
+        return measured;
     }
 
     /** Exit status and the tail of the browser's stderr (D-Bus noise removed), for error messages. */

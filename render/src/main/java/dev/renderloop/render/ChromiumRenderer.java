@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>One warm browser, a fresh context per job.</b> Starting Chromium costs far more than
  * rendering a page, so one browser is started lazily and shared; each job gets its own browser
  * context (its own cookies, storage, cache and renderer process), disposed when the job ends
- * ({@link HtmlPageCapture}). The browser keeps one such context prepared ahead of the next job
- * ({@link ChromiumBrowser#takePage}). Up to {@link Options#maxConcurrentJobs} jobs run at once,
+ * ({@link HtmlPageCapture}). The browser keeps {@link Options#sparePages} such contexts prepared
+ * ahead of the next jobs ({@link ChromiumBrowser#takePage}). Up to {@link Options#maxConcurrentJobs} jobs run at once,
  * each on its own context.
  *
  * <p><b>Transport.</b> The DevTools pipe ({@code --remote-debugging-pipe}, fds 3 and 4), wired by a
@@ -89,6 +89,8 @@ final class ChromiumRenderer implements Renderer {
     /** Changes whenever the capture can produce different pixels for the same page and browser. */
     static final String CAPTURE_REVISION = "1";
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(200);
+    /** How stale the recycle check's reading of the browser's size may be (page processes have their own limit). */
+    private static final Duration RSS_MAX_AGE = Duration.ofSeconds(1);
 
     /**
      * How the renderer runs the browser.
@@ -101,6 +103,7 @@ final class ChromiumRenderer implements Renderer {
      * @param maxConcurrentJobs  jobs rendered at once, each in its own context
      * @param maxJobsPerBrowser  the browser is replaced after this many jobs
      * @param maxBrowserRssBytes the browser is replaced when its process tree's resident size passes this
+     *                           (read when a job ends, at most once a second)
      * @param jsHeapBytes        V8 heap limit of each page
      * @param maxPageHeight      tallest capture in CSS pixels; the top of taller pages is captured and the log says so
      * @param sparePages         contexts kept prepared ahead of jobs (each holds an idle renderer process); 0: none
@@ -419,7 +422,7 @@ final class ChromiumRenderer implements Renderer {
                 try {
                     HtmlPageCapture.PreparedPage page;
                     try {
-                        page = browser.takePage();
+                        page = browser.takePage(request.settings().width(), request.settings().height());
                     } catch (CdpConnection.CdpException | TimeoutException e) {
                         // Nothing of the page has run yet: not its fault, and worth one more try on a fresh browser.
                         String why = browser.healthy() ? "the browser did not set up a page: " + e.getMessage()
@@ -482,7 +485,7 @@ final class ChromiumRenderer implements Renderer {
 
     /** Counts a job as done on {@code b}; closes {@code b} when it is broken, or retiring and idle. */
     private void release(ChromiumBrowser b, boolean broken) {
-        boolean bloated = !broken && b.rssBytes() > options.maxBrowserRssBytes();
+        boolean bloated = !broken && b.rssBytes(RSS_MAX_AGE) > options.maxBrowserRssBytes();
         ChromiumBrowser toClose = null;
         boolean now = broken || !b.healthy();
         synchronized (lock) {

@@ -44,9 +44,11 @@ import java.util.concurrent.TimeoutException;
  * blocks the page until it is answered, so even while waiting for a command's answer (the layout
  * metrics, the screenshot) the job keeps serving events: {@link #await} wakes on either.
  *
- * <p><b>Prepared ahead.</b> Creating a context and a page and enabling the domains takes a warm
- * browser about as long as rendering a simple page, and does not depend on the request, so the
- * browser keeps one such page ready ({@link #prepare}); the job sets the viewport and navigates.
+ * <p><b>Prepared ahead.</b> Creating a context and a page (a new renderer process), enabling the
+ * domains and sizing the viewport take a warm browser about as long as rendering a simple page, and
+ * depend on the request only through the viewport size, so the browser keeps such pages ready
+ * ({@link #prepare}), made at the size of the last job; the job navigates, and sets the viewport
+ * first only when its size differs (a resize costs a relayout and a new compositor surface).
  *
  * <p><b>Time.</b> The job's timeout starts when the page is navigated (setting up the context is
  * the renderer's time, not the page's) and covers loading and capturing. On any failure the context
@@ -113,6 +115,7 @@ final class HtmlPageCapture {
     private final String contextId;
     private final String targetId;
     private final String sessionId;
+    private final boolean sized;
     private long deadline;
     private long pageStart;
     private int documentsServed;
@@ -138,6 +141,7 @@ final class HtmlPageCapture {
         this.targetId = page.targetId();
         this.sessionId = page.sessionId();
         this.settings = request.settings();
+        this.sized = page.width() == settings.width() && page.height() == settings.height();
         this.document = request.code().getBytes(StandardCharsets.UTF_8);
         this.domain = request.domain();
         this.outputDir = outputDir;
@@ -149,9 +153,11 @@ final class HtmlPageCapture {
     /**
      * A page made ready before its job (see {@link ChromiumBrowser#takePage}): a fresh context with
      * one blank page, attached, its events already flowing into {@code events}, request interception,
-     * dialogs, console and the console cap in place. Used by one job, then disposed.
+     * dialogs, console and the console cap in place, its viewport {@code width} x {@code height} CSS
+     * pixels at device scale 1. Used by one job, then disposed.
      */
-    record PreparedPage(String contextId, String targetId, String sessionId, BlockingQueue<CdpConnection.Event> events) {
+    record PreparedPage(String contextId, String targetId, String sessionId, BlockingQueue<CdpConnection.Event> events,
+                        int width, int height) {
 
         /** False when the idle page's renderer died or the browser went away while it waited. */
         boolean usable() {
@@ -163,18 +169,21 @@ final class HtmlPageCapture {
     }
 
     /**
-     * Creates a context and a page in it, and enables what every job needs. On failure the context,
-     * if made, is disposed.
+     * Creates a context and a page in it with a {@code width} x {@code height} viewport, and enables
+     * what every job needs. On failure the context, if made, is disposed.
      */
-    static PreparedPage prepare(CdpConnection cdp) throws CdpConnection.CdpException, TimeoutException, InterruptedException {
+    static PreparedPage prepare(CdpConnection cdp, int width, int height) throws CdpConnection.CdpException, TimeoutException, InterruptedException {
         ObjectNode context = JSON.createObjectNode()
                 .put("proxyServer", "127.0.0.1:9")
                 .put("proxyBypassList", "<-loopback>");
         String contextId = cdp.call("Target.createBrowserContext", context, "", SETUP_TIMEOUT).path("browserContextId").asText();
         try {
+            // Made at the viewport's size (the headless shell honours it), so that the override below resizes nothing.
             ObjectNode target = JSON.createObjectNode()
                     .put("url", "about:blank")
-                    .put("browserContextId", contextId);
+                    .put("browserContextId", contextId)
+                    .put("width", width)
+                    .put("height", height);
             String targetId = cdp.call("Target.createTarget", target, "", SETUP_TIMEOUT).path("targetId").asText();
             String sessionId = cdp.call("Target.attachToTarget", JSON.createObjectNode().put("targetId", targetId).put("flatten", true),
                     "", SETUP_TIMEOUT).path("sessionId").asText();
@@ -190,12 +199,21 @@ final class HtmlPageCapture {
                     cdp.send("Runtime.enable", null, sessionId),
                     cdp.send("Fetch.enable", fetch, sessionId),
                     cdp.send("Emulation.setEmulatedMedia", media, sessionId),
+                    cdp.send("Emulation.setDeviceMetricsOverride", viewport(width, height), sessionId),
                     cdp.send("Page.addScriptToEvaluateOnNewDocument", JSON.createObjectNode().put("source", CONSOLE_CAP), sessionId)));
-            return new PreparedPage(contextId, targetId, sessionId, events);
+            return new PreparedPage(contextId, targetId, sessionId, events, width, height);
         } catch (CdpConnection.CdpException | TimeoutException | InterruptedException | RuntimeException e) {
             cdp.send("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", contextId), "");
             throw e;
         }
+    }
+
+    private static ObjectNode viewport(int width, int height) {
+        return JSON.createObjectNode()
+                .put("width", width)
+                .put("height", height)
+                .put("deviceScaleFactor", 1)
+                .put("mobile", false);
     }
 
     /** Disposes a prepared page that no job will use. */
@@ -229,13 +247,9 @@ final class HtmlPageCapture {
     }
 
     private Outcome run() throws InterruptedException {
-        ObjectNode metrics = JSON.createObjectNode()
-                .put("width", settings.width())
-                .put("height", settings.height())
-                .put("deviceScaleFactor", 1)
-                .put("mobile", false);
         // Not awaited: the session runs commands in order, so the viewport is set before the navigation starts.
-        CompletableFuture<JsonNode> viewport = cdp.send("Emulation.setDeviceMetricsOverride", metrics, sessionId);
+        CompletableFuture<JsonNode> viewport = sized ? CompletableFuture.completedFuture(null)
+                : cdp.send("Emulation.setDeviceMetricsOverride", viewport(settings.width(), settings.height()), sessionId);
         RenderResult result;
         try {
             result = loadAndCapture(viewport);
@@ -271,7 +285,11 @@ final class HtmlPageCapture {
             throw new Stop(failure(ErrorKind.RENDERER_CRASHED, "the browser did not set the viewport: "
                     + viewport.exceptionNow().getMessage()));
         }
-        JsonNode layout = await(cdp.send("Page.getLayoutMetrics", null, sessionId), "layout");
+        CompletableFuture<JsonNode> layoutCall = cdp.send("Page.getLayoutMetrics", null, sessionId);
+        // Sent with the layout query rather than after its answer (one round trip less): most pages fit the
+        // viewport, and for them this is the capture. A taller page is captured again below, at its full height.
+        CompletableFuture<JsonNode> viewportShot = cdp.send("Page.captureScreenshot", screenshot(settings.height()), sessionId);
+        JsonNode layout = await(layoutCall, "layout");
         JsonNode size = layout.path("cssContentSize");
         int contentHeight = (int) Math.ceil(size.path("height").asDouble(settings.height()));
         int height = Math.max(settings.height(), Math.min(contentHeight, limits.maxPageHeight()));
@@ -279,14 +297,8 @@ final class HtmlPageCapture {
             log.add(String.format(Locale.ROOT, "renderloop: the page is %d px tall; the image shows its top %d px",
                     contentHeight, limits.maxPageHeight()));
         }
-        ObjectNode shot = JSON.createObjectNode()
-                .put("format", "png")
-                // Faster compression (a larger file, the same pixels): encoding is a third of a simple page's capture.
-                .put("optimizeForSpeed", true)
-                // Only a page taller than the viewport needs it; it costs a resize of the page's surface.
-                .put("captureBeyondViewport", height > settings.height());
-        shot.putObject("clip").put("x", 0).put("y", 0).put("width", settings.width()).put("height", height).put("scale", 1);
-        JsonNode image = await(cdp.send("Page.captureScreenshot", shot, sessionId), "screenshot");
+        JsonNode image = await(height == settings.height() ? viewportShot
+                : cdp.send("Page.captureScreenshot", screenshot(height), sessionId), "screenshot");
         byte[] png;
         try {
             png = Base64.getDecoder().decode(image.path("data").asText(""));
@@ -310,6 +322,18 @@ final class HtmlPageCapture {
         } catch (IOException e) {
             return failure(ErrorKind.RENDERER_CRASHED, "cannot write the screenshot: " + e.getMessage());
         }
+    }
+
+    /** Parameters of a lossless capture of the page's top {@code height} CSS pixels. */
+    private ObjectNode screenshot(int height) {
+        ObjectNode shot = JSON.createObjectNode()
+                .put("format", "png")
+                // Faster compression (a larger file, the same pixels): encoding is a third of a simple page's capture.
+                .put("optimizeForSpeed", true)
+                // Only a page taller than the viewport needs it; it costs a resize of the page's surface.
+                .put("captureBeyondViewport", height > settings.height());
+        shot.putObject("clip").put("x", 0).put("y", 0).put("width", settings.width()).put("height", height).put("scale", 1);
+        return shot;
     }
 
     /** Waits for a command's answer while serving the page's events; the job's deadline applies. */

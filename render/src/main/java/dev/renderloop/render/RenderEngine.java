@@ -87,8 +87,11 @@ public final class RenderEngine implements AutoCloseable {
                 b, script, scriptHash);
         renderers.put("svg", new SvgRenderer());
         renderers.put("smiles", new SmilesRenderer());
+        // One page prepared ahead per concurrent job (each an idle renderer process), so that jobs arriving
+        // together all start on a ready page; capped, as every spare holds memory.
         renderers.put("html", new ChromiumRenderer(ChromiumRenderer.Options.defaults()
-                .withScratchDir(b.scratchDir).withSandbox(sandbox).withMaxConcurrentJobs(b.workers)));
+                .withScratchDir(b.scratchDir).withSandbox(sandbox).withMaxConcurrentJobs(b.workers)
+                .withSparePages(Math.min(b.workers, 4))));
         for (Renderer r : b.extra) {
             renderers.put(r.domain(), r);
         }
