@@ -21,7 +21,7 @@ public final class Ssim {
     /** Side of the uniform window (scikit-image default {@code win_size=7}). */
     public static final int WINDOW = 7;
     private static final int N = WINDOW * WINDOW;
-    private static final int HALF = (WINDOW - 1) / 2;
+    private static final int CHUNK = 128;  // windows per pass: six scratch arrays of this length stay in L1
     private static final double DATA_RANGE = 255;
     // skimage: C1 = (K1 * R)^2, C2 = (K2 * R)^2, rescaled to the integer sums used below.
     private static final double C1 = Math.pow(0.01 * DATA_RANGE, 2);
@@ -160,56 +160,62 @@ public final class Ssim {
         int[] qb = b.spread;
         int[][] ring = new int[WINDOW][w];  // products x*y of the last 7 rows
         int[] colProducts = new int[w];     // sum of ring rows per column
-        double[] dsa = new double[iw];
-        double[] dsb = new double[iw];
-        double[] dq = new double[iw];
-        double[] dbox = new double[iw];
-        int[] box = new int[iw];
-        double[] ratio = new double[iw];
+        double[] dsa = new double[CHUNK];
+        double[] dsb = new double[CHUNK];
+        double[] dq = new double[CHUNK];
+        double[] dbox = new double[CHUNK];
+        int[] box = new int[CHUNK];
+        double[] ratio = new double[CHUNK];
         for (int y = 0; y < WINDOW - 1; y++) {
             shiftProducts(pa, pb, y * w, ring[y], colProducts);
         }
         double total = 0;
         for (int oy = 0; oy < a.innerHeight; oy++) {
             shiftProducts(pa, pb, (oy + WINDOW - 1) * w, ring[(oy + WINDOW - 1) % WINDOW], colProducts);
-            int out = oy * iw;
-            for (int ox = 0; ox < iw; ox++) {
-                box[ox] = colProducts[ox] + colProducts[ox + 1] + colProducts[ox + 2] + colProducts[ox + 3]
-                        + colProducts[ox + 4] + colProducts[ox + 5] + colProducts[ox + 6];
-            }
-            for (int ox = 0; ox < iw; ox++) {
-                dbox[ox] = box[ox];
-            }
-            for (int ox = 0; ox < iw; ox++) {
-                dsa[ox] = sa[out + ox];
-            }
-            for (int ox = 0; ox < iw; ox++) {
-                dsb[ox] = sb[out + ox];
-            }
-            for (int ox = 0; ox < iw; ox++) {
-                dq[ox] = (double) qa[out + ox] + (double) qb[out + ox];
-            }
-            for (int ox = 0; ox < iw; ox++) {
-                double sx = dsa[ox];
-                double sy = dsb[ox];
-                double cross = sx * sy;
-                double covariance = N * dbox[ox] - cross;
-                ratio[ox] = (2 * cross + C1_SUMS) * (2 * covariance + C2_SUMS)
-                        / ((sx * sx + sy * sy + C1_SUMS) * (dq[ox] + C2_SUMS));
-            }
+            int rowStart = oy * iw;
             double r0 = 0;
             double r1 = 0;
             double r2 = 0;
             double r3 = 0;
-            int ox = 0;
-            for (; ox + 3 < iw; ox += 4) {
-                r0 += ratio[ox];
-                r1 += ratio[ox + 1];
-                r2 += ratio[ox + 2];
-                r3 += ratio[ox + 3];
-            }
-            for (; ox < iw; ox++) {
-                r0 += ratio[ox];
+            // Chunks of CHUNK windows keep every scratch array in L1 between the passes.
+            for (int c0 = 0; c0 < iw; c0 += CHUNK) {
+                int len = Math.min(CHUNK, iw - c0);
+                int out = rowStart + c0;
+                for (int k = 0; k < len; k++) {
+                    int x = c0 + k;
+                    box[k] = colProducts[x] + colProducts[x + 1] + colProducts[x + 2] + colProducts[x + 3]
+                            + colProducts[x + 4] + colProducts[x + 5] + colProducts[x + 6];
+                }
+                for (int k = 0; k < len; k++) {
+                    dbox[k] = box[k];
+                }
+                for (int k = 0; k < len; k++) {
+                    dsa[k] = sa[out + k];
+                }
+                for (int k = 0; k < len; k++) {
+                    dsb[k] = sb[out + k];
+                }
+                for (int k = 0; k < len; k++) {
+                    dq[k] = (double) qa[out + k] + (double) qb[out + k];
+                }
+                for (int k = 0; k < len; k++) {
+                    double sx = dsa[k];
+                    double sy = dsb[k];
+                    double cross = sx * sy;
+                    double covariance = N * dbox[k] - cross;
+                    ratio[k] = (2 * cross + C1_SUMS) * (2 * covariance + C2_SUMS)
+                            / ((sx * sx + sy * sy + C1_SUMS) * (dq[k] + C2_SUMS));
+                }
+                int k = 0;
+                for (; k + 3 < len; k += 4) {
+                    r0 += ratio[k];
+                    r1 += ratio[k + 1];
+                    r2 += ratio[k + 2];
+                    r3 += ratio[k + 3];
+                }
+                for (; k < len; k++) {
+                    r0 += ratio[k];
+                }
             }
             total += (r0 + r1) + (r2 + r3);
         }

@@ -59,19 +59,40 @@ public final class TiledReward {
     }
 
     /**
-     * The tile grid {@code {columns, rows}} for an image of this size: InternVL's {@code find_closest_aspect_ratio}
+     * A tile grid.
+     *
+     * @param columns tiles across, at least 1
+     * @param rows    tiles down, at least 1
+     */
+    public record Grid(int columns, int rows) {
+        public Grid {
+            if (columns < 1 || rows < 1) {
+                throw new IllegalArgumentException("a grid needs at least one column and one row, got " + columns + "x" + rows);
+            }
+        }
+
+        /** Number of tiles. */
+        public int tiles() {
+            return columns * rows;
+        }
+    }
+
+    /**
+     * The tile grid for an image of this size: InternVL's {@code find_closest_aspect_ratio}
      * with {@code min_num=1, max_num=12, image_size=448}. Candidates are visited by increasing tile count;
      * a strictly closer aspect ratio wins; on an equal distance the later (larger) grid wins when the image
-     * area exceeds half of that grid's pixel area.
+     * area exceeds half of that grid's pixel area. InternVL orders grids of one tile count by CPython's set
+     * order, this method by increasing columns; that order never decides (see the test
+     * {@code grid_orderWithinOneTileCountNeverDecides}), and 416 sizes are checked against InternVL's code.
      */
-    public static int[] grid(int width, int height) {
+    public static Grid grid(int width, int height) {
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("image size must be at least 1x1, got " + width + "x" + height);
         }
         double aspect = (double) width / height;
         double area = (double) width * height;
         double bestDiff = Double.POSITIVE_INFINITY;
-        int[] best = {1, 1};
+        Grid best = new Grid(1, 1);
         for (int tiles = 1; tiles <= MAX_TILES; tiles++) {
             for (int i = 1; i <= tiles; i++) {
                 if (tiles % i != 0) {
@@ -81,9 +102,9 @@ public final class TiledReward {
                 double diff = Math.abs(aspect - (double) i / j);
                 if (diff < bestDiff) {
                     bestDiff = diff;
-                    best = new int[] {i, j};
+                    best = new Grid(i, j);
                 } else if (diff == bestDiff && area > 0.5 * TILE * TILE * i * j) {
-                    best = new int[] {i, j};
+                    best = new Grid(i, j);
                 }
             }
         }
@@ -98,9 +119,9 @@ public final class TiledReward {
     public TiledScore score(Picture target, Picture candidate) {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(candidate, "candidate");
-        int[] g = grid(target.width(), target.height());
-        int cols = g[0];
-        int rows = g[1];
+        Grid g = grid(target.width(), target.height());
+        int cols = g.columns();
+        int rows = g.rows();
         List<Double> scores = embedder == null
                 ? grayTiles(target, candidate, cols, rows)
                 : embeddedTiles(target, candidate, cols, rows);

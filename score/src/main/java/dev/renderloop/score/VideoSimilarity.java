@@ -28,8 +28,8 @@ import java.util.concurrent.Future;
  * neither replaces the other.
  *
  * <h2>Cost</h2>
- * n x m SSIMs; per-frame window statistics are computed once ({@link Ssim#prepare}) and pairs are spread
- * over the configured threads. Instances are thread-safe; {@link #close} stops the threads.
+ * n x m SSIMs; per-frame window statistics are computed once ({@link Ssim#prepare}), frames with identical
+ * pixels are compared once, and pairs are spread over the configured threads. Instances are thread-safe; {@link #close} stops the threads.
  */
 public final class VideoSimilarity implements AutoCloseable {
     /** Frames per second the published code samples at. */
@@ -156,32 +156,82 @@ public final class VideoSimilarity implements AutoCloseable {
 
     /**
      * SSIM of every (reference frame, candidate frame) pair, candidate frames resized to the size of the
-     * first reference frame; {@code [i][j]} is reference i against candidate j.
+     * first reference frame; {@code [i][j]} is reference i against candidate j. Frames whose gray pixels are
+     * identical (a Manim {@code wait()}, a static scene) are prepared and compared once: their rows or columns
+     * are equal, so this changes no value.
      */
     double[][] ssimMatrix(List<Picture> reference, List<Picture> candidate) {
         int w = reference.getFirst().width();
         int h = reference.getFirst().height();
-        List<Ssim.Frame> ref = prepareAll(reference, w, h);
-        List<Ssim.Frame> cand = prepareAll(candidate, w, h);
-        double[][] m = new double[ref.size()][cand.size()];
-        List<Future<?>> rows = new ArrayList<>(ref.size());
-        for (int i = 0; i < ref.size(); i++) {
+        Distinct ref = distinct(grayAll(reference, w, h));
+        Distinct cand = distinct(grayAll(candidate, w, h));
+        List<Ssim.Frame> refFrames = prepareAll(ref.frames);
+        List<Ssim.Frame> candFrames = prepareAll(cand.frames);
+        double[][] unique = new double[refFrames.size()][candFrames.size()];
+        List<Future<?>> rows = new ArrayList<>(refFrames.size());
+        for (int i = 0; i < refFrames.size(); i++) {
             int row = i;
             rows.add(pool.submit(() -> {
-                Ssim.Frame a = ref.get(row);
-                for (int j = 0; j < cand.size(); j++) {
-                    m[row][j] = Ssim.ssim(a, cand.get(j));
+                Ssim.Frame a = refFrames.get(row);
+                for (int j = 0; j < candFrames.size(); j++) {
+                    unique[row][j] = Ssim.ssim(a, candFrames.get(j));
                 }
             }));
         }
         await(rows);
+        double[][] m = new double[reference.size()][candidate.size()];
+        for (int i = 0; i < m.length; i++) {
+            for (int j = 0; j < m[i].length; j++) {
+                m[i][j] = unique[ref.index[i]][cand.index[j]];
+            }
+        }
         return m;
     }
 
-    private List<Ssim.Frame> prepareAll(List<Picture> frames, int w, int h) {
-        List<Future<Ssim.Frame>> jobs = new ArrayList<>(frames.size());
+    /** Distinct frames in order of first appearance, and for every input frame the index of its distinct frame. */
+    private record Distinct(List<GrayImage> frames, int[] index) {
+    }
+
+    private static Distinct distinct(List<GrayImage> frames) {
+        List<GrayImage> unique = new ArrayList<>();
+        java.util.Map<Integer, List<Integer>> byHash = new java.util.HashMap<>();
+        int[] index = new int[frames.size()];
+        for (int i = 0; i < frames.size(); i++) {
+            GrayImage g = frames.get(i);
+            List<Integer> sameHash = byHash.computeIfAbsent(java.util.Arrays.hashCode(g.pixels()), k -> new ArrayList<>());
+            int found = -1;
+            for (int u : sameHash) {
+                if (java.util.Arrays.equals(unique.get(u).pixels(), g.pixels())) {
+                    found = u;
+                    break;
+                }
+            }
+            if (found < 0) {
+                found = unique.size();
+                unique.add(g);
+                sameHash.add(found);
+            }
+            index[i] = found;
+        }
+        return new Distinct(unique, index);
+    }
+
+    private List<GrayImage> grayAll(List<Picture> frames, int w, int h) {
+        List<Future<GrayImage>> jobs = new ArrayList<>(frames.size());
         for (Picture p : frames) {
-            jobs.add(pool.submit(() -> Ssim.prepare(GrayImage.of(p).resizeArea(w, h))));
+            jobs.add(pool.submit(() -> GrayImage.of(p).resizeArea(w, h)));
+        }
+        List<GrayImage> out = new ArrayList<>(frames.size());
+        for (Future<GrayImage> f : jobs) {
+            out.add(get(f));
+        }
+        return out;
+    }
+
+    private List<Ssim.Frame> prepareAll(List<GrayImage> frames) {
+        List<Future<Ssim.Frame>> jobs = new ArrayList<>(frames.size());
+        for (GrayImage g : frames) {
+            jobs.add(pool.submit(() -> Ssim.prepare(g)));
         }
         List<Ssim.Frame> out = new ArrayList<>(frames.size());
         for (Future<Ssim.Frame> f : jobs) {

@@ -90,8 +90,8 @@ class ParityTest {
         List<String[]> rows = Fixtures.tsv(Fixtures.dir("tiled").resolve("grids.tsv"));
         assertTrue(rows.size() > 400);
         for (String[] r : rows) {
-            int[] g = TiledReward.grid(Integer.parseInt(r[0]), Integer.parseInt(r[1]));
-            assertArrayEquals(new int[] {Integer.parseInt(r[2]), Integer.parseInt(r[3])}, g, r[0] + "x" + r[1]);
+            TiledReward.Grid g = TiledReward.grid(Integer.parseInt(r[0]), Integer.parseInt(r[1]));
+            assertEquals(new TiledReward.Grid(Integer.parseInt(r[2]), Integer.parseInt(r[3])), g, r[0] + "x" + r[1]);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.renderloop.score;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,11 +10,37 @@ class TiledRewardTest {
 
     @Test
     void grid_followsTheAspectRatioAndPrefersMoreTilesForLargeImagesOnTies() {
-        assertArrayEquals(new int[] {1, 1}, TiledReward.grid(300, 300));   // small square: 1x1
-        assertArrayEquals(new int[] {2, 2}, TiledReward.grid(900, 900));   // 810k px > half of 2x2 tiles, < half of 3x3 (903k)
-        assertArrayEquals(new int[] {3, 3}, TiledReward.grid(1400, 1400));
-        assertArrayEquals(new int[] {2, 1}, TiledReward.grid(800, 400));
-        assertArrayEquals(new int[] {1, 12}, TiledReward.grid(10, 2000));
+        assertEquals(new TiledReward.Grid(1, 1), TiledReward.grid(300, 300));   // small square: 1x1
+        assertEquals(new TiledReward.Grid(2, 2), TiledReward.grid(900, 900));   // 810k px > half of 2x2 tiles, < half of 3x3 (903k)
+        assertEquals(new TiledReward.Grid(3, 3), TiledReward.grid(1400, 1400));
+        assertEquals(new TiledReward.Grid(2, 1), TiledReward.grid(800, 400));
+        assertEquals(new TiledReward.Grid(1, 12), TiledReward.grid(10, 2000));
+    }
+
+    /**
+     * InternVL visits grids of one tile count in CPython's set order, ours by increasing columns. That can only
+     * matter when an image's aspect ratio is equally far from two grids of one tile count and no grid is closer:
+     * for every such midpoint some other grid is closer by a wide margin, so the order never decides.
+     */
+    @Test
+    void grid_orderWithinOneTileCountNeverDecides() {
+        List<double[]> grids = new java.util.ArrayList<>();
+        for (int i = 1; i <= TiledReward.MAX_TILES; i++) {
+            for (int j = 1; i * j <= TiledReward.MAX_TILES; j++) {
+                grids.add(new double[] {i, j});
+            }
+        }
+        for (double[] g : grids) {
+            for (double[] h : grids) {
+                if (g[0] * g[1] != h[0] * h[1] || g[0] == h[0]) {
+                    continue;
+                }
+                double mid = (g[0] / g[1] + h[0] / h[1]) / 2;
+                double tie = Math.abs(mid - g[0] / g[1]);
+                double closest = grids.stream().mapToDouble(k -> Math.abs(mid - k[0] / k[1])).min().orElseThrow();
+                assertTrue(closest < tie - 1e-3, "tie between " + List.of(g[0], g[1]) + " and " + List.of(h[0], h[1]));
+            }
+        }
     }
 
     @Test

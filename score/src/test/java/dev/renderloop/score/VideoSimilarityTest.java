@@ -62,6 +62,23 @@ class VideoSimilarityTest {
     }
 
     @Test
+    void ssimMatrix_repeatedFramesGiveTheSameValuesAsComparingEveryPair() {
+        Picture a = draw(64, 48, g -> g.fillRect(5, 5, 20, 20));
+        Picture b = draw(64, 48, g -> g.fillOval(20, 10, 30, 30));
+        Picture c = draw(80, 60, g -> g.fillRect(30, 5, 20, 40));       // resized to 64x48
+        Picture aCopy = new Picture(64, 48, a.rgb().clone());         // equal pixels, another object
+        List<Picture> ref = List.of(a, aCopy, b, a);
+        List<Picture> cand = List.of(c, a, c, b);
+        double[][] m = VS.ssimMatrix(ref, cand);
+        for (int i = 0; i < ref.size(); i++) {
+            for (int j = 0; j < cand.size(); j++) {
+                assertEquals(Ssim.ssim(ref.get(i), cand.get(j)), m[i][j], 0, i + "," + j);
+            }
+        }
+        assertEquals(1.0, m[1][1], 0);
+    }
+
+    @Test
     void withoutEmbedder_clipPartsAndVsAreUnavailableNotZero() {
         Picture p = draw(32, 32, g -> g.fillRect(4, 4, 10, 10));
         VideoScore s = VS.compare(List.of(p), List.of(p));
