@@ -112,9 +112,8 @@ public final class TiledReward {
     }
 
     /**
-     * Scores a render against its target.
-     *
-     * @throws IllegalArgumentException never for valid pictures; sizes are reconciled by resizing
+     * Scores a render against its target; any two sizes are accepted (the candidate is resized to the target).
+     * A render that failed has no picture: score it with {@link #failedRender()}.
      */
     public TiledScore score(Picture target, Picture candidate) {
         Objects.requireNonNull(target, "target");

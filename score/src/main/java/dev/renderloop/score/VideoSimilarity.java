@@ -111,7 +111,8 @@ public final class VideoSimilarity implements AutoCloseable {
     }
 
     /**
-     * Compares two (already sampled) frame sequences.
+     * Compares two (already sampled, see {@link #sample}) frame sequences. Every frame is converted to gray and
+     * resized, when its size differs, to the size of the first reference frame with area interpolation.
      *
      * @throws IllegalArgumentException when either list is empty (zero frames is bad input; a failed render is
      *                                  {@link #failedRender()}) or the reference frames are smaller than 7x7
