@@ -177,10 +177,26 @@ final class AreaResize {
         byte[] dst = new byte[dw * dh];
         int[] s0 = new int[dw];
         int[] s1 = new int[dw];
+        int row0 = -1;  // source rows held in s0 and s1: when enlarging, consecutive target rows share them
+        int row1 = -1;
         for (int dy = 0; dy < dh; dy++) {
-            int sy = yofs[dy];
-            horizontal(src, sw, clip(sy, sh), xofs, xa0, xa1, xmax, s0);
-            horizontal(src, sw, clip(sy + 1, sh), xofs, xa0, xa1, xmax, s1);
+            int want0 = clip(yofs[dy], sh);
+            int want1 = clip(yofs[dy] + 1, sh);
+            if (want0 == row1 && want0 != row0) {
+                int[] t = s0;
+                s0 = s1;
+                s1 = t;
+                row0 = row1;
+                row1 = -1;
+            }
+            if (want0 != row0) {
+                horizontal(src, sw, want0, xofs, xa0, xa1, xmax, s0);
+                row0 = want0;
+            }
+            if (want1 != row1) {
+                horizontal(src, sw, want1, xofs, xa0, xa1, xmax, s1);
+                row1 = want1;
+            }
             int b0 = yb0[dy];
             int b1 = yb1[dy];
             int out = dy * dw;
