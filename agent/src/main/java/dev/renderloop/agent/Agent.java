@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
@@ -39,7 +38,7 @@ public final class Agent {
     private final AgentConfig config;
     private final ApiDocumentation docs;
     private final Policy critic;
-    private final BiFunction<Task, RenderResult, List<Metric>> scorer;
+    private final AttemptScorer scorer;
 
     private Agent(Builder b) {
         this.policy = Objects.requireNonNull(b.policy, "policy");
@@ -62,7 +61,7 @@ public final class Agent {
         private AgentConfig config;
         private ApiDocumentation docs;
         private Policy critic;
-        private BiFunction<Task, RenderResult, List<Metric>> scorer;
+        private AttemptScorer scorer;
 
         public Builder policy(Policy p) {
             this.policy = p;
@@ -92,7 +91,7 @@ public final class Agent {
         }
 
         /** Scores each rendered attempt (e.g. VS against the reference); results land in {@link Attempt#scores()}. */
-        public Builder scorer(BiFunction<Task, RenderResult, List<Metric>> s) {
+        public Builder scorer(AttemptScorer s) {
             this.scorer = s;
             return this;
         }
@@ -140,10 +139,10 @@ public final class Agent {
                 answer = again.keeping(answer.code);
             }
             RenderResult r = render(task, code);
-            record.accept(answer.attempt(0, "doc-regenerate", r, scores(task, r), docsUsed));
+            record.accept(answer.attempt(0, "doc-regenerate", r, scores(task, code, r), docsUsed));
         } else {
             RenderResult r = code.isBlank() ? null : render(task, code);
-            record.accept(answer.attempt(0, "generate", r, scores(task, r), List.of()));
+            record.accept(answer.attempt(0, "generate", r, scores(task, code, r), List.of()));
         }
 
         int repairs = 0;
@@ -187,7 +186,7 @@ public final class Agent {
             Answer fixed = ask(task, prompt, Purpose.REPAIR);
             String fixedCode = fixed.code.code();
             RenderResult r = fixedCode.isBlank() ? null : render(task, fixedCode);
-            record.accept(fixed.attempt(repairs, "repair", r, scores(task, r), repairDocs));
+            record.accept(fixed.attempt(repairs, "repair", r, scores(task, fixedCode, r), repairDocs));
         }
         if (accepted == null) {
             // No accepted answer: the last code that rendered for ritl-vis (the critique never passed), else the last code.
@@ -240,8 +239,8 @@ public final class Agent {
         return engine.render(new RenderRequest(task.domain(), code, RenderSettings.defaultsFor(task.domain())));
     }
 
-    private List<Metric> scores(Task task, RenderResult r) {
-        return scorer == null || r == null ? List.of() : scorer.apply(task, r);
+    private List<Metric> scores(Task task, String code, RenderResult r) {
+        return scorer == null || code.isBlank() ? List.of() : scorer.score(task, code, r);
     }
 
     /** A policy answer with its extracted code, before rendering. */

@@ -37,10 +37,12 @@ import org.apache.lucene.store.FSDirectory;
  * name, and match on five-letter prefixes of its camel-case and snake-case words, where rare words weigh
  * more), e.g. a hallucinated {@code ShowCreation} gets {@code Create}.
  *
- * <p>The index is built once per package version and kept on disk under {@code indexRoot/PACKAGE-VERSION}.
+ * <p>The index is built once per package version and kept on disk under {@code indexRoot/PACKAGE-VERSION-FORMAT}.
  */
 public final class InstalledApiDocumentation implements ApiDocumentation, AutoCloseable {
     private static final int SUGGESTIONS = 3;
+    /** Part of the index folder's name: a change of fields must not read an index built by an older build. */
+    private static final String INDEX_FORMAT = "i2";
 
     private final InstalledApi api;
     private final String version;
@@ -60,7 +62,7 @@ public final class InstalledApiDocumentation implements ApiDocumentation, AutoCl
             throw new IllegalStateException(api.packageName() + " is " + v);
         }
         this.version = v;
-        Path dir = indexRoot.resolve(api.packageName() + "-" + v.replaceAll("[^A-Za-z0-9._+-]", "_"));
+        Path dir = indexRoot.resolve(api.packageName() + "-" + v.replaceAll("[^A-Za-z0-9._+-]", "_") + "-" + INDEX_FORMAT);
         if (!Files.isRegularFile(dir.resolve("complete"))) {
             build(dir, api.names());
         }
@@ -79,6 +81,7 @@ public final class InstalledApiDocumentation implements ApiDocumentation, AutoCl
                 Document doc = new Document();
                 doc.add(new StringField("name", name, Field.Store.YES));
                 doc.add(new StringField("leaf", leaf(name).toLowerCase(Locale.ROOT), Field.Store.NO));
+                doc.add(new StringField("level", name.contains(".") ? "member" : "top", Field.Store.NO));
                 for (String prefix : prefixes(name)) {
                     doc.add(new StringField("prefix", prefix, Field.Store.NO));
                 }
@@ -156,14 +159,15 @@ public final class InstalledApiDocumentation implements ApiDocumentation, AutoCl
             q.add(new BoostQuery(new org.apache.lucene.search.PrefixQuery(new Term("name", unresolved.substring(0, dot + 1))), 0.5f),
                     BooleanClause.Occur.SHOULD);
         }
+        BooleanQuery.Builder query = new BooleanQuery.Builder().add(q.build(), BooleanClause.Occur.MUST);
+        if (dot < 0) {
+            // A hallucinated top-level name is best replaced by a top-level name, not by one of thousands of methods.
+            query.add(new TermQuery(new Term("level", "top")), BooleanClause.Occur.FILTER);
+        }
         Set<String> names = new LinkedHashSet<>();
         try {
-            for (ScoreDoc sd : searcher.search(q.build(), 20).scoreDocs) {
-                String name = searcher.storedFields().document(sd.doc).get("name");
-                if (dot < 0 && name.contains(".")) {
-                    continue; // a hallucinated top-level name is best replaced by a top-level name
-                }
-                names.add(name);
+            for (ScoreDoc sd : searcher.search(query.build(), SUGGESTIONS).scoreDocs) {
+                names.add(searcher.storedFields().document(sd.doc).get("name"));
                 if (names.size() == SUGGESTIONS) {
                     break;
                 }

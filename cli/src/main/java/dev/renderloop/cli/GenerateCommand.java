@@ -7,6 +7,7 @@ import dev.renderloop.agent.ApiDocumentation;
 import dev.renderloop.agent.Attempt;
 import dev.renderloop.agent.AttemptJson;
 import dev.renderloop.agent.InstalledApiDocumentation;
+import dev.renderloop.agent.ReferenceScorer;
 import dev.renderloop.agent.Strategy;
 import dev.renderloop.policy.Policies;
 import dev.renderloop.policy.Policy;
@@ -100,6 +101,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engineOptions;
 
+    @Mixin
+    ModelOptions modelOptions;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -118,10 +122,15 @@ final class GenerateCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         Sampling sampling = new Sampling(temperature, null, null, maxTokens, seed, false);
         AgentConfig config = new AgentConfig(repairs, sampling, 10, 30);
-        try (RenderEngine engine = engineOptions.builder().build();
+        try (ModelOptions.Models models = modelOptions.open();
+             RenderEngine engine = engineOptions.builder().build();
+             ReferenceScorer scorer = new ReferenceScorer(engine, models.clip(), models.dino(), models.codebert());
              Policy policy = policy(policySpec, task);
              Policy critic = chosen == Strategy.RITL_VIS ? policy(criticSpec != null ? criticSpec : policySpec, task) : null) {
             Agent.Builder agent = Agent.builder().policy(policy).engine(engine).config(config);
+            if (!task.code().isBlank()) {
+                agent.scorer(scorer);
+            }
             InstalledApiDocumentation docs = null;
             if (chosen == Strategy.RITL_DOC) {
                 docs = documentation(engine);
@@ -244,7 +253,16 @@ final class GenerateCommand implements Callable<Integer> {
         String docs = a.docs().isEmpty() ? "" : String.format(Locale.ROOT, " [docs: %d names, %d unresolved]", a.docs().size(),
                 a.docs().stream().filter(d -> !d.resolved()).count());
         String note = a.note().isEmpty() || a.step().equals("critique") ? "" : " [" + a.note() + "]";
-        return String.format(Locale.ROOT, "round %d %-14s %s%s%s (%d+%d tokens, %d ms)", a.round(), a.step(), outcome, docs, note,
+        StringBuilder scores = new StringBuilder();
+        for (var m : a.scores()) {
+            if (m.available() && List.of("codebleu", "ssim", "tiled", "vs_corrected_ssim", "vs_paper", "vs_corrected").contains(m.name())) {
+                scores.append(scores.isEmpty() ? " {" : ", ").append(String.format(Locale.ROOT, "%s %.3f", m.name(), m.value()));
+            }
+        }
+        if (!scores.isEmpty()) {
+            scores.append('}');
+        }
+        return String.format(Locale.ROOT, "round %d %-14s %s%s%s%s (%d+%d tokens, %d ms)", a.round(), a.step(), outcome, scores, docs, note,
                 a.promptTokens(), a.completionTokens(), a.policyMillis());
     }
 

@@ -1,7 +1,6 @@
 package dev.renderloop.cli;
 
-import dev.renderloop.embed.OnnxImageEmbedder;
-import dev.renderloop.embed.OnnxTextEmbedder;
+import dev.renderloop.cli.ModelOptions.Models;
 import dev.renderloop.render.CodeExtractor;
 import dev.renderloop.render.ExtractedCode;
 import dev.renderloop.render.RenderEngine;
@@ -10,14 +9,12 @@ import dev.renderloop.render.RenderResult;
 import dev.renderloop.render.RenderSettings;
 import dev.renderloop.render.SourceText;
 import dev.renderloop.score.CodeSimilarity;
-import dev.renderloop.score.ImageEmbedder;
 import dev.renderloop.score.Metric;
 import dev.renderloop.score.Picture;
 import dev.renderloop.score.Reward;
 import dev.renderloop.score.RewardInput;
 import dev.renderloop.score.RewardSpec;
 import dev.renderloop.score.Ssim;
-import dev.renderloop.score.TextEmbedder;
 import dev.renderloop.score.TiledReward;
 import dev.renderloop.score.TiledScore;
 import dev.renderloop.score.VideoScore;
@@ -65,18 +62,6 @@ final class ScoreCommand implements Callable<Integer> {
             + "(they are then sampled at ~5 fps as published); without it a folder is taken as already sampled.")
     Double folderFps;
 
-    @Option(names = "--clip-model", paramLabel = "ONNX", description = "CLIP ViT-L/14 image model in ONNX (VS's CLIP part).")
-    Path clipModel;
-
-    @Option(names = "--dino-model", paramLabel = "ONNX", description = "DINOv2 image model in ONNX (tiled reward's tile similarity).")
-    Path dinoModel;
-
-    @Option(names = "--codebert-model", paramLabel = "ONNX", description = "CodeBERT in ONNX (CodeBERT similarity and CBB).")
-    Path codebertModel;
-
-    @Option(names = "--codebert-tokenizer", paramLabel = "JSON", description = "CodeBERT's tokenizer.json (default: tokenizer.json beside the model).")
-    Path codebertTokenizer;
-
     @Option(names = "--reward", paramLabel = "SPEC", description = "Reward formula: manim, manim-geometric, vincicoder, or a custom spec "
             + "(default: manim for manim, vincicoder for other render domains).")
     String rewardSpec;
@@ -84,12 +69,15 @@ final class ScoreCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engineOptions;
 
+    @Mixin
+    ModelOptions modelOptions;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> report = new LinkedHashMap<>();
         List<Metric> metrics = new ArrayList<>();
-        try (Models models = Models.open(clipModel, dinoModel, codebertModel, codebertTokenizer)) {
+        try (Models models = modelOptions.open()) {
             switch (domain) {
                 case "image" -> images(metrics, report, models);
                 case "video" -> videos(metrics, report, models);
@@ -117,37 +105,6 @@ final class ScoreCommand implements Callable<Integer> {
     private static final class BadInput extends Exception {
         BadInput(String message) {
             super(message);
-        }
-    }
-
-    /** The embedding models the user configured; any may be absent. */
-    private record Models(ImageEmbedder clip, ImageEmbedder dino, TextEmbedder codebert) implements AutoCloseable {
-        static Models open(Path clip, Path dino, Path codebert, Path tokenizer) throws BadInput {
-            try {
-                ImageEmbedder c = clip == null ? null : OnnxImageEmbedder.clip(clip);
-                ImageEmbedder d = dino == null ? null : OnnxImageEmbedder.dinov2(dino);
-                TextEmbedder t = null;
-                if (codebert != null) {
-                    Path tok = tokenizer != null ? tokenizer : codebert.toAbsolutePath().resolveSibling("tokenizer.json");
-                    t = OnnxTextEmbedder.codebert(codebert, tok);
-                }
-                return new Models(c, d, t);
-            } catch (RuntimeException e) {
-                throw new BadInput(e.getMessage());
-            }
-        }
-
-        @Override
-        public void close() {
-            for (AutoCloseable m : new AutoCloseable[] {clip, dino, codebert}) {
-                try {
-                    if (m != null) {
-                        m.close();
-                    }
-                } catch (Exception e) {
-                    // closing a model cannot lose results; nothing to report
-                }
-            }
         }
     }
 

@@ -46,6 +46,11 @@ class GenerateCommandIT {
                 .filter(l -> !l.startsWith("<")).findFirst().orElseThrow());
         JsonNode second = json.readTree(log.get(1));
         assertEquals("repair", second.get("step").asText());
+        assertEquals(1.0, second.get("scores").get("codebleu").asDouble(), 1e-9, "the clean reference against itself");
+        assertEquals(1.0, second.get("scores").get("ssim").asDouble(), 1e-9);
+        assertEquals(0.0, first.get("scores").get("tiled").asDouble(), "a failed render scores 0 visually");
+        assertTrue(first.get("scores").get("codebleu").asDouble() < 1.0);
+        assertTrue(second.get("scores").get("vs_paper").asText().startsWith("unavailable"), "no CLIP model given");
         assertEquals("ok", second.get("render").get("status").asText());
         assertEquals(CHART, Files.readString(out.resolve("final.py")));
         assertTrue(Files.isRegularFile(out.resolve("render/frame_00000.png")));
@@ -64,6 +69,43 @@ class GenerateCommandIT {
         assertEquals(0, run.exitCode(), run.err() + run.out());
         assertTrue(Files.readString(out.resolve("final.svg")).contains("<svg"));
         assertTrue(run.out().contains("[retrieved "), run.out());
+    }
+
+    @Test
+    void anOpenAiCompatibleServerDrivesTheLoop() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/v1/chat/completions", exchange -> {
+            JsonNode request = new ObjectMapper().readTree(exchange.getRequestBody());
+            String content = calls.getAndIncrement() == 0
+                    ? "```python\nimport matplotlib.pyplot as plt\nplt.plto([1, 2])\n```"
+                    : "```python\n" + CHART + "```";
+            var answer = new ObjectMapper().createObjectNode();
+            var choice = answer.putArray("choices").addObject();
+            choice.putObject("message").put("role", "assistant").put("content", content);
+            choice.put("finish_reason", "stop");
+            answer.putObject("usage").put("prompt_tokens", request.toString().length() / 4).put("completion_tokens", 20);
+            String body = answer.toString();
+            byte[] out = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, out.length);
+            exchange.getResponseBody().write(out);
+            exchange.close();
+        });
+        server.start();
+        try {
+            Path out = dir.resolve("openai");
+            CliRun run = generate("--domain", "matplotlib", "--strategy", "ritl", "--policy",
+                    "openai:tiny-coder@http://127.0.0.1:" + server.getAddress().getPort() + "/v1", "--out", out.toString(), "Two red bars");
+            assertEquals(0, run.exitCode(), run.err() + run.out());
+            assertEquals(2, calls.get());
+            List<String> log = Files.readAllLines(out.resolve("attempts.jsonl"));
+            JsonNode repair = new ObjectMapper().readTree(log.get(1));
+            assertEquals(20, repair.get("completion_tokens").asInt());
+            assertTrue(repair.get("prompt").get(1).get("text").asText().contains("plto"), "the error went back to the model");
+            assertTrue(repair.get("scores").isEmpty(), "no reference, no scores");
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test

@@ -1,0 +1,111 @@
+package dev.renderloop.agent;
+
+import dev.renderloop.render.RenderEngine;
+import dev.renderloop.render.RenderRequest;
+import dev.renderloop.render.RenderResult;
+import dev.renderloop.render.RenderSettings;
+import dev.renderloop.score.CodeSimilarity;
+import dev.renderloop.score.ImageEmbedder;
+import dev.renderloop.score.Metric;
+import dev.renderloop.score.Picture;
+import dev.renderloop.score.Ssim;
+import dev.renderloop.score.TextEmbedder;
+import dev.renderloop.score.TiledReward;
+import dev.renderloop.score.VideoSimilarity;
+import dev.renderloop.task.Task;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Scores an attempt's render against the task's reference: the reference program is rendered once per task
+ * (through the engine and its cache), then the candidate gets the code metrics (Python domains) and the visual
+ * metrics of its domain (VS for Manim videos; SSIM, tiled and VS for stills). A failed candidate render gets the
+ * published zeros. A task without reference code, or whose reference does not render, gets no visual metrics,
+ * with the reason. Thread-safe.
+ */
+public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
+    private static final Set<String> PYTHON = Set.of("manim", "matplotlib", "rdkit");
+
+    private final RenderEngine engine;
+    private final CodeSimilarity code;
+    private final VideoSimilarity video;
+    private final TiledReward tiled;
+    private final Map<String, RenderResult> references = new ConcurrentHashMap<>();
+
+    /**
+     * @param engine   renders the references
+     * @param clip     CLIP embedder for VS's embedding part, or {@code null} (those metrics are then unavailable)
+     * @param dino     DINOv2 embedder for the tiled reward, or {@code null} (the labelled weight-free fallback)
+     * @param codebert CodeBERT embedder, or {@code null} (codebert and cbb unavailable)
+     */
+    public ReferenceScorer(RenderEngine engine, ImageEmbedder clip, ImageEmbedder dino, TextEmbedder codebert) {
+        this.engine = engine;
+        this.code = new CodeSimilarity(codebert);
+        VideoSimilarity.Builder b = VideoSimilarity.builder();
+        if (clip != null) {
+            b.imageEmbedder(clip);
+        }
+        this.video = b.build();
+        this.tiled = dino == null ? TiledReward.weightFree() : TiledReward.withEmbedder(dino);
+    }
+
+    /** Every metric of one candidate. */
+    @Override
+    public List<Metric> score(Task task, String candidateCode, RenderResult render) {
+        List<Metric> out = new ArrayList<>();
+        if (task.code().isBlank()) {
+            out.add(Metric.unavailable("reference", "the task has no reference code"));
+            return out;
+        }
+        if (PYTHON.contains(task.domain())) {
+            out.addAll(code.score(task.code(), candidateCode).metrics());
+        }
+        RenderResult reference = references.computeIfAbsent(task.id(), id -> engine.render(
+                new RenderRequest(task.domain(), task.code(), RenderSettings.defaultsFor(task.domain()))));
+        if (!reference.ok()) {
+            out.add(Metric.unavailable("vs_paper", "the reference does not render: " + reference.errorKind().wireName()));
+            return out;
+        }
+        if (render == null || !render.ok()) {
+            out.addAll(VideoSimilarity.failedRender().metrics());
+            if (!task.domain().equals("manim")) {
+                out.add(Metric.of("ssim", 0));
+                out.addAll(tiled.failedRender().metrics());
+            }
+            return out;
+        }
+        try {
+            if (task.domain().equals("manim")) {
+                out.addAll(video.compare(pictures(reference.frames()), pictures(render.frames())).metrics());
+            } else {
+                Picture ref = Picture.read(reference.lastFrame());
+                Picture cand = Picture.read(render.lastFrame());
+                out.add(Metric.of("ssim", Ssim.ssim(ref, cand)));
+                out.addAll(tiled.score(ref, cand).metrics());
+                out.addAll(video.compare(List.of(ref), List.of(cand)).metrics());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read rendered frames", e);
+        }
+        return out;
+    }
+
+    private static List<Picture> pictures(List<Path> files) throws IOException {
+        List<Picture> out = new ArrayList<>();
+        for (Path f : files) {
+            out.add(Picture.read(f));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        video.close();
+    }
+}
