@@ -1,5 +1,6 @@
 package dev.renderloop.agent;
 
+import dev.renderloop.policy.CodeFences;
 import dev.renderloop.policy.Conversation;
 import dev.renderloop.policy.ImageContent;
 import dev.renderloop.policy.Message;
@@ -15,11 +16,7 @@ final class Prompts {
     }
 
     static String language(String domain) {
-        return switch (domain) {
-            case "manim", "matplotlib", "rdkit" -> "python";
-            case "tikz" -> "latex";
-            default -> domain;
-        };
+        return CodeFences.tag(domain);
     }
 
     static String system(String domain) {

@@ -40,12 +40,12 @@ final class OraclePolicy implements Policy {
         List<Candidate> candidates = new ArrayList<>();
         for (int i = 0; i < request.n(); i++) {
             if (seed == null || request.purpose() == Purpose.REPAIR) {
-                candidates.add(Candidate.ofText(Fences.wrap(domain, reference), request.purpose() == Purpose.REPAIR ? "clean reference (repair)" : "reference"));
+                candidates.add(Candidate.ofText(CodeFences.wrap(domain, reference), request.purpose() == Purpose.REPAIR ? "clean reference (repair)" : "reference"));
             } else {
                 // Candidate i of a task gets its own stream, so n candidates differ and reruns agree.
                 Random random = new Random(seed * 1_000_003L + request.task().id().hashCode() * 31L + i);
                 DefectSeeder.Seeded s = DefectSeeder.seed(reference, domain, random);
-                candidates.add(Candidate.ofText(Fences.wrap(domain, s.code()),
+                candidates.add(Candidate.ofText(CodeFences.wrap(domain, s.code()),
                         s.defect() == null ? "reference (no defect site)" : "defect: " + s.defect()));
             }
         }

@@ -113,7 +113,7 @@ final class RetrievalPolicy implements Policy {
         List<Candidate> out = new ArrayList<>();
         for (int i = 0; i < request.n(); i++) {
             Hit h = hits.get((skip + i) % hits.size());
-            out.add(Candidate.ofText(Fences.wrap(task.domain(), h.task().code()),
+            out.add(Candidate.ofText(CodeFences.wrap(task.domain(), h.task().code()),
                     String.format(java.util.Locale.ROOT, "retrieved %s (%s %.4f)", h.task().id(), h.how(), h.score())));
         }
         return PolicyResponse.of(out, Usage.NONE, (System.nanoTime() - start) / 1_000_000, 1);

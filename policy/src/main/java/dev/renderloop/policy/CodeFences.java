@@ -1,11 +1,12 @@
 package dev.renderloop.policy;
 
 /** The language tag a domain's code is fenced with in prompts and answers (VinciCoder's format reward reads it). */
-final class Fences {
-    private Fences() {
+public final class CodeFences {
+    private CodeFences() {
     }
 
-    static String tag(String domain) {
+    /** The tag: {@code python} for the Python domains, {@code latex} for tikz, else the domain's name. */
+    public static String tag(String domain) {
         return switch (domain) {
             case "manim", "matplotlib", "rdkit" -> "python";
             case "tikz" -> "latex";
@@ -13,7 +14,8 @@ final class Fences {
         };
     }
 
-    static String wrap(String domain, String code) {
+    /** {@code code} in a fenced block with the domain's tag. */
+    public static String wrap(String domain, String code) {
         String body = code.endsWith("\n") ? code : code + "\n";
         return "```" + tag(domain) + "\n" + body + "```\n";
     }
