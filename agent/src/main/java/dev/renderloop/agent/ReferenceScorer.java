@@ -55,6 +55,12 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
         this.tiled = dino == null ? TiledReward.weightFree() : TiledReward.withEmbedder(dino);
     }
 
+    /** The task's reference render (rendered once per task id through the engine and its cache). */
+    public RenderResult reference(Task task) {
+        return references.computeIfAbsent(task.id(), id -> engine.render(
+                new RenderRequest(task.domain(), task.code(), RenderSettings.defaultsFor(task.domain()))));
+    }
+
     /** Every metric of one candidate. */
     @Override
     public List<Metric> score(Task task, String candidateCode, RenderResult render) {
@@ -66,8 +72,7 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
         if (PYTHON.contains(task.domain())) {
             out.addAll(code.score(task.code(), candidateCode).metrics());
         }
-        RenderResult reference = references.computeIfAbsent(task.id(), id -> engine.render(
-                new RenderRequest(task.domain(), task.code(), RenderSettings.defaultsFor(task.domain()))));
+        RenderResult reference = reference(task);
         if (!reference.ok()) {
             out.add(Metric.unavailable("vs_paper", "the reference does not render: " + reference.errorKind().wireName()));
             return out;

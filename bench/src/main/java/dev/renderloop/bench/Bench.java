@@ -1,0 +1,361 @@
+package dev.renderloop.bench;
+
+import dev.renderloop.agent.Agent;
+import dev.renderloop.agent.AgentConfig;
+import dev.renderloop.agent.AgentRun;
+import dev.renderloop.agent.ApiDocumentation;
+import dev.renderloop.agent.Attempt;
+import dev.renderloop.agent.AttemptJson;
+import dev.renderloop.agent.ReferenceScorer;
+import dev.renderloop.agent.Strategy;
+import dev.renderloop.policy.Policy;
+import dev.renderloop.render.RenderEngine;
+import dev.renderloop.render.RenderResult;
+import dev.renderloop.score.ImageEmbedder;
+import dev.renderloop.score.Metric;
+import dev.renderloop.score.TextEmbedder;
+import dev.renderloop.task.Task;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * Runs every task of a suite under every strategy through the agent, writing attempts and final answers to the
+ * run's database as they complete, then the summary. Running it again on the same run folder resumes: pairs with
+ * a final row are not run again, a pair cut short is run from the start, and the summary is computed from the
+ * final rows alone, so the numbers equal those of an uninterrupted run. A task that fails, or a pair that throws,
+ * is recorded and never stops the run.
+ */
+public final class Bench {
+    private final RunLayout layout;
+    private final String suiteName;
+    private final List<Task> tasks;
+    private final List<Strategy> strategies;
+    private final Policy policy;
+    private final Policy critic;
+    private final RenderEngine engine;
+    private final AgentConfig agentConfig;
+    private final Function<String, ApiDocumentation> documentation;
+    private final ImageEmbedder clip;
+    private final ImageEmbedder dino;
+    private final TextEmbedder codebert;
+    private final int concurrency;
+    private final PrintStream progress;
+    private final Map<String, Object> provenance;
+    private final LongSupplier clock;
+
+    private Bench(Builder b) {
+        this.layout = Objects.requireNonNull(b.layout, "layout");
+        this.suiteName = Objects.requireNonNull(b.suiteName, "suiteName");
+        this.tasks = List.copyOf(b.tasks);
+        this.strategies = List.copyOf(b.strategies);
+        this.policy = Objects.requireNonNull(b.policy, "policy");
+        this.critic = b.critic;
+        this.engine = Objects.requireNonNull(b.engine, "engine");
+        this.agentConfig = Objects.requireNonNull(b.agentConfig, "agentConfig");
+        this.documentation = b.documentation;
+        this.clip = b.clip;
+        this.dino = b.dino;
+        this.codebert = b.codebert;
+        this.concurrency = b.concurrency;
+        this.progress = b.progress;
+        this.provenance = new LinkedHashMap<>(b.provenance);
+        this.clock = b.clock;
+        if (tasks.isEmpty()) {
+            throw new IllegalArgumentException("the suite has no tasks to run");
+        }
+        if (strategies.isEmpty()) {
+            throw new IllegalArgumentException("no strategy to run");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Benchmark settings; layout, suite, tasks, strategies, policy, engine and agent config are required. */
+    public static final class Builder {
+        private RunLayout layout;
+        private String suiteName;
+        private List<Task> tasks = List.of();
+        private List<Strategy> strategies = List.of();
+        private Policy policy;
+        private Policy critic;
+        private RenderEngine engine;
+        private AgentConfig agentConfig;
+        private Function<String, ApiDocumentation> documentation = d -> null;
+        private ImageEmbedder clip;
+        private ImageEmbedder dino;
+        private TextEmbedder codebert;
+        private int concurrency = 1;
+        private PrintStream progress;
+        private Map<String, Object> provenance = Map.of();
+        private LongSupplier clock = System::nanoTime;
+
+        public Builder layout(RunLayout l) { this.layout = l; return this; }
+        public Builder suite(String name, List<Task> t) { this.suiteName = name; this.tasks = t; return this; }
+        public Builder strategies(List<Strategy> s) { this.strategies = s; return this; }
+        public Builder policy(Policy p) { this.policy = p; return this; }
+        /** The vision-capable critic for ritl-vis; without one ritl-vis is reported not applicable. */
+        public Builder critic(Policy c) { this.critic = c; return this; }
+        public Builder engine(RenderEngine e) { this.engine = e; return this; }
+        public Builder agentConfig(AgentConfig c) { this.agentConfig = c; return this; }
+        /** API documentation per domain for ritl-doc ({@code null} for a domain: ritl-doc is not applicable there). */
+        public Builder documentation(Function<String, ApiDocumentation> d) { this.documentation = d; return this; }
+        public Builder models(ImageEmbedder clipModel, ImageEmbedder dinoModel, TextEmbedder codebertModel) {
+            this.clip = clipModel;
+            this.dino = dinoModel;
+            this.codebert = codebertModel;
+            return this;
+        }
+        /** Pairs run at once (the render engine bounds render concurrency itself). */
+        public Builder concurrency(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("concurrency must be >= 1");
+            }
+            this.concurrency = n;
+            return this;
+        }
+        /** Where the progress line goes ({@code null}: nowhere). */
+        public Builder progress(PrintStream p) { this.progress = p; return this; }
+        /** Recorded in run_meta and summary.json: versions, commit, configuration. */
+        public Builder provenance(Map<String, Object> p) { this.provenance = p; return this; }
+        /** Nanosecond clock for timings and the ETA (tests inject one). */
+        public Builder clock(LongSupplier c) { this.clock = c; return this; }
+        public Bench build() { return new Bench(this); }
+    }
+
+    /**
+     * What a run did.
+     *
+     * @param pairs        (task, strategy) pairs in the run
+     * @param alreadyDone  pairs found done (resumed)
+     * @param ran          pairs run now
+     * @param notApplicable strategy -> why it was not run (e.g. ritl-doc without documentation for the domain)
+     * @param wallMillis   wall time of this invocation
+     * @param renderMillis render time summed over the pairs run now
+     * @param summary      the summary as written to summary.json
+     */
+    public record Outcome(int pairs, int alreadyDone, int ran, Map<String, String> notApplicable, long wallMillis,
+                          long renderMillis, Map<String, Object> summary) {
+    }
+
+    /** Runs (or resumes) the benchmark and writes summary.json. */
+    public Outcome run() throws IOException {
+        long start = clock.getAsLong();
+        Map<String, String> notApplicable = new LinkedHashMap<>();
+        List<Task> runnable = tasks;
+        for (Strategy s : strategies) {
+            if (s == Strategy.RITL_VIS && critic == null) {
+                notApplicable.put(s.wireName(), "no vision-capable critic policy configured");
+            }
+            if (s == Strategy.RITL_DOC) {
+                List<String> missing = runnable.stream().map(Task::domain).distinct().filter(d -> documentation.apply(d) == null).toList();
+                if (!missing.isEmpty()) {
+                    notApplicable.put(s.wireName(), "no API documentation for " + String.join(", ", missing)
+                            + " (ritl-doc looks names up in an installed Python package)");
+                }
+            }
+        }
+        record Pair(Task task, Strategy strategy) {
+        }
+        List<Pair> pairs = new ArrayList<>();
+        for (Task t : runnable) {
+            for (Strategy s : strategies) {
+                boolean skip = notApplicable.containsKey(s.wireName())
+                        && (s != Strategy.RITL_DOC || documentation.apply(t.domain()) == null);
+                if (!skip) {
+                    pairs.add(new Pair(t, s));
+                }
+            }
+        }
+        try (RunStore store = RunStore.open(layout);
+             ReferenceScorer scorer = new ReferenceScorer(engine, clip, dino, codebert)) {
+            String config = RunStore.JSON.writeValueAsString(configuration());
+            String existing = store.meta("config");
+            if (existing != null && !existing.equals(config)) {
+                throw new IllegalStateException("the run folder " + layout.dir() + " holds a different run (" + existing
+                        + "); use another --out, or delete it to start over");
+            }
+            store.putMeta("config", config);
+            store.putMeta("provenance", RunStore.JSON.writeValueAsString(provenance));
+            Set<String> done = store.donePairs();
+            List<Pair> todo = pairs.stream().filter(p -> !done.contains(RunStore.pair(p.task().id(), p.strategy().wireName()))).toList();
+            int alreadyDone = pairs.size() - todo.size();
+            Progress bar = new Progress(progress, pairs.size(), alreadyDone, clock);
+            AtomicInteger renderMillis = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
+                Thread t = new Thread(r, "bench-pair");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (Pair p : todo) {
+                    futures.add(pool.submit(() -> {
+                        FinalRow row = runPair(store, scorer, p.task(), p.strategy());
+                        renderMillis.addAndGet((int) row.renderMs());
+                        bar.done(row.success());
+                        return null;
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        throw new IOException("benchmark storage failed: " + e.getCause().getMessage(), e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted", e);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+                bar.finish();
+            }
+            Map<String, Object> summary = summary(store.finals(), notApplicable);
+            Files.writeString(layout.summary(), RunStore.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+            long wall = (clock.getAsLong() - start) / 1_000_000;
+            return new Outcome(pairs.size(), alreadyDone, todo.size(), notApplicable, wall, renderMillis.get(), summary);
+        } catch (SQLException e) {
+            throw new IOException("run database error: " + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Object> configuration() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("suite", suiteName);
+        c.put("tasks", tasks.stream().map(Task::id).toList());
+        c.put("policy", policy.name());
+        c.put("strategies", strategies.stream().map(Strategy::wireName).toList());
+        c.put("max_repairs", agentConfig.maxRepairs());
+        c.put("sampling", agentConfig.sampling().toString());
+        c.put("critic", critic == null ? null : critic.name());
+        c.put("models", List.of(clip == null ? "" : clip.name(), dino == null ? "" : dino.name(), codebert == null ? "" : codebert.name()));
+        return c;
+    }
+
+    private Map<String, Object> summary(List<FinalRow> rows, Map<String, String> notApplicable) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("run", layout.dir().getFileName().toString());
+        s.put("suite", suiteName);
+        s.put("policy", policy.name());
+        s.put("baseline", policy.baseline());
+        s.put("strategies", strategies.stream().map(Strategy::wireName).toList());
+        s.put("provenance", provenance);
+        s.putAll(Summary.of(rows, strategies.stream().map(Strategy::wireName).toList()));
+        s.put("not_applicable", notApplicable);
+        return s;
+    }
+
+    private FinalRow runPair(RunStore store, ReferenceScorer scorer, Task task, Strategy strategy) throws SQLException, IOException {
+        long start = clock.getAsLong();
+        synchronized (this) {
+            if (!store.hasTask(task.id())) {
+                RenderResult ref = scorer.reference(task);
+                List<String> frames = ref.ok() ? copyFrames(ref.frames(), layout.referenceFrames(task.id())) : List.of();
+                store.putTask(task.id(), task.domain(), task.level(), task.description(), task.code(), ref.status(),
+                        ref.ok() ? null : ref.errorKind().wireName() + ": " + ref.errorTail(10), frames);
+            }
+        }
+        store.deletePartial(task.id(), strategy.wireName());
+        Agent.Builder agent = Agent.builder().policy(policy).engine(engine).config(agentConfig).scorer(scorer);
+        if (strategy == Strategy.RITL_DOC) {
+            agent.documentation(documentation.apply(task.domain()));
+        }
+        if (critic != null) {
+            agent.critic(critic);
+        }
+        AtomicInteger seq = new AtomicInteger();
+        AgentRun run;
+        try {
+            run = agent.build().run(task, strategy, a -> {
+                try {
+                    store.putAttempt(task.id(), strategy.wireName(), seq.getAndIncrement(), a.round(), a.step(),
+                            a.render() == null ? null : a.render().status(),
+                            a.render() == null || a.render().ok() ? null : a.render().errorKind().wireName(),
+                            RunStore.JSON.writeValueAsString(AttemptJson.of(task.id(), strategy, a)));
+                } catch (SQLException | IOException e) {
+                    throw new IllegalStateException("cannot store an attempt: " + e.getMessage(), e);
+                }
+            });
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalStateException && e.getCause() instanceof SQLException) {
+                throw e;
+            }
+            // A bug or an unexpected failure in one pair is recorded as that pair's failure; the run goes on.
+            FinalRow row = new FinalRow(task.id(), strategy.wireName(), task.level(), false, 0, seq.get(), 0, 0, 0, 0,
+                    (clock.getAsLong() - start) / 1_000_000, "", List.of(), "harness_error", e.toString(), Map.of(), Map.of());
+            store.putFinal(row);
+            return row;
+        }
+        List<Metric> scores = finalScores(scorer, task, run);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        Map<String, String> unavailable = new LinkedHashMap<>();
+        for (Metric m : scores) {
+            if (RunStore.METRICS.contains(m.name())) {
+                metrics.put(m.name(), m.available() ? m.value() : null);
+                if (!m.available()) {
+                    unavailable.put(m.name(), m.unavailable());
+                }
+            }
+        }
+        List<String> frames = run.success() ? copyFrames(run.finalRender().frames(), layout.finalFrames(task.id(), strategy.wireName()))
+                : List.of();
+        long policyMs = run.attempts().stream().mapToLong(Attempt::policyMillis).sum();
+        long renderMs = run.attempts().stream().filter(a -> a.render() != null).mapToLong(a -> a.render().renderMillis()).sum();
+        long prompt = run.attempts().stream().mapToLong(Attempt::promptTokens).sum();
+        long completion = run.attempts().stream().mapToLong(Attempt::completionTokens).sum();
+        RenderResult fr = run.finalRender();
+        FinalRow row = new FinalRow(task.id(), strategy.wireName(), task.level(), run.success(), run.repairs(), run.attempts().size(),
+                prompt, completion, policyMs, renderMs, (clock.getAsLong() - start) / 1_000_000, run.finalCode(), frames,
+                fr == null ? "no_code" : fr.ok() ? null : fr.errorKind().wireName(),
+                fr == null ? "no code in the final answer" : fr.ok() ? null : fr.errorTail(10), metrics, unavailable);
+        store.putFinal(row);
+        return row;
+    }
+
+    /** The scores of the attempt that produced the final answer (computed once, by the agent), else scored now. */
+    private static List<Metric> finalScores(ReferenceScorer scorer, Task task, AgentRun run) {
+        for (int i = run.attempts().size() - 1; i >= 0; i--) {
+            Attempt a = run.attempts().get(i);
+            if (a.render() == run.finalRender() && a.code().code().equals(run.finalCode()) && !a.scores().isEmpty()) {
+                return a.scores();
+            }
+        }
+        return scorer.score(task, run.finalCode(), run.finalRender());
+    }
+
+    private List<String> copyFrames(List<Path> frames, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < frames.size(); i++) {
+                Path target = dir.resolve(String.format(Locale.ROOT, "frame_%05d.png", i));
+                Files.copy(frames.get(i), target, StandardCopyOption.REPLACE_EXISTING);
+                out.add(layout.dir().relativize(target).toString());
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store frames in " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package dev.renderloop.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The run's DuckDB database. One connection, writes serialised and each committed on its own, so a kill
+ * (even SIGKILL) loses at most the pair in progress, whose partial attempts are deleted before it is run again.
+ */
+final class RunStore implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final List<String> METRICS = List.of("vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim", "ssim", "tiled",
+            "codebleu", "codebleu_ngram", "codebleu_weighted_ngram", "codebleu_syntax", "codebleu_dataflow", "codebert", "cbb",
+            "ast_distance", "syntax_ok");
+
+    private final Connection connection;
+
+    private RunStore(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Opens (creating) the database of a run for writing. */
+    static RunStore open(RunLayout layout) throws IOException {
+        Files.createDirectories(layout.dir());
+        try {
+            Connection c = DriverManager.getConnection("jdbc:duckdb:" + layout.database().toAbsolutePath());
+            RunStore store = new RunStore(c);
+            store.createSchema();
+            return store;
+        } catch (SQLException e) {
+            throw new IOException("cannot open the run database " + layout.database() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens the database of a finished (or interrupted) run for reading only. */
+    static RunStore openReadOnly(RunLayout layout) throws IOException {
+        if (!Files.isRegularFile(layout.database())) {
+            throw new IOException("no run database in " + layout.dir() + " (expected " + layout.database().getFileName() + ")");
+        }
+        try {
+            Properties p = new Properties();
+            p.setProperty("duckdb.read_only", "true");
+            return new RunStore(DriverManager.getConnection("jdbc:duckdb:" + layout.database().toAbsolutePath(), p));
+        } catch (SQLException e) {
+            throw new IOException("cannot open the run database " + layout.database() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void createSchema() throws IOException, SQLException {
+        String sql;
+        try (InputStream in = RunStore.class.getResourceAsStream("schema.sql")) {
+            sql = new String(Objects.requireNonNull(in, "schema.sql missing from the jar").readAllBytes(), StandardCharsets.UTF_8);
+        }
+        try (Statement s = connection.createStatement()) {
+            for (String statement : sql.replaceAll("(?m)--.*$", "").split(";")) {
+                if (!statement.isBlank()) {
+                    s.execute(statement);
+                }
+            }
+        }
+    }
+
+    synchronized String meta(String key) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement("SELECT value FROM run_meta WHERE key = ?")) {
+            p.setString(1, key);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getString(1) : null;
+            }
+        }
+    }
+
+    synchronized void putMeta(String key, String value) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO run_meta VALUES (?, ?)")) {
+            p.setString(1, key);
+            p.setString(2, value);
+            p.executeUpdate();
+        }
+    }
+
+    /** The (task, strategy) pairs with a final row. */
+    synchronized Set<String> donePairs() throws SQLException {
+        Set<String> done = new HashSet<>();
+        try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT task_id, strategy FROM finals")) {
+            while (r.next()) {
+                done.add(pair(r.getString(1), r.getString(2)));
+            }
+        }
+        return done;
+    }
+
+    static String pair(String taskId, String strategy) {
+        return taskId + "\u0000" + strategy;
+    }
+
+    synchronized boolean hasTask(String taskId) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement("SELECT 1 FROM tasks WHERE task_id = ?")) {
+            p.setString(1, taskId);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    synchronized void putTask(String taskId, String domain, String level, String description, String code, String status,
+                              String error, List<String> frames) throws SQLException, IOException {
+        try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            p.setString(1, taskId);
+            p.setString(2, domain);
+            p.setString(3, level);
+            p.setString(4, description);
+            p.setString(5, code);
+            p.setString(6, status);
+            p.setString(7, error);
+            p.setString(8, JSON.writeValueAsString(frames));
+            p.executeUpdate();
+        }
+    }
+
+    /** Removes what an interrupted run left of a pair that has no final row. */
+    synchronized void deletePartial(String taskId, String strategy) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement("DELETE FROM attempts WHERE task_id = ? AND strategy = ?")) {
+            p.setString(1, taskId);
+            p.setString(2, strategy);
+            p.executeUpdate();
+        }
+    }
+
+    synchronized void putAttempt(String taskId, String strategy, int seq, int round, String step, String renderStatus,
+                                 String errorKind, String record) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement("INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            p.setString(1, taskId);
+            p.setString(2, strategy);
+            p.setInt(3, seq);
+            p.setInt(4, round);
+            p.setString(5, step);
+            p.setString(6, renderStatus);
+            p.setString(7, errorKind);
+            p.setString(8, record);
+            p.executeUpdate();
+        }
+    }
+
+    /** One final answer; {@code metrics} maps metric columns to values, absent or null when unavailable. */
+    synchronized void putFinal(FinalRow row) throws SQLException, IOException {
+        StringBuilder sql = new StringBuilder("INSERT INTO finals (task_id, strategy, level, success, repairs, attempts, prompt_tokens, "
+                + "completion_tokens, policy_ms, render_ms, wall_ms, final_code, final_frames, error_kind, error, unavailable");
+        for (String m : METRICS) {
+            sql.append(", ").append(m);
+        }
+        sql.append(") VALUES (").append("?, ".repeat(16 + METRICS.size() - 1)).append("?)");
+        try (PreparedStatement p = connection.prepareStatement(sql.toString())) {
+            int i = 1;
+            p.setString(i++, row.taskId());
+            p.setString(i++, row.strategy());
+            p.setString(i++, row.level());
+            p.setBoolean(i++, row.success());
+            p.setInt(i++, row.repairs());
+            p.setInt(i++, row.attempts());
+            p.setLong(i++, row.promptTokens());
+            p.setLong(i++, row.completionTokens());
+            p.setLong(i++, row.policyMs());
+            p.setLong(i++, row.renderMs());
+            p.setLong(i++, row.wallMs());
+            p.setString(i++, row.finalCode());
+            p.setString(i++, JSON.writeValueAsString(row.finalFrames()));
+            p.setString(i++, row.errorKind());
+            p.setString(i++, row.error());
+            p.setString(i++, JSON.writeValueAsString(row.unavailable()));
+            for (String m : METRICS) {
+                Double v = row.metrics().get(m);
+                if (v == null || v.isNaN()) {
+                    p.setNull(i++, Types.DOUBLE);
+                } else {
+                    p.setDouble(i++, v);
+                }
+            }
+            p.executeUpdate();
+        }
+    }
+
+    /** Every final row, ordered by task then strategy (a stable order keeps bootstrap draws identical across resumes). */
+    synchronized List<FinalRow> finals() throws SQLException, IOException {
+        List<FinalRow> rows = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet r = s.executeQuery("SELECT * FROM finals ORDER BY task_id, strategy")) {
+            while (r.next()) {
+                Map<String, Double> metrics = new LinkedHashMap<>();
+                for (String m : METRICS) {
+                    double v = r.getDouble(m);
+                    metrics.put(m, r.wasNull() ? null : v);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, String> unavailable = JSON.readValue(r.getString("unavailable"), Map.class);
+                @SuppressWarnings("unchecked")
+                List<String> frames = JSON.readValue(r.getString("final_frames"), List.class);
+                rows.add(new FinalRow(r.getString("task_id"), r.getString("strategy"), r.getString("level"), r.getBoolean("success"),
+                        r.getInt("repairs"), r.getInt("attempts"), r.getLong("prompt_tokens"), r.getLong("completion_tokens"),
+                        r.getLong("policy_ms"), r.getLong("render_ms"), r.getLong("wall_ms"), r.getString("final_code"), frames,
+                        r.getString("error_kind"), r.getString("error"), metrics, unavailable));
+            }
+        }
+        return rows;
+    }
+
+    synchronized int count(String table) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        try {
+            try (Statement s = connection.createStatement()) {
+                if (!connection.isReadOnly()) {
+                    s.execute("CHECKPOINT");
+                }
+            } catch (SQLException e) {
+                // a read-only connection cannot checkpoint; nothing to flush
+            }
+            connection.close();
+        } catch (SQLException e) {
+            throw new IOException("cannot close the run database: " + e.getMessage(), e);
+        }
+    }
+}

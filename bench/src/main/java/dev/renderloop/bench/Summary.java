@@ -1,0 +1,125 @@
+package dev.renderloop.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The metrics of a run as {@code summary.json} holds them: per strategy, over all tasks and per level, the mean
+ * and 95 % bootstrap interval of RSR, the visual and code metrics, repair rounds, tokens and latency; Pearson and
+ * Spearman correlations between code and visual metrics per strategy (the paper's analysis).
+ *
+ * <p>Computed from the {@code finals} rows alone, in task order, with a fixed bootstrap seed: a resumed run and an
+ * uninterrupted one give identical numbers. A metric is {@code null} where no task has a value (unavailable, with
+ * the reason under {@code unavailable}); a failed render's visual metrics are 0, and that 0 is averaged in, as published.
+ */
+final class Summary {
+    static final List<String> GROUP_METRICS = List.of("vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim", "ssim", "tiled",
+            "codebleu", "cbb", "ast_distance");
+    static final List<String> CODE = List.of("codebleu", "cbb", "ast_distance");
+    static final List<String> VISUAL = List.of("vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim", "ssim", "tiled");
+    static final long SEED = 20260422L;
+
+    private Summary() {
+    }
+
+    static Map<String, Object> of(List<FinalRow> rows, List<String> strategies) {
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        Map<String, Object> correlations = new LinkedHashMap<>();
+        Map<String, String> unavailable = new LinkedHashMap<>();
+        for (String strategy : strategies) {
+            List<FinalRow> mine = rows.stream().filter(r -> r.strategy().equals(strategy)).toList();
+            if (mine.isEmpty()) {
+                continue;
+            }
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("all", group(mine));
+            Map<String, Object> levels = new LinkedHashMap<>();
+            for (String level : new TreeSet<>(mine.stream().map(r -> r.level() == null ? "" : r.level()).toList())) {
+                if (!level.isEmpty()) {
+                    levels.put(level, group(mine.stream().filter(r -> level.equals(r.level())).toList()));
+                }
+            }
+            s.put("levels", levels);
+            metrics.put(strategy, s);
+            correlations.put(strategy, correlations(mine));
+            for (FinalRow r : mine) {
+                r.unavailable().forEach(unavailable::putIfAbsent);
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("metrics", metrics);
+        out.put("correlations", correlations);
+        out.put("unavailable", unavailable);
+        return out;
+    }
+
+    static Map<String, Object> group(List<FinalRow> rows) {
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("n", rows.size());
+        g.put("rsr", stat(values(rows, r -> r.success() ? 1 : 0)));
+        for (String m : GROUP_METRICS) {
+            List<Double> present = new ArrayList<>();
+            for (FinalRow r : rows) {
+                Double v = r.metrics().get(m);
+                if (v != null) {
+                    present.add(v);
+                }
+            }
+            g.put(m, present.isEmpty() ? null : stat(present.stream().mapToDouble(Double::doubleValue).toArray()));
+        }
+        g.put("mean_rounds", stat(values(rows, FinalRow::repairs)));
+        g.put("tokens", stat(values(rows, r -> r.promptTokens() + r.completionTokens())));
+        g.put("latency_ms", stat(values(rows, FinalRow::wallMs)));
+        return g;
+    }
+
+    private static double[] values(List<FinalRow> rows, ToDoubleFunction<FinalRow> f) {
+        return rows.stream().mapToDouble(f).toArray();
+    }
+
+    static Map<String, Object> stat(double[] x) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("mean", Statistics.mean(x));
+        double[] ci = Statistics.bootstrapCi(x, SEED);
+        s.put("ci95", List.of(ci[0], ci[1]));
+        s.put("n", x.length);
+        return s;
+    }
+
+    static List<Map<String, Object>> correlations(List<FinalRow> rows) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String c : CODE) {
+            for (String v : VISUAL) {
+                List<double[]> pairs = new ArrayList<>();
+                for (FinalRow r : rows) {
+                    Double a = r.metrics().get(c);
+                    Double b = r.metrics().get(v);
+                    if (a != null && b != null) {
+                        pairs.add(new double[] {a, b});
+                    }
+                }
+                if (pairs.size() < 3) {
+                    continue;
+                }
+                double[] x = pairs.stream().mapToDouble(p -> p[0]).toArray();
+                double[] y = pairs.stream().mapToDouble(p -> p[1]).toArray();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("code", c);
+                m.put("visual", v);
+                m.put("n", pairs.size());
+                m.put("pearson", finite(Statistics.pearson(x, y)));
+                m.put("spearman", finite(Statistics.spearman(x, y)));
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+}

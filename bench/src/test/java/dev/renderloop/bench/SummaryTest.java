@@ -1,0 +1,75 @@
+package dev.renderloop.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Aggregation against hand-computed values. */
+class SummaryTest {
+    private static FinalRow row(String task, String strategy, String level, boolean ok, int repairs, Double vs, Double codebleu) {
+        Map<String, Double> m = new HashMap<>();
+        m.put("vs_corrected_ssim", vs);
+        m.put("codebleu", codebleu);
+        m.put("vs_paper", null);
+        return new FinalRow(task, strategy, level, ok, repairs, repairs + 1, 100, 20, 5, 7, 40, "", List.of(), null, null, m,
+                Map.of("vs_paper", "no CLIP image embedder configured"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> get(Map<String, Object> m, String... path) {
+        Object o = m;
+        for (String p : path) {
+            o = ((Map<String, Object>) o).get(p);
+        }
+        return (Map<String, Object>) o;
+    }
+
+    @Test
+    void meansPerStrategyAndLevelWithFailuresAveragedInAndUnavailableAsNull() {
+        List<FinalRow> rows = List.of(
+                row("a", "ritl", "Basic", true, 0, 0.9, 0.8),
+                row("b", "ritl", "Basic", true, 1, 0.6, 0.5),
+                row("c", "ritl", "Advanced", false, 3, 0.0, 0.2),   // failed render: visual 0, averaged in
+                row("d", "ritl", "Advanced", true, 2, 0.3, 0.7),
+                row("a", "vanilla", "Basic", false, 0, 0.0, 0.4));
+        Map<String, Object> s = Summary.of(rows, List.of("vanilla", "ritl"));
+        Map<String, Object> all = get(s, "metrics", "ritl", "all");
+        assertEquals(4, all.get("n"));
+        assertEquals(0.75, (double) get(all, "rsr").get("mean"), 1e-12);
+        assertEquals((0.9 + 0.6 + 0.0 + 0.3) / 4, (double) get(all, "vs_corrected_ssim").get("mean"), 1e-12);
+        assertEquals((0.8 + 0.5 + 0.2 + 0.7) / 4, (double) get(all, "codebleu").get("mean"), 1e-12);
+        assertEquals(1.5, (double) get(all, "mean_rounds").get("mean"), 1e-12);
+        assertEquals(120.0, (double) get(all, "tokens").get("mean"), 1e-12);
+        assertNull(all.get("vs_paper"), "no task has it: null, never 0");
+        assertNull(all.get("cbb"));
+        Map<String, Object> advanced = get(s, "metrics", "ritl", "levels", "Advanced");
+        assertEquals(2, advanced.get("n"));
+        assertEquals(0.5, (double) get(advanced, "rsr").get("mean"), 1e-12);
+        assertEquals(0.15, (double) get(advanced, "vs_corrected_ssim").get("mean"), 1e-12);
+        assertEquals(0.0, (double) get(s, "metrics", "vanilla", "all", "rsr").get("mean"));
+        assertEquals("no CLIP image embedder configured", ((Map<String, Object>) s.get("unavailable")).get("vs_paper"));
+
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> corr = (List<Map<String, Object>>) ((Map<String, Object>) s.get("correlations")).get("ritl");
+        Map<String, Object> c = corr.stream().filter(m -> m.get("code").equals("codebleu") && m.get("visual").equals("vs_corrected_ssim"))
+                .findFirst().orElseThrow();
+        assertEquals(4, c.get("n"));
+        assertEquals(Statistics.pearson(new double[] {0.8, 0.5, 0.2, 0.7}, new double[] {0.9, 0.6, 0.0, 0.3}), (double) c.get("pearson"), 1e-12);
+        // ranks codebleu 4,2,1,3; vs 4,3,1,2 -> spearman = pearson of ranks = 0.8
+        assertEquals(0.8, (double) c.get("spearman"), 1e-12);
+        assertTrue(corr.stream().noneMatch(m -> m.get("visual").equals("vs_paper")), "no correlation without values");
+    }
+
+    @Test
+    void theSameRowsInAnyOrderGiveTheSameSummary() {
+        List<FinalRow> rows = List.of(row("a", "ritl", "Basic", true, 0, 0.9, 0.8), row("b", "ritl", "Basic", false, 1, 0.0, 0.5),
+                row("c", "ritl", "Basic", true, 0, 0.7, 0.9));
+        // The store returns rows ordered by task; the summary of that order is what a resumed run reproduces.
+        assertEquals(Summary.of(rows, List.of("ritl")), Summary.of(List.copyOf(rows), List.of("ritl")));
+    }
+}
