@@ -11,8 +11,10 @@ final class Progress {
     private final int resumed;
     private final LongSupplier clock;
     private final long start;
+    private final boolean terminal;
     private int done;
     private int rendered;
+    private int lastDecile = -1;
 
     Progress(PrintStream out, int total, int resumed, LongSupplier clock) {
         this.out = out;
@@ -20,6 +22,7 @@ final class Progress {
         this.resumed = resumed;
         this.clock = clock;
         this.start = clock.getAsLong();
+        this.terminal = System.console() != null;
         if (out != null && resumed > 0) {
             out.printf(Locale.ROOT, "resuming: %d of %d pairs already done%n", resumed, total);
         }
@@ -38,13 +41,21 @@ final class Progress {
         long eta = Math.round(elapsed / done * left);
         int width = 30;
         int filled = (int) Math.round(width * (double) (resumed + done) / total);
-        out.printf(Locale.ROOT, "[%s%s] %d/%d pairs  RSR %.2f  ETA %dm%02ds%n", "#".repeat(filled), ".".repeat(width - filled),
-                resumed + done, total, rendered / (double) done, eta / 60, eta % 60);
+        int decile = (resumed + done) * 10 / total;
+        if (!terminal && decile == lastDecile && resumed + done < total) {
+            return; // in a log, one line per tenth of the run
+        }
+        lastDecile = decile;
+        out.printf(Locale.ROOT, "%s[%s%s] %d/%d pairs  RSR %.2f  ETA %dm%02ds%s", terminal ? "\r" : "", "#".repeat(filled),
+                ".".repeat(width - filled), resumed + done, total, rendered / (double) done, eta / 60, eta % 60, terminal ? "" : "\n");
         out.flush();
     }
 
     synchronized void finish() {
         if (out != null) {
+            if (terminal && done > 0) {
+                out.println();
+            }
             out.flush();
         }
     }

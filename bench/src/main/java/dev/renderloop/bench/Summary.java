@@ -13,8 +13,9 @@ import java.util.function.ToDoubleFunction;
  * Spearman correlations between code and visual metrics per strategy (the paper's analysis).
  *
  * <p>Computed from the {@code finals} rows alone, in task order, with a fixed bootstrap seed: a resumed run and an
- * uninterrupted one give identical numbers. A metric is {@code null} where no task has a value (unavailable, with
- * the reason under {@code unavailable}); a failed render's visual metrics are 0, and that 0 is averaged in, as published.
+ * uninterrupted one give identical numbers. A metric is {@code null} unless every task of the group has a value
+ * (the reasons are under {@code unavailable}); a failed render's visual metrics are 0, and that 0 is averaged in, as
+ * published.
  */
 final class Summary {
     static final List<String> GROUP_METRICS = List.of("vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim", "ssim", "tiled",
@@ -69,7 +70,10 @@ final class Summary {
                     present.add(v);
                 }
             }
-            g.put(m, present.isEmpty() ? null : stat(present.stream().mapToDouble(Double::doubleValue).toArray()));
+            // Only a metric every task has is averaged: a mean over the tasks that happen to have it (say, the failed
+            // renders, whose VS is 0 without any model) would be a different, biased number.
+            g.put(m, present.isEmpty() || present.size() < rows.size() ? null
+                    : stat(present.stream().mapToDouble(Double::doubleValue).toArray()));
         }
         g.put("mean_rounds", stat(values(rows, FinalRow::repairs)));
         g.put("tokens", stat(values(rows, r -> r.promptTokens() + r.completionTokens())));

@@ -66,6 +66,18 @@ class SummaryTest {
     }
 
     @Test
+    void aMetricSomeTasksLackIsNotAveragedOverTheOthers() {
+        // Without a CLIP model a failed render still has VS 0 (published rule) while rendered tasks have none:
+        // averaging the zeros alone would report a VS of 0.
+        FinalRow failed = row("a", "ritl", "Basic", false, 3, 0.0, 0.3);
+        failed.metrics().put("vs_paper", 0.0);
+        FinalRow rendered = row("b", "ritl", "Basic", true, 0, 0.8, 0.9);
+        Map<String, Object> all = get(Summary.of(List.of(failed, rendered), List.of("ritl")), "metrics", "ritl", "all");
+        assertNull(all.get("vs_paper"));
+        assertEquals(0.4, (double) get(all, "vs_corrected_ssim").get("mean"), 1e-12);
+    }
+
+    @Test
     void theSameRowsInAnyOrderGiveTheSameSummary() {
         List<FinalRow> rows = List.of(row("a", "ritl", "Basic", true, 0, 0.9, 0.8), row("b", "ritl", "Basic", false, 1, 0.0, 0.5),
                 row("c", "ritl", "Basic", true, 0, 0.7, 0.9));

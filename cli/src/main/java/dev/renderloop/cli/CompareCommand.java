@@ -1,0 +1,85 @@
+package dev.renderloop.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.renderloop.bench.RunLayout;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code renderloop compare RUN...}: the paper-style table across runs (policies x strategies). */
+@Command(name = "compare", description = "Print the table of several runs: one row per run and strategy.")
+final class CompareCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> COLUMNS = List.of("rsr", "vs_paper", "vs_corrected", "vs_corrected_ssim", "codebleu", "cbb",
+            "ast_distance", "mean_rounds");
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run folders (each with a summary.json).")
+    List<Path> runs;
+
+    @Override
+    public Integer call() {
+        List<Object> summaries = new ArrayList<>();
+        for (Path run : runs) {
+            Path file = new RunLayout(run).summary();
+            if (!Files.isRegularFile(file)) {
+                spec.commandLine().getErr().println("renderloop compare: no summary.json in " + run + " (is it a run folder, and did the run finish?)");
+                return ExitCode.USAGE;
+            }
+            try {
+                summaries.add(JSON.readValue(file.toFile(), Map.class));
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("renderloop compare: unreadable " + file + ": " + e.getMessage());
+                return ExitCode.USAGE;
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(table(summaries));
+        return ExitCode.OK;
+    }
+
+    /** The table of summaries (maps as in summary.json): mean [95 % CI] per metric, n/a where unavailable. */
+    static String table(List<?> summaries) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%-34s %-9s %4s", "policy / suite", "strategy", "n"));
+        for (String c : COLUMNS) {
+            b.append(String.format(Locale.ROOT, "  %-20s", c));
+        }
+        b.append('\n');
+        for (Object o : summaries) {
+            JsonNode s = JSON.valueToTree(o);
+            String who = s.path("policy").asText() + (s.path("baseline").asBoolean() ? " (baseline)" : "");
+            s.path("metrics").properties().forEach(e -> {
+                JsonNode all = e.getValue().path("all");
+                b.append(String.format(Locale.ROOT, "%-34s %-9s %4d", cut(who + " " + s.path("suite").asText(), 34), e.getKey(),
+                        all.path("n").asInt()));
+                for (String c : COLUMNS) {
+                    JsonNode stat = all.path(c);
+                    String cell = stat.isMissingNode() || stat.isNull() ? "n/a"
+                            : String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", stat.path("mean").asDouble(),
+                            stat.path("ci95").path(0).asDouble(), stat.path("ci95").path(1).asDouble());
+                    b.append(String.format(Locale.ROOT, "  %-20s", cell));
+                }
+                b.append('\n');
+            });
+        }
+        return b.toString();
+    }
+
+    private static String cut(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "~";
+    }
+}
