@@ -21,8 +21,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "compare", description = "Print the table of several runs: one row per run and strategy.")
 final class CompareCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> COLUMNS = List.of("rsr", "vs_paper", "vs_corrected", "vs_corrected_ssim", "codebleu", "cbb",
-            "ast_distance", "mean_rounds");
+    private static final List<String> COLUMNS = List.of("rsr", "vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim",
+            "ssim", "tiled", "codebleu", "cbb", "ast_distance", "mean_rounds");
+    /** Shown even when no run has them, so that the paper's headline columns never silently disappear. */
+    private static final List<String> ALWAYS = List.of("rsr", "vs_paper", "vs_corrected", "codebleu", "cbb", "mean_rounds");
 
     @Spec
     CommandSpec spec;
@@ -48,25 +50,34 @@ final class CompareCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(table(summaries));
+        out.flush();
         return ExitCode.OK;
     }
 
     /** The table of summaries (maps as in summary.json): mean [95 % CI] per metric, n/a where unavailable. */
     static String table(List<?> summaries) {
+        List<JsonNode> nodes = summaries.stream().map(o -> (JsonNode) JSON.valueToTree(o)).toList();
+        List<String> columns = COLUMNS.stream().filter(c -> ALWAYS.contains(c) || nodes.stream().anyMatch(s -> {
+            for (JsonNode strategy : s.path("metrics")) {
+                if (strategy.path("all").path(c).isObject()) {
+                    return true;
+                }
+            }
+            return false;
+        })).toList();
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%-34s %-9s %4s", "policy / suite", "strategy", "n"));
-        for (String c : COLUMNS) {
+        for (String c : columns) {
             b.append(String.format(Locale.ROOT, "  %-20s", c));
         }
         b.append('\n');
-        for (Object o : summaries) {
-            JsonNode s = JSON.valueToTree(o);
+        for (JsonNode s : nodes) {
             String who = s.path("policy").asText() + (s.path("baseline").asBoolean() ? " (baseline)" : "");
             s.path("metrics").properties().forEach(e -> {
                 JsonNode all = e.getValue().path("all");
                 b.append(String.format(Locale.ROOT, "%-34s %-9s %4d", cut(who + " " + s.path("suite").asText(), 34), e.getKey(),
                         all.path("n").asInt()));
-                for (String c : COLUMNS) {
+                for (String c : columns) {
                     JsonNode stat = all.path(c);
                     String cell = stat.isMissingNode() || stat.isNull() ? "n/a"
                             : String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", stat.path("mean").asDouble(),

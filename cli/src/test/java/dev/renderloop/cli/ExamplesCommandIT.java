@@ -9,18 +9,18 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DemoCommandIT {
+class ExamplesCommandIT {
     @TempDir
     Path cache;
 
     @Test
-    void demo_rendersEveryBundledProgramOfEveryAvailableDomain_andNamesTheUnavailableOnes() {
-        CliRun run = CliRun.of("demo", "--cache", cache.toString());
+    void examples_rendersEveryBundledProgramOfEveryAvailableDomain_andNamesTheUnavailableOnes() {
+        CliRun run = CliRun.of("examples", "--cache", cache.toString());
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("sandbox: "), run.out());
         int expected = 0;
         int available = 0;
-        for (String domain : DemoCommand.DOMAINS) {
+        for (String domain : ExamplesCommand.DOMAINS) {
             boolean unavailable = run.out().contains("\n" + domain + ": unavailable (");
             assertTrue(unavailable || run.out().contains("\n" + domain + ": "), domain + " missing from\n" + run.out());
             if (!unavailable) {
@@ -36,6 +36,6 @@ class DemoCommandIT {
         assertTrue(m.find(), run.out());
         assertEquals(expected, Integer.parseInt(m.group(1)));
         assertEquals(available, Integer.parseInt(m.group(2)));
-        assertEquals(DemoCommand.DOMAINS.size(), Integer.parseInt(m.group(3)));
+        assertEquals(ExamplesCommand.DOMAINS.size(), Integer.parseInt(m.group(3)));
     }
 }
