@@ -151,11 +151,26 @@ public final class Bench {
      * @param ran          pairs run now
      * @param notApplicable strategy -> why it was not run (e.g. ritl-doc without documentation for the domain)
      * @param wallMillis   wall time of this invocation
-     * @param renderMillis render time summed over the pairs run now
+     * @param renderMillis time inside render calls (attempts and references), summed over the pairs run now
+     * @param scoreMillis  time computing metrics, summed
+     * @param policyMillis time waiting for the policy, summed
+     * @param pairHarnessMillis the harness's own time per pair, summed over pairs: what is not render, score or
+     *                     policy (storage, frame links, attempt records, the agent's bookkeeping)
+     * @param fixedMillis  the harness's time outside pairs: opening the database (the first open in a process loads
+     *                     DuckDB's native library), reading what is done, computing and writing the summary
      * @param summary      the summary as written to summary.json
      */
     public record Outcome(int pairs, int alreadyDone, int ran, Map<String, String> notApplicable, long wallMillis,
-                          long renderMillis, Map<String, Object> summary) {
+                          long renderMillis, long scoreMillis, long policyMillis, long pairHarnessMillis, long fixedMillis,
+                          Map<String, Object> summary) {
+    }
+
+    /** Time accounts of the pairs run now, in nanoseconds. */
+    private static final class Accounts {
+        final java.util.concurrent.atomic.AtomicLong render = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong score = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong policy = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong harness = new java.util.concurrent.atomic.AtomicLong();
     }
 
     /** Runs (or resumes) the benchmark and writes summary.json. */
@@ -198,10 +213,15 @@ public final class Bench {
             store.putMeta("config", config);
             store.putMeta("provenance", RunStore.JSON.writeValueAsString(provenance));
             Set<String> done = store.donePairs();
+            Set<String> partial = store.partialPairs();
+            Set<String> knownTasks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            knownTasks.addAll(store.taskIds());
             List<Pair> todo = pairs.stream().filter(p -> !done.contains(RunStore.pair(p.task().id(), p.strategy().wireName()))).toList();
             int alreadyDone = pairs.size() - todo.size();
             Progress bar = new Progress(progress, pairs.size(), alreadyDone, clock);
-            AtomicInteger renderMillis = new AtomicInteger();
+            Accounts accounts = new Accounts();
+            long fixedStart = clock.getAsLong();
+            long fixed = fixedStart - start;
             ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
                 Thread t = new Thread(r, "bench-pair");
                 t.setDaemon(true);
@@ -211,8 +231,8 @@ public final class Bench {
                 List<Future<?>> futures = new ArrayList<>();
                 for (Pair p : todo) {
                     futures.add(pool.submit(() -> {
-                        FinalRow row = runPair(store, scorer, p.task(), p.strategy());
-                        renderMillis.addAndGet((int) row.renderMs());
+                        FinalRow row = runPair(store, scorer, p.task(), p.strategy(), accounts, knownTasks,
+                                partial.contains(RunStore.pair(p.task().id(), p.strategy().wireName())));
                         bar.done(row.success());
                         return null;
                     }));
@@ -231,10 +251,14 @@ public final class Bench {
                 pool.shutdownNow();
                 bar.finish();
             }
+            long summaryStart = clock.getAsLong();
             Map<String, Object> summary = summary(store.finals(), notApplicable);
             Files.writeString(layout.summary(), RunStore.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
-            long wall = (clock.getAsLong() - start) / 1_000_000;
-            return new Outcome(pairs.size(), alreadyDone, todo.size(), notApplicable, wall, renderMillis.get(), summary);
+            long end = clock.getAsLong();
+            fixed += end - summaryStart;
+            return new Outcome(pairs.size(), alreadyDone, todo.size(), notApplicable, (end - start) / 1_000_000,
+                    accounts.render.get() / 1_000_000, accounts.score.get() / 1_000_000, accounts.policy.get() / 1_000_000,
+                    accounts.harness.get() / 1_000_000, fixed / 1_000_000, summary);
         } catch (SQLException e) {
             throw new IOException("run database error: " + e.getMessage(), e);
         }
@@ -266,18 +290,34 @@ public final class Bench {
         return s;
     }
 
-    private FinalRow runPair(RunStore store, ReferenceScorer scorer, Task task, Strategy strategy) throws SQLException, IOException {
+    private FinalRow runPair(RunStore store, ReferenceScorer scorer, Task task, Strategy strategy, Accounts accounts,
+                             Set<String> knownTasks, boolean partial) throws SQLException, IOException {
         long start = clock.getAsLong();
-        synchronized (this) {
-            if (!store.hasTask(task.id())) {
+        long spent = 0; // render, score and policy time of this pair, in ns
+        synchronized (knownTasks) {
+            if (knownTasks.add(task.id())) {
+                long r0 = clock.getAsLong();
                 RenderResult ref = scorer.reference(task);
+                long r = clock.getAsLong() - r0;
+                accounts.render.addAndGet(r);
+                spent += r;
                 List<String> frames = ref.ok() ? copyFrames(ref.frames(), layout.referenceFrames(task.id())) : List.of();
                 store.putTask(task.id(), task.domain(), task.level(), task.description(), task.code(), ref.status(),
                         ref.ok() ? null : ref.errorKind().wireName() + ": " + ref.errorTail(10), frames);
             }
         }
-        store.deletePartial(task.id(), strategy.wireName());
-        Agent.Builder agent = Agent.builder().policy(policy).engine(engine).config(agentConfig).scorer(scorer);
+        if (partial) {
+            store.deletePartial(task.id(), strategy.wireName()); // what a killed run left of this pair
+        }
+        java.util.concurrent.atomic.AtomicLong scoring = new java.util.concurrent.atomic.AtomicLong();
+        Agent.Builder agent = Agent.builder().policy(policy).engine(engine).config(agentConfig).scorer((t, code, render) -> {
+            long s0 = clock.getAsLong();
+            try {
+                return scorer.score(t, code, render);
+            } finally {
+                scoring.addAndGet(clock.getAsLong() - s0);
+            }
+        });
         if (strategy == Strategy.RITL_DOC) {
             agent.documentation(documentation.apply(task.domain()));
         }
@@ -307,7 +347,9 @@ public final class Bench {
             store.putFinal(row);
             return row;
         }
+        long f0 = clock.getAsLong();
         List<Metric> scores = finalScores(scorer, task, run);
+        scoring.addAndGet(clock.getAsLong() - f0);
         Map<String, Double> metrics = new LinkedHashMap<>();
         Map<String, String> unavailable = new LinkedHashMap<>();
         for (Metric m : scores) {
@@ -330,6 +372,12 @@ public final class Bench {
                 fr == null ? "no_code" : fr.ok() ? null : fr.errorKind().wireName(),
                 fr == null ? "no code in the final answer" : fr.ok() ? null : fr.errorTail(10), metrics, unavailable);
         store.putFinal(row);
+        long renderNs = run.attempts().stream().filter(a -> a.render() != null).mapToLong(a -> a.render().millis()).sum() * 1_000_000;
+        spent += renderNs + scoring.get() + policyMs * 1_000_000;
+        accounts.render.addAndGet(renderNs);
+        accounts.score.addAndGet(scoring.get());
+        accounts.policy.addAndGet(policyMs * 1_000_000);
+        accounts.harness.addAndGet(Math.max(0, clock.getAsLong() - start - spent));
         return row;
     }
 
@@ -350,7 +398,13 @@ public final class Bench {
             List<String> out = new ArrayList<>();
             for (int i = 0; i < frames.size(); i++) {
                 Path target = dir.resolve(String.format(Locale.ROOT, "frame_%05d.png", i));
-                Files.copy(frames.get(i), target, StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(target);
+                try {
+                    // Rendered frames are immutable files: a hard link stores them in the run at no cost.
+                    Files.createLink(target, frames.get(i));
+                } catch (IOException | UnsupportedOperationException e) {
+                    Files.copy(frames.get(i), target, StandardCopyOption.REPLACE_EXISTING);
+                }
                 out.add(layout.dir().relativize(target).toString());
             }
             return out;

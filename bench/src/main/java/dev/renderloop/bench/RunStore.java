@@ -22,10 +22,23 @@ import java.util.Properties;
 import java.util.Set;
 
 /**
- * The run's DuckDB database. One connection, writes serialised and each committed on its own, so a kill
- * (even SIGKILL) loses at most the pair in progress, whose partial attempts are deleted before it is run again.
+ * The run's DuckDB database. Writes are queued as they happen and committed by one writer thread in small
+ * batches (whatever has queued while the previous batch committed), so storage stays off the pairs' critical
+ * path. A kill (even SIGKILL) loses at most the last batch: pairs without a final row are run again, after
+ * their partial attempts are deleted. Reads flush the queue first.
  */
 final class RunStore implements AutoCloseable {
+    /** One write, run by the writer thread inside a batch's transaction. */
+    @FunctionalInterface
+    private interface Write {
+        void run(Connection c) throws SQLException, IOException;
+    }
+
+    private final java.util.concurrent.BlockingQueue<Write> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Object lock = new Object();
+    private volatile Throwable failure;
+    private volatile boolean closing;
+    private Thread writer;
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> METRICS = List.of("vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim", "ssim", "tiled",
             "codebleu", "codebleu_ngram", "codebleu_weighted_ngram", "codebleu_syntax", "codebleu_dataflow", "codebert", "cbb",
@@ -37,6 +50,78 @@ final class RunStore implements AutoCloseable {
         this.connection = connection;
     }
 
+    private void startWriter() {
+        writer = new Thread(this::writeLoop, "run-store-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    private void writeLoop() {
+        List<Write> batch = new ArrayList<>();
+        while (!closing || !queue.isEmpty()) {
+            try {
+                Write first = queue.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch);
+                synchronized (lock) {
+                    connection.setAutoCommit(false);
+                    try {
+                        for (Write w : batch) {
+                            w.run(connection);
+                        }
+                        connection.commit();
+                    } catch (SQLException | IOException | RuntimeException e) {
+                        connection.rollback();
+                        throw e;
+                    } finally {
+                        connection.setAutoCommit(true);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Throwable e) {
+                failure = e;
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void enqueue(Write w) throws SQLException {
+        check();
+        queue.add(w);
+    }
+
+    private void check() throws SQLException {
+        Throwable f = failure;
+        if (f != null) {
+            throw new SQLException("writing the run database failed: " + f.getMessage(), f);
+        }
+    }
+
+    /** Waits until everything queued so far is committed. */
+    void flush() throws SQLException {
+        if (writer == null) {
+            return;
+        }
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        enqueue(c -> done.countDown());
+        try {
+            while (!done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                check();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while flushing the run database", e);
+        }
+        check();
+    }
+
     /** Opens (creating) the database of a run for writing. */
     static RunStore open(RunLayout layout) throws IOException {
         Files.createDirectories(layout.dir());
@@ -44,6 +129,7 @@ final class RunStore implements AutoCloseable {
             Connection c = DriverManager.getConnection("jdbc:duckdb:" + layout.database().toAbsolutePath());
             RunStore store = new RunStore(c);
             store.createSchema();
+            store.startWriter();
             return store;
         } catch (SQLException e) {
             throw new IOException("cannot open the run database " + layout.database() + ": " + e.getMessage(), e);
@@ -78,7 +164,14 @@ final class RunStore implements AutoCloseable {
         }
     }
 
-    synchronized String meta(String key) throws SQLException {
+    String meta(String key) throws SQLException {
+        flush();
+        synchronized (lock) {
+            return metaLocked(key);
+        }
+    }
+
+    private String metaLocked(String key) throws SQLException {
         try (PreparedStatement p = connection.prepareStatement("SELECT value FROM run_meta WHERE key = ?")) {
             p.setString(1, key);
             try (ResultSet r = p.executeQuery()) {
@@ -87,40 +180,70 @@ final class RunStore implements AutoCloseable {
         }
     }
 
-    synchronized void putMeta(String key, String value) throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO run_meta VALUES (?, ?)")) {
-            p.setString(1, key);
-            p.setString(2, value);
-            p.executeUpdate();
-        }
+    void putMeta(String key, String value) throws SQLException {
+        enqueue(c -> {
+            try (PreparedStatement p = c.prepareStatement("INSERT OR REPLACE INTO run_meta VALUES (?, ?)")) {
+                p.setString(1, key);
+                p.setString(2, value);
+                p.executeUpdate();
+            }
+        });
     }
 
     /** The (task, strategy) pairs with a final row. */
-    synchronized Set<String> donePairs() throws SQLException {
-        Set<String> done = new HashSet<>();
-        try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT task_id, strategy FROM finals")) {
-            while (r.next()) {
-                done.add(pair(r.getString(1), r.getString(2)));
+    Set<String> donePairs() throws SQLException {
+        flush();
+        synchronized (lock) {
+            Set<String> done = new HashSet<>();
+            try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT task_id, strategy FROM finals")) {
+                while (r.next()) {
+                    done.add(pair(r.getString(1), r.getString(2)));
+                }
             }
+            return done;
         }
-        return done;
+    }
+
+    /** Pairs with attempts but no final row: cut short by a kill. */
+    Set<String> partialPairs() throws SQLException {
+        flush();
+        synchronized (lock) {
+            Set<String> out = new HashSet<>();
+            try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery(
+                    "SELECT DISTINCT a.task_id, a.strategy FROM attempts a ANTI JOIN finals f ON a.task_id = f.task_id AND a.strategy = f.strategy")) {
+                while (r.next()) {
+                    out.add(pair(r.getString(1), r.getString(2)));
+                }
+            }
+            return out;
+        }
+    }
+
+    Set<String> taskIds() throws SQLException {
+        flush();
+        synchronized (lock) {
+            Set<String> out = new HashSet<>();
+            try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT task_id FROM tasks")) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
+            }
+            return out;
+        }
     }
 
     static String pair(String taskId, String strategy) {
         return taskId + "\u0000" + strategy;
     }
 
-    synchronized boolean hasTask(String taskId) throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement("SELECT 1 FROM tasks WHERE task_id = ?")) {
-            p.setString(1, taskId);
-            try (ResultSet r = p.executeQuery()) {
-                return r.next();
-            }
-        }
+    void putTask(String taskId, String domain, String level, String description, String code, String status,
+                 String error, List<String> frames) throws SQLException, IOException {
+        String framesJson = JSON.writeValueAsString(frames);
+        enqueue(c -> putTaskNow(c, taskId, domain, level, description, code, status, error, framesJson));
     }
 
-    synchronized void putTask(String taskId, String domain, String level, String description, String code, String status,
-                              String error, List<String> frames) throws SQLException, IOException {
+    private static void putTaskNow(Connection connection, String taskId, String domain, String level, String description, String code,
+                                   String status, String error, String frames) throws SQLException {
         try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, taskId);
             p.setString(2, domain);
@@ -129,22 +252,29 @@ final class RunStore implements AutoCloseable {
             p.setString(5, code);
             p.setString(6, status);
             p.setString(7, error);
-            p.setString(8, JSON.writeValueAsString(frames));
+            p.setString(8, frames);
             p.executeUpdate();
         }
     }
 
     /** Removes what an interrupted run left of a pair that has no final row. */
-    synchronized void deletePartial(String taskId, String strategy) throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement("DELETE FROM attempts WHERE task_id = ? AND strategy = ?")) {
-            p.setString(1, taskId);
-            p.setString(2, strategy);
-            p.executeUpdate();
-        }
+    void deletePartial(String taskId, String strategy) throws SQLException {
+        enqueue(c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM attempts WHERE task_id = ? AND strategy = ?")) {
+                p.setString(1, taskId);
+                p.setString(2, strategy);
+                p.executeUpdate();
+            }
+        });
     }
 
-    synchronized void putAttempt(String taskId, String strategy, int seq, int round, String step, String renderStatus,
-                                 String errorKind, String record) throws SQLException {
+    void putAttempt(String taskId, String strategy, int seq, int round, String step, String renderStatus,
+                    String errorKind, String record) throws SQLException {
+        enqueue(c -> putAttemptNow(c, taskId, strategy, seq, round, step, renderStatus, errorKind, record));
+    }
+
+    private static void putAttemptNow(Connection connection, String taskId, String strategy, int seq, int round, String step,
+                                      String renderStatus, String errorKind, String record) throws SQLException {
         try (PreparedStatement p = connection.prepareStatement("INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, taskId);
             p.setString(2, strategy);
@@ -159,7 +289,13 @@ final class RunStore implements AutoCloseable {
     }
 
     /** One final answer; {@code metrics} maps metric columns to values, absent or null when unavailable. */
-    synchronized void putFinal(FinalRow row) throws SQLException, IOException {
+    void putFinal(FinalRow row) throws SQLException, IOException {
+        String frames = JSON.writeValueAsString(row.finalFrames());
+        String unavailable = JSON.writeValueAsString(row.unavailable());
+        enqueue(c -> putFinalNow(c, row, frames, unavailable));
+    }
+
+    private static void putFinalNow(Connection connection, FinalRow row, String frames, String unavailable) throws SQLException {
         StringBuilder sql = new StringBuilder("INSERT INTO finals (task_id, strategy, level, success, repairs, attempts, prompt_tokens, "
                 + "completion_tokens, policy_ms, render_ms, wall_ms, final_code, final_frames, error_kind, error, unavailable");
         for (String m : METRICS) {
@@ -180,10 +316,10 @@ final class RunStore implements AutoCloseable {
             p.setLong(i++, row.renderMs());
             p.setLong(i++, row.wallMs());
             p.setString(i++, row.finalCode());
-            p.setString(i++, JSON.writeValueAsString(row.finalFrames()));
+            p.setString(i++, frames);
             p.setString(i++, row.errorKind());
             p.setString(i++, row.error());
-            p.setString(i++, JSON.writeValueAsString(row.unavailable()));
+            p.setString(i++, unavailable);
             for (String m : METRICS) {
                 Double v = row.metrics().get(m);
                 if (v == null || v.isNaN()) {
@@ -197,39 +333,54 @@ final class RunStore implements AutoCloseable {
     }
 
     /** Every final row, ordered by task then strategy (a stable order keeps bootstrap draws identical across resumes). */
-    synchronized List<FinalRow> finals() throws SQLException, IOException {
-        List<FinalRow> rows = new ArrayList<>();
-        try (Statement s = connection.createStatement();
-             ResultSet r = s.executeQuery("SELECT * FROM finals ORDER BY task_id, strategy")) {
-            while (r.next()) {
-                Map<String, Double> metrics = new LinkedHashMap<>();
-                for (String m : METRICS) {
-                    double v = r.getDouble(m);
-                    metrics.put(m, r.wasNull() ? null : v);
+    List<FinalRow> finals() throws SQLException, IOException {
+        flush();
+        synchronized (lock) {
+            List<FinalRow> rows = new ArrayList<>();
+            try (Statement s = connection.createStatement();
+                 ResultSet r = s.executeQuery("SELECT * FROM finals ORDER BY task_id, strategy")) {
+                while (r.next()) {
+                    Map<String, Double> metrics = new LinkedHashMap<>();
+                    for (String m : METRICS) {
+                        double v = r.getDouble(m);
+                        metrics.put(m, r.wasNull() ? null : v);
+                    }
+                    @SuppressWarnings("unchecked")
+                    Map<String, String> unavailable = JSON.readValue(r.getString("unavailable"), Map.class);
+                    @SuppressWarnings("unchecked")
+                    List<String> frames = JSON.readValue(r.getString("final_frames"), List.class);
+                    rows.add(new FinalRow(r.getString("task_id"), r.getString("strategy"), r.getString("level"), r.getBoolean("success"),
+                            r.getInt("repairs"), r.getInt("attempts"), r.getLong("prompt_tokens"), r.getLong("completion_tokens"),
+                            r.getLong("policy_ms"), r.getLong("render_ms"), r.getLong("wall_ms"), r.getString("final_code"), frames,
+                            r.getString("error_kind"), r.getString("error"), metrics, unavailable));
                 }
-                @SuppressWarnings("unchecked")
-                Map<String, String> unavailable = JSON.readValue(r.getString("unavailable"), Map.class);
-                @SuppressWarnings("unchecked")
-                List<String> frames = JSON.readValue(r.getString("final_frames"), List.class);
-                rows.add(new FinalRow(r.getString("task_id"), r.getString("strategy"), r.getString("level"), r.getBoolean("success"),
-                        r.getInt("repairs"), r.getInt("attempts"), r.getLong("prompt_tokens"), r.getLong("completion_tokens"),
-                        r.getLong("policy_ms"), r.getLong("render_ms"), r.getLong("wall_ms"), r.getString("final_code"), frames,
-                        r.getString("error_kind"), r.getString("error"), metrics, unavailable));
             }
+            return rows;
         }
-        return rows;
     }
 
-    synchronized int count(String table) throws SQLException {
-        try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
-            r.next();
-            return r.getInt(1);
+    int count(String table) throws SQLException {
+        flush();
+        synchronized (lock) {
+            try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
+                r.next();
+                return r.getInt(1);
+            }
         }
     }
 
     @Override
-    public synchronized void close() throws IOException {
+    public void close() throws IOException {
         try {
+            if (writer != null) {
+                closing = true;
+                try {
+                    writer.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                check();
+            }
             try (Statement s = connection.createStatement()) {
                 if (!connection.isReadOnly()) {
                     s.execute("CHECKPOINT");

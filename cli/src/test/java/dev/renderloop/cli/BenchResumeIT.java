@@ -87,7 +87,8 @@ class BenchResumeIT {
             String line;
             while ((line = lines.readLine()) != null) {
                 seen.add(line);
-                if (line.startsWith("[#")) {
+                Matcher progress = Pattern.compile("\\] (\\d+)/44 pairs").matcher(line);
+                if (progress.find() && Integer.parseInt(progress.group(1)) >= 10) {
                     first.destroyForcibly(); // SIGKILL: no shutdown hook, no close, mid-pair
                     break;
                 }
