@@ -50,7 +50,7 @@ final class ReportPages {
             .strip{display:flex;flex-wrap:wrap;gap:4px}.strip img{max-width:180px;max-height:140px;border:1px solid #ccc;background:#fff}
             .diff{font-family:ui-monospace,monospace;font-size:12px}.diff span{display:block;white-space:pre-wrap}
             .diff .add{background:#e6ffec}.diff .del{background:#ffebe9}.diff .same{color:#444}
-            details summary{cursor:pointer}dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em}dl.kv dt{font-weight:bold}dl.kv dd{margin:0}
+            .wide{overflow-x:auto}details summary{cursor:pointer}dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em}dl.kv dt{font-weight:bold}dl.kv dd{margin:0}
             """;
 
     private ReportPages() {
@@ -64,8 +64,8 @@ final class ReportPages {
         b.append("<h1>Run ").append(escape(name)).append("</h1>\n");
         b.append(runHeader(in));
 
-        b.append("<h2>Metrics</h2>\n").append(metricsTable(in, "all", RUN_COLUMNS, "metrics"));
-        b.append("<h2>By level</h2>\n").append(levelTable(in));
+        b.append("<h2>Metrics</h2>\n<div class=\"wide\">").append(metricsTable(in, "all", RUN_COLUMNS, "metrics")).append("</div>\n");
+        b.append("<h2>By level</h2>\n<div class=\"wide\">").append(levelTable(in)).append("</div>\n");
         b.append("<h2>Charts</h2>\n<div class=\"charts\">").append(barCharts(in)).append("</div>\n");
         b.append("<h3>Code metric against visual metric (one point per task)</h3>\n<div class=\"charts\">")
                 .append(scatterPlots(in)).append("</div>\n");
@@ -266,7 +266,8 @@ final class ReportPages {
             for (String s : in.strategies()) {
                 ReportInput.Final f = in.finalOf(t.id(), s);
                 if (f == null) {
-                    b.append("<td>").append(na("no final answer (not run, or not applicable)")).append("</td><td></td>");
+                    String why = notApplicable(in, s);
+                    b.append("<td>").append(na(why != null ? "not applicable: " + why : "no final answer (not run yet)")).append("</td><td></td>");
                     continue;
                 }
                 b.append(f.success() ? "<td class=\"yes\">yes</td>" : "<td class=\"no\" title=\"" + escape(nz(f.errorKind())) + "\">no</td>");
@@ -306,6 +307,10 @@ final class ReportPages {
                 : "<p class=\"no\">reference did not render</p><pre class=\"error\">" + escape(t.referenceError()) + "</pre>";
         for (String s : in.strategies()) {
             ReportInput.Final f = in.finalOf(t.id(), s);
+            if (f == null && notApplicable(in, s) != null) {
+                b.append("<p>").append(escape(s)).append(": not applicable (").append(escape(notApplicable(in, s))).append(")</p>\n");
+                continue;
+            }
             b.append("<div class=\"pair\"><figure class=\"render reference\"><figcaption>reference</figcaption>").append(reference)
                     .append("</figure><figure class=\"render candidate\" data-strategy=\"").append(escape(s)).append("\"><figcaption>")
                     .append(escape(s)).append(" final</figcaption>");
@@ -324,7 +329,8 @@ final class ReportPages {
             ReportInput.Final f = in.finalOf(t.id(), s);
             b.append("<h2 id=\"strategy-").append(escape(RunLayout.safe(s))).append("\">").append(escape(s)).append("</h2>\n");
             if (f == null) {
-                b.append("<p>No final answer for this strategy.</p>\n");
+                String why = notApplicable(in, s);
+                b.append("<p>").append(why != null ? "Not applicable: " + escape(why) : "No final answer for this strategy (not run yet).").append("</p>\n");
             } else {
                 b.append(finalSummary(f));
                 LineDiff.Result d = LineDiff.diff(t.referenceCode(), f.finalCode());
@@ -524,6 +530,11 @@ final class ReportPages {
                 // no network: nothing on these pages may load from anywhere but the run folder
                 + "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'\">"
                 + "<title>").append(escape(title)).append("</title><style>").append(CSS).append("</style></head><body>\n");
+    }
+
+    /** The reason summary.json gives for a strategy not being applicable to the suite, or null. */
+    private static String notApplicable(ReportInput in, String strategy) {
+        return ReportInput.stringMap(in.summary().get("not_applicable")).get(strategy);
     }
 
     private static String nz(String s) {
