@@ -69,6 +69,7 @@ final class ReportPages {
         b.append("<h2>Charts</h2>\n<div class=\"charts\">").append(barCharts(in)).append("</div>\n");
         b.append("<h3>Code metric against visual metric (one point per task)</h3>\n<div class=\"charts\">")
                 .append(scatterPlots(in)).append("</div>\n");
+        b.append("<h3>Correlations</h3>\n").append(correlationTable(in));
         b.append(unavailableSection(in));
         b.append("<h2>Tasks</h2>\n").append(taskTable(in, taskFiles));
         return b.append("</body></html>\n").toString();
@@ -207,7 +208,11 @@ final class ReportPages {
             if (ReportInput.stringMap(in.summary().get("not_applicable")).containsKey(s)) {
                 continue;
             }
-            JsonNode list = in.summary().path("correlations").path(s);
+            List<JsonNode> list = new ArrayList<>();
+            in.summary().path("correlations").path(s).forEach(list::add);
+            // the most telling pairs first: the published code metrics against VS; all pairs are in the table below
+            list.sort(java.util.Comparator.comparingInt((JsonNode c) -> rank(CODE_ORDER, c.path("code").asText()))
+                    .thenComparingInt(c -> rank(VISUAL_ORDER, c.path("visual").asText())));
             List<String[]> pairs = new ArrayList<>();  // code, visual, caption
             for (JsonNode c : list) {
                 String caption = "n=" + c.path("n").asText("?") + ", Pearson " + coefficient(c.get("pearson"))
@@ -217,7 +222,7 @@ final class ReportPages {
             if (pairs.isEmpty()) {
                 pairs.add(new String[] {"codebleu", "vs_corrected", "no correlation for this strategy in summary.json"});
             }
-            for (String[] p : pairs.subList(0, Math.min(4, pairs.size()))) {
+            for (String[] p : pairs.subList(0, Math.min(SCATTERS_PER_STRATEGY, pairs.size()))) {
                 List<SvgChart.Point> points = new ArrayList<>();
                 for (ReportInput.Final f : in.finals().values()) {
                     if (f.strategy().equals(s)) {
@@ -234,6 +239,32 @@ final class ReportPages {
             }
         }
         return b.toString();
+    }
+
+    private static final List<String> CODE_ORDER = List.of("codebleu", "cbb", "ast_distance");
+    private static final List<String> VISUAL_ORDER = List.of("vs_corrected", "vs_paper", "vs_corrected_ssim", "vs_paper_ssim", "ssim", "tiled");
+    private static final int SCATTERS_PER_STRATEGY = 2;
+
+    private static int rank(List<String> order, String name) {
+        int i = order.indexOf(name);
+        return i < 0 ? order.size() : i;
+    }
+
+    /** Every correlation of summary.json, one row per strategy and (code, visual) pair. */
+    private static String correlationTable(ReportInput in) {
+        StringBuilder b = new StringBuilder("<table id=\"correlations\"><thead><tr><th>strategy</th><th>code metric</th>"
+                + "<th>visual metric</th><th>n</th><th>Pearson</th><th>Spearman</th></tr></thead><tbody>\n");
+        int rows = 0;
+        for (String s : in.strategies()) {
+            for (JsonNode c : in.summary().path("correlations").path(s)) {
+                b.append("<tr><td>").append(escape(s)).append("</td><td>").append(escape(c.path("code").asText(""))).append("</td><td>")
+                        .append(escape(c.path("visual").asText(""))).append("</td><td class=\"num\">").append(escape(c.path("n").asText("")))
+                        .append("</td><td class=\"num\">").append(coefficient(c.get("pearson"))).append("</td><td class=\"num\">")
+                        .append(coefficient(c.get("spearman"))).append("</td></tr>\n");
+                rows++;
+            }
+        }
+        return rows == 0 ? "<p>No correlations in summary.json.</p>\n" : b.append("</tbody></table>\n").toString();
     }
 
     private static String coefficient(JsonNode n) {

@@ -51,7 +51,7 @@ class HtmlReportChromiumIT {
         // 3 strategy rows in the metrics table: the DOM as Chromium parsed it
         String metrics = dom.substring(dom.indexOf("<table id=\"metrics\">"), dom.indexOf("</table>", dom.indexOf("<table id=\"metrics\">")));
         assertEquals(3, HtmlReportTest.count(metrics, "<tr><td>"), metrics);
-        assertEquals(4, HtmlReportTest.count(dom, "<svg "), "two bar charts and two scatter plots");
+        assertEquals(6, HtmlReportTest.count(dom, "<svg "), "two bar charts and two scatter plots per strategy");
         assertEquals(SyntheticRun.TASKS.length, HtmlReportTest.count(dom, "<a href=\"tasks/"), dom);
     }
 

@@ -43,9 +43,15 @@ class HtmlReportTest {
         assertTrue(html.contains("title=\"not applicable: svg has no API documentation\""), html);
         // provenance is escaped
         assertTrue(html.contains("&lt;test-host&gt;"), html);
-        // charts: two bar charts and one scatter per applicable strategy, inline, with the coefficients
-        assertEquals(4, count(html, "<svg "), html);
+        // charts: two bar charts and two scatters per applicable strategy (VS before its SSIM part, ast/tiled last)
+        assertEquals(2 + 2 * 2, count(html, "<svg "), html);
+        assertTrue(html.contains("vanilla: codebleu vs vs_corrected</text><text class=\"small\" x=\"50\" y=\"32\" text-anchor=\"start\">n=3, Pearson 0.520, Spearman 0.500"), html);
         assertTrue(html.contains("Pearson 0.410, Spearman 0.370"), html);
+        assertFalse(html.contains("codebleu vs tiled") || html.contains("ast_distance vs tiled</text>"), "third pair only in the table");
+        // every correlation in the table, a missing coefficient as n/a
+        int start = html.indexOf("<table id=\"correlations\">");
+        assertEquals(2 * 3, count(html.substring(start, html.indexOf("</table>", start)), "<tr><td>"), html);
+        assertTrue(html.contains("<td>ast_distance</td><td>tiled</td><td class=\"num\">3</td><td class=\"num\">-0.200</td><td class=\"num\">n/a</td>"), html);
         // every task link resolves to a written page
         List<String> links = matches(HREF, html);
         assertEquals(SyntheticRun.TASKS.length, links.size(), links.toString());

@@ -195,8 +195,10 @@ final class SyntheticRun {
             ObjectNode levels = m.putObject("levels");
             group(levels.putObject("easy"), 2, 1.0, rnd);
             group(levels.putObject("hard"), 1, st.equals("vanilla") ? 0.0 : 1.0, rnd);
-            correlations.putArray(st).addObject().put("code", "codebleu").put("visual", "vs_corrected_ssim").put("n", 3)
-                    .put("pearson", 0.41).put("spearman", 0.37);
+            ArrayNode c = correlations.putArray(st);
+            c.addObject().put("code", "ast_distance").put("visual", "tiled").put("n", 3).put("pearson", -0.2).putNull("spearman");
+            c.addObject().put("code", "codebleu").put("visual", "vs_corrected_ssim").put("n", 3).put("pearson", 0.41).put("spearman", 0.37);
+            c.addObject().put("code", "codebleu").put("visual", "vs_corrected").put("n", 3).put("pearson", 0.52).put("spearman", 0.5);
         }
         s.putObject("unavailable").put("cbb", "no tree-sitter grammar for svg");
         s.putObject("not_applicable").put("ritl-doc", "svg has no API documentation");
