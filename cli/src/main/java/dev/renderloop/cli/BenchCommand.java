@@ -173,6 +173,7 @@ final class BenchCommand implements Callable<Integer> {
     static Map<String, Object> provenance(RenderEngine engine) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("renderloop", RenderLoopCommand.class.getPackage().getImplementationVersion());
+        p.put("commit", System.getProperty("renderloop.commit", "unknown (not started through ./renderloop in a git checkout)"));
         p.put("java", Runtime.version().toString());
         p.put("sandbox", engine.sandboxDescription());
         p.put("started", Instant.now().toString());

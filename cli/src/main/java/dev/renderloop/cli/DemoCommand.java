@@ -4,6 +4,7 @@ import dev.renderloop.agent.AgentConfig;
 import dev.renderloop.agent.InstalledApiDocumentation;
 import dev.renderloop.agent.Strategy;
 import dev.renderloop.bench.Bench;
+import dev.renderloop.bench.HtmlReport;
 import dev.renderloop.bench.RunLayout;
 import dev.renderloop.bench.SuiteSource;
 import dev.renderloop.policy.Policies;
@@ -109,9 +110,10 @@ final class DemoCommand implements Callable<Integer> {
         o.println();
         o.print(CompareCommand.table(summaries));
         o.println();
-        for (Path report : DemoReports.write(runs)) {
-            o.println("report: " + report);
+        for (RunLayout run : runs) {
+            o.println("report: " + HtmlReport.write(run));
         }
+        o.println("comparison: " + HtmlReport.writeComparison(runs, out));
         return ExitCode.OK;
     }
 }

@@ -292,6 +292,7 @@ final class GenerateCommand implements Callable<Integer> {
     private Map<String, Object> provenance(RenderEngine engine, AgentConfig config, ApiDocumentation docs) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("renderloop", RenderLoopCommand.class.getPackage().getImplementationVersion());
+        p.put("commit", System.getProperty("renderloop.commit", "unknown (not started through ./renderloop in a git checkout)"));
         p.put("java", Runtime.version().toString());
         p.put("policy", policySpec);
         p.put("strategy", strategy);
