@@ -19,7 +19,8 @@ import java.util.function.ToDoubleFunction;
  */
 final class Summary {
     static final List<String> GROUP_METRICS = List.of("vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim", "ssim", "tiled",
-            "codebleu", "cbb", "ast_distance");
+            "codebleu", "codebleu_ngram", "codebleu_weighted_ngram", "codebleu_syntax", "codebleu_dataflow", "codebert", "cbb",
+            "ast_distance", "syntax_ok");
     static final List<String> CODE = List.of("codebleu", "cbb", "ast_distance");
     static final List<String> VISUAL = List.of("vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim", "ssim", "tiled");
     static final long SEED = 20260422L;
