@@ -181,13 +181,7 @@ final class RunStore implements AutoCloseable {
     }
 
     void putMeta(String key, String value) throws SQLException {
-        enqueue(c -> {
-            try (PreparedStatement p = c.prepareStatement("INSERT OR REPLACE INTO run_meta VALUES (?, ?)")) {
-                p.setString(1, key);
-                p.setString(2, value);
-                p.executeUpdate();
-            }
-        });
+        enqueue(c -> update(c, "INSERT OR REPLACE INTO run_meta VALUES (?, ?)", key, value));
     }
 
     /** The (task, strategy) pairs with a final row. */
@@ -244,48 +238,35 @@ final class RunStore implements AutoCloseable {
 
     private static void putTaskNow(Connection connection, String taskId, String domain, String level, String description, String code,
                                    String status, String error, String frames) throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            p.setString(1, taskId);
-            p.setString(2, domain);
-            p.setString(3, level);
-            p.setString(4, description);
-            p.setString(5, code);
-            p.setString(6, status);
-            p.setString(7, error);
-            p.setString(8, frames);
+        update(connection, "INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                taskId, domain, level, description, code, status, error, frames);
+    }
+
+    /** Runs one statement with text and integer parameters ({@code null} for SQL NULL). */
+    private static void update(Connection connection, String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                if (args[i] == null) {
+                    p.setNull(i + 1, Types.VARCHAR);
+                } else if (args[i] instanceof Integer n) {
+                    p.setInt(i + 1, n);
+                } else {
+                    p.setString(i + 1, args[i].toString());
+                }
+            }
             p.executeUpdate();
         }
     }
 
     /** Removes what an interrupted run left of a pair that has no final row. */
     void deletePartial(String taskId, String strategy) throws SQLException {
-        enqueue(c -> {
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM attempts WHERE task_id = ? AND strategy = ?")) {
-                p.setString(1, taskId);
-                p.setString(2, strategy);
-                p.executeUpdate();
-            }
-        });
+        enqueue(c -> update(c, "DELETE FROM attempts WHERE task_id = ? AND strategy = ?", taskId, strategy));
     }
 
     void putAttempt(String taskId, String strategy, int seq, int round, String step, String renderStatus,
                     String errorKind, String record) throws SQLException {
-        enqueue(c -> putAttemptNow(c, taskId, strategy, seq, round, step, renderStatus, errorKind, record));
-    }
-
-    private static void putAttemptNow(Connection connection, String taskId, String strategy, int seq, int round, String step,
-                                      String renderStatus, String errorKind, String record) throws SQLException {
-        try (PreparedStatement p = connection.prepareStatement("INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            p.setString(1, taskId);
-            p.setString(2, strategy);
-            p.setInt(3, seq);
-            p.setInt(4, round);
-            p.setString(5, step);
-            p.setString(6, renderStatus);
-            p.setString(7, errorKind);
-            p.setString(8, record);
-            p.executeUpdate();
-        }
+        enqueue(c -> update(c, "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                taskId, strategy, seq, round, step, renderStatus, errorKind, record));
     }
 
     /** One final answer; {@code metrics} maps metric columns to values, absent or null when unavailable. */

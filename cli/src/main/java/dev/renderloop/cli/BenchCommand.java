@@ -1,6 +1,5 @@
 package dev.renderloop.cli;
 
-import dev.renderloop.agent.AgentConfig;
 import dev.renderloop.agent.ApiDocumentation;
 import dev.renderloop.agent.InstalledApiDocumentation;
 import dev.renderloop.agent.Strategy;
@@ -10,14 +9,12 @@ import dev.renderloop.bench.SuiteSource;
 import dev.renderloop.policy.Policies;
 import dev.renderloop.policy.Policy;
 import dev.renderloop.policy.PolicySpec;
-import dev.renderloop.policy.Sampling;
 import dev.renderloop.render.RenderEngine;
 import dev.renderloop.task.Suites;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -48,8 +45,6 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--strategy", defaultValue = "vanilla,ritl,ritl-doc", description = "Comma-separated strategies (default: ${DEFAULT-VALUE}).")
     String strategies;
 
-    @Option(names = "--attempts", paramLabel = "K", defaultValue = "3", description = "Repair rounds K (default: ${DEFAULT-VALUE}).")
-    int repairs;
 
     @Option(names = "--limit", paramLabel = "N", description = "Only the first N tasks (after filters).")
     Integer limit;
@@ -70,20 +65,10 @@ final class BenchCommand implements Callable<Integer> {
             + "each task excluded from its own retrieval).")
     Path corpus;
 
-    @Option(names = "--critic", paramLabel = "SPEC", description = "Vision-capable policy for ritl-vis.")
-    String criticSpec;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Environment variable holding the API key (openai policies).")
-    String apiKeyEnv;
 
-    @Option(names = "--temperature", defaultValue = "0.2", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
-    double temperature;
 
-    @Option(names = "--max-tokens", defaultValue = "2048", description = "Completion length bound (default: ${DEFAULT-VALUE}).")
-    int maxTokens;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--quiet", description = "No progress line.")
     boolean quiet;
@@ -93,6 +78,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    AgentOptions agentOptions;
 
     @Override
     public Integer call() throws IOException {
@@ -113,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
         try (ModelOptions.Models models = modelOptions.open();
              RenderEngine engine = engineOptions.builder().build();
              Policy policy = policy(policySpec, loaded);
-             Policy critic = criticSpec == null ? null : policy(criticSpec, loaded)) {
+             Policy critic = agentOptions.criticSpec == null ? null : policy(agentOptions.criticSpec, loaded)) {
             Bench.Builder bench = Bench.builder()
                     .layout(new RunLayout(dir))
                     .suite(loaded.name(), loaded.tasks())
@@ -121,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
                     .policy(policy)
                     .critic(critic)
                     .engine(engine)
-                    .agentConfig(new AgentConfig(repairs, new Sampling(temperature, null, null, maxTokens, seed, false), 10, 30))
+                    .agentConfig(agentOptions.config())
                     .models(models.clip(), models.dino(), models.codebert())
                     .concurrency(concurrency != null ? concurrency : engineOptions.workers != null ? engineOptions.workers
                             : Runtime.getRuntime().availableProcessors())
@@ -150,7 +138,7 @@ final class BenchCommand implements Callable<Integer> {
         if (s.kind() == PolicySpec.Kind.RETRIEVAL) {
             return Policies.retrieval(corpus != null ? Suites.readJsonl(corpus, null).tasks() : loaded.tasks());
         }
-        return Policies.create(specText, apiKeyEnv, 8, Duration.ofSeconds(300));
+        return Policies.create(specText, agentOptions.apiKeyEnv, 8, agentOptions.timeout());
     }
 
     /** RITL-DOC documentation for the Python domains, from the workers' installed package; null elsewhere or when absent. */

@@ -12,7 +12,6 @@ import dev.renderloop.agent.Strategy;
 import dev.renderloop.policy.Policies;
 import dev.renderloop.policy.Policy;
 import dev.renderloop.policy.PolicySpec;
-import dev.renderloop.policy.Sampling;
 import dev.renderloop.render.RenderEngine;
 import dev.renderloop.render.RenderResult;
 import dev.renderloop.task.Suite;
@@ -27,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,26 +72,12 @@ final class GenerateCommand implements Callable<Integer> {
             + "(a suite JSONL, or the ManimBench JSONL); default: the domain's bundled suite.")
     Path corpus;
 
-    @Option(names = "--critic", paramLabel = "SPEC", description = "Vision-capable policy for ritl-vis (default: the --policy).")
-    String criticSpec;
 
-    @Option(names = "--attempts", paramLabel = "K", defaultValue = "3", description = "Repair rounds K (default: ${DEFAULT-VALUE}).")
-    int repairs;
 
-    @Option(names = "--api-key-env", paramLabel = "VAR", description = "Environment variable holding the API key (openai policies).")
-    String apiKeyEnv;
 
-    @Option(names = "--temperature", defaultValue = "0.2", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
-    double temperature;
 
-    @Option(names = "--max-tokens", defaultValue = "2048", description = "Completion length bound (default: ${DEFAULT-VALUE}).")
-    int maxTokens;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed sent to backends that honour one (default: ${DEFAULT-VALUE}).")
-    long seed;
 
-    @Option(names = "--request-timeout", paramLabel = "SECONDS", defaultValue = "300", description = "Per-request timeout (default: ${DEFAULT-VALUE}).")
-    long requestTimeout;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where the code, render and logs go (default: runs/generate-TIMESTAMP).")
     Path out;
@@ -103,6 +87,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    AgentOptions agentOptions;
 
     @Override
     public Integer call() throws IOException {
@@ -120,13 +107,12 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out : Path.of("runs", "generate-" + Instant.now().toString().replace(':', '-'));
         Files.createDirectories(dir);
-        Sampling sampling = new Sampling(temperature, null, null, maxTokens, seed, false);
-        AgentConfig config = new AgentConfig(repairs, sampling, 10, 30);
+        AgentConfig config = agentOptions.config();
         try (ModelOptions.Models models = modelOptions.open();
              RenderEngine engine = engineOptions.builder().build();
              ReferenceScorer scorer = new ReferenceScorer(engine, models.clip(), models.dino(), models.codebert());
              Policy policy = policy(policySpec, task);
-             Policy critic = chosen == Strategy.RITL_VIS ? policy(criticSpec != null ? criticSpec : policySpec, task) : null) {
+             Policy critic = chosen == Strategy.RITL_VIS ? policy(agentOptions.criticSpec != null ? agentOptions.criticSpec : policySpec, task) : null) {
             Agent.Builder agent = Agent.builder().policy(policy).engine(engine).config(config);
             if (!task.code().isBlank()) {
                 agent.scorer(scorer);
@@ -222,7 +208,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             return Policies.retrieval(suite.tasks());
         }
-        return Policies.create(specText, apiKeyEnv, 8, Duration.ofSeconds(requestTimeout));
+        return Policies.create(specText, agentOptions.apiKeyEnv, 8, agentOptions.timeout());
     }
 
     private InstalledApiDocumentation documentation(RenderEngine engine) throws IOException {
@@ -297,7 +283,7 @@ final class GenerateCommand implements Callable<Integer> {
         p.put("policy", policySpec);
         p.put("strategy", strategy);
         p.put("max_repairs", config.maxRepairs());
-        p.put("sampling", Map.of("temperature", temperature, "max_tokens", maxTokens, "seed", seed));
+        p.put("sampling", Map.of("temperature", agentOptions.temperature, "max_tokens", agentOptions.maxTokens, "seed", agentOptions.seed));
         p.put("renderer_version", engine.availability(domain).toString());
         p.put("sandbox", engine.sandboxDescription());
         p.put("api_docs", docs == null ? null : docs.source());
