@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Scores an attempt's render against the task's reference: the reference program is rendered once per task
  * (through the engine and its cache), then the candidate gets the code metrics (Python domains) and the visual
- * metrics of its domain (VS for Manim videos; SSIM, tiled and VS for stills). A failed candidate render gets the
+ * metrics of its domain (VS for Manim videos; SSIM, tiled and VS for stills), and {@code blank} (1 when every frame
+ * is one flat colour). A failed candidate render gets the
  * published zeros. A task without reference code, or whose reference does not render, gets no visual metrics,
  * with the reason. Thread-safe.
  */
@@ -87,18 +88,37 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
         }
         try {
             if (task.domain().equals("manim")) {
-                out.addAll(video.compare(pictures(reference.frames()), pictures(render.frames())).metrics());
+                List<Picture> frames = pictures(render.frames());
+                out.addAll(video.compare(pictures(reference.frames()), frames).metrics());
+                out.add(Metric.of("blank", frames.stream().allMatch(ReferenceScorer::blank) ? 1 : 0));
             } else {
                 Picture ref = Picture.read(reference.lastFrame());
                 Picture cand = Picture.read(render.lastFrame());
                 out.add(Metric.of("ssim", Ssim.ssim(ref, cand)));
                 out.addAll(tiled.score(ref, cand).metrics());
                 out.addAll(video.compare(List.of(ref), List.of(cand)).metrics());
+                out.add(Metric.of("blank", blank(cand) ? 1 : 0));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read rendered frames", e);
         }
         return out;
+    }
+
+    /**
+     * Whether a picture is one flat colour (every channel within 2 levels): a render that "succeeded" without
+     * drawing anything, e.g. a Manim scene whose {@code construct} is misspelt. RSR counts it; the benchmark
+     * reports it beside RSR.
+     */
+    static boolean blank(Picture p) {
+        int first = p.rgb()[0];
+        for (int v : p.rgb()) {
+            if (Math.abs(((v >> 16) & 0xFF) - ((first >> 16) & 0xFF)) > 2 || Math.abs(((v >> 8) & 0xFF) - ((first >> 8) & 0xFF)) > 2
+                    || Math.abs((v & 0xFF) - (first & 0xFF)) > 2) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<Picture> pictures(List<Path> files) throws IOException {

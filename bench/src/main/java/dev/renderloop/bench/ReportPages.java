@@ -17,7 +17,8 @@ final class ReportPages {
     record Column(String key, String title) {
     }
 
-    static final List<Column> RUN_COLUMNS = List.of(new Column("rsr", "RSR"), new Column("vs_paper", "VS paper"),
+    static final List<Column> RUN_COLUMNS = List.of(new Column("rsr", "RSR"), new Column("rsr_nonblank", "RSR, blank renders failed"),
+            new Column("vs_paper", "VS paper"),
             new Column("vs_corrected", "VS corrected"), new Column("vs_paper_ssim", "VS paper (SSIM)"),
             new Column("vs_corrected_ssim", "VS corrected (SSIM)"), new Column("ssim", "SSIM"), new Column("tiled", "Tiled"),
             new Column("codebleu", "CodeBLEU"), new Column("cbb", "CBB"), new Column("ast_distance", "AST distance"),

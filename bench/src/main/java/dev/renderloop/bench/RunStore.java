@@ -42,7 +42,7 @@ final class RunStore implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> METRICS = List.of("vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim", "ssim", "tiled",
             "codebleu", "codebleu_ngram", "codebleu_weighted_ngram", "codebleu_syntax", "codebleu_dataflow", "codebert", "cbb",
-            "ast_distance", "syntax_ok");
+            "ast_distance", "syntax_ok", "blank");
 
     private final Connection connection;
 

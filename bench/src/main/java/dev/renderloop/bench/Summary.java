@@ -63,6 +63,8 @@ final class Summary {
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("n", rows.size());
         g.put("rsr", stat(values(rows, r -> r.success() ? 1 : 0)));
+        // RSR counts a render that drew nothing; this does not (a blank final render is not a success here).
+        g.put("rsr_nonblank", stat(values(rows, r -> r.success() && !Double.valueOf(1.0).equals(r.metrics().get("blank")) ? 1 : 0)));
         for (String m : GROUP_METRICS) {
             List<Double> present = new ArrayList<>();
             for (FinalRow r : rows) {

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS finals (
     ssim DOUBLE, tiled DOUBLE,
     codebleu DOUBLE, codebleu_ngram DOUBLE, codebleu_weighted_ngram DOUBLE, codebleu_syntax DOUBLE,
     codebleu_dataflow DOUBLE, codebert DOUBLE, cbb DOUBLE, ast_distance DOUBLE, syntax_ok DOUBLE,
+    blank DOUBLE,                        -- 1 when the final render is one flat colour (rendered, drew nothing)
     unavailable       VARCHAR NOT NULL,
     PRIMARY KEY (task_id, strategy)
 );

@@ -66,6 +66,18 @@ class SummaryTest {
     }
 
     @Test
+    void blankRendersCountForRsrButNotForNonBlankRsr() {
+        FinalRow drew = row("a", "ritl", "Basic", true, 0, 0.9, 0.8);
+        drew.metrics().put("blank", 0.0);
+        FinalRow empty = row("b", "ritl", "Basic", true, 0, 0.5, 0.9);
+        empty.metrics().put("blank", 1.0);
+        FinalRow failed = row("c", "ritl", "Basic", false, 3, 0.0, 0.2);
+        Map<String, Object> all = get(Summary.of(List.of(drew, empty, failed), List.of("ritl")), "metrics", "ritl", "all");
+        assertEquals(2.0 / 3, (double) get(all, "rsr").get("mean"), 1e-12);
+        assertEquals(1.0 / 3, (double) get(all, "rsr_nonblank").get("mean"), 1e-12);
+    }
+
+    @Test
     void aMetricSomeTasksLackIsNotAveragedOverTheOthers() {
         // Without a CLIP model a failed render still has VS 0 (published rule) while rendered tasks have none:
         // averaging the zeros alone would report a VS of 0.

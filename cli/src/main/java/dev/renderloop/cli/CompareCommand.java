@@ -21,10 +21,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "compare", description = "Print the table of several runs: one row per run and strategy.")
 final class CompareCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> COLUMNS = List.of("rsr", "vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim",
+    private static final List<String> COLUMNS = List.of("rsr", "rsr_nonblank", "vs_paper", "vs_corrected", "vs_paper_ssim", "vs_corrected_ssim",
             "ssim", "tiled", "codebleu", "cbb", "ast_distance", "mean_rounds");
     /** Shown even when no run has them, so that the paper's headline columns never silently disappear. */
-    private static final List<String> ALWAYS = List.of("rsr", "vs_paper", "vs_corrected", "codebleu", "cbb", "mean_rounds");
+    private static final List<String> ALWAYS = List.of("rsr", "rsr_nonblank", "vs_paper", "vs_corrected", "codebleu", "cbb", "mean_rounds");
 
     @Spec
     CommandSpec spec;
