@@ -52,7 +52,7 @@ class SummaryTest {
         assertEquals(0.5, (double) get(advanced, "rsr").get("mean"), 1e-12);
         assertEquals(0.15, (double) get(advanced, "vs_corrected_ssim").get("mean"), 1e-12);
         assertEquals(0.0, (double) get(s, "metrics", "vanilla", "all", "rsr").get("mean"));
-        assertEquals("no CLIP image embedder configured", ((Map<String, Object>) s.get("unavailable")).get("vs_paper"));
+        assertEquals("no CLIP image embedder configured", ((Map<?, ?>) s.get("unavailable")).get("vs_paper"));
 
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> corr = (List<Map<String, Object>>) ((Map<String, Object>) s.get("correlations")).get("ritl");

@@ -56,7 +56,7 @@ final class CompareCommand implements Callable<Integer> {
 
     /** The table of summaries (maps as in summary.json): mean [95 % CI] per metric, n/a where unavailable. */
     static String table(List<?> summaries) {
-        List<JsonNode> nodes = summaries.stream().map(o -> (JsonNode) JSON.valueToTree(o)).toList();
+        List<JsonNode> nodes = summaries.stream().<JsonNode>map(JSON::valueToTree).toList();
         List<String> columns = COLUMNS.stream().filter(c -> ALWAYS.contains(c) || nodes.stream().anyMatch(s -> {
             for (JsonNode strategy : s.path("metrics")) {
                 if (strategy.path("all").path(c).isObject()) {

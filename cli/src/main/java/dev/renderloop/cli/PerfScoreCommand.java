@@ -228,8 +228,8 @@ final class PerfScoreCommand implements Callable<Integer> {
             g.setColor(background);
             g.fillRect(0, 0, WIDTH, HEIGHT);
             for (int k = 0; k < shapes; k++) {
-                int x = (int) Math.floorMod((long) (s[k][0] + s[k][2] * t), WIDTH);
-                int y = (int) Math.floorMod((long) (s[k][1] + s[k][3] * t), HEIGHT);
+                int x = Math.floorMod((long) (s[k][0] + s[k][2] * t), WIDTH);
+                int y = Math.floorMod((long) (s[k][1] + s[k][3] * t), HEIGHT);
                 int size = (int) s[k][4];
                 g.setColor(colors[k]);
                 switch ((int) s[k][5]) {

@@ -267,9 +267,9 @@ final class PythonDataFlow {
                 if (root.child("right") == null) {
                     return new Result(List.of(), states);
                 }
-                List<SyntaxNode>[] sides = sides(root);
-                leftNodes = sides[0];
-                rightNodes = sides[1];
+                Sides sides = sides(root);
+                leftNodes = sides.left();
+                rightNodes = sides.right();
             }
             List<Edge> dfg = new ArrayList<>();
             for (SyntaxNode node : rightNodes) {
@@ -317,9 +317,9 @@ final class PythonDataFlow {
         } else if (root.type.equals("for_statement")) {
             List<Edge> dfg = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                List<SyntaxNode>[] sides = sides(root);
-                List<SyntaxNode> leftNodes = sides[0];
-                List<SyntaxNode> rightNodes = sides[1];
+                Sides sides = sides(root);
+                List<SyntaxNode> leftNodes = sides.left();
+                List<SyntaxNode> rightNodes = sides.right();
                 for (SyntaxNode node : rightNodes) {
                     Result r = dfgPython(node, indexToCode, states);
                     dfg.addAll(r.edges);
@@ -363,9 +363,12 @@ final class PythonDataFlow {
         }
     }
 
+    /** The target and value sides of an assignment-like node. */
+    private record Sides(List<SyntaxNode> left, List<SyntaxNode> right) {
+    }
+
     /** The left and right node lists of an assignment or for statement, with the package's fallbacks. */
-    @SuppressWarnings("unchecked")
-    private static List<SyntaxNode>[] sides(SyntaxNode root) {
+    private static Sides sides(SyntaxNode root) {
         SyntaxNode left = root.child("left");
         SyntaxNode right = root.child("right");
         if (left == null || right == null) {
@@ -383,7 +386,7 @@ final class PythonDataFlow {
         if (rightNodes.isEmpty()) {
             rightNodes = List.of(right);
         }
-        return new List[] {leftNodes, rightNodes};
+        return new Sides(leftNodes, rightNodes);
     }
 
     private static Map<String, List<Integer>> assignEdges(List<SyntaxNode> leftNodes, List<SyntaxNode> rightNodes,
