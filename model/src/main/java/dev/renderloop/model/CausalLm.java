@@ -31,6 +31,9 @@ public final class CausalLm implements AutoCloseable {
   /** Added to the scores of masked keys; finite, so that a row with every key masked (padding) stays finite. */
   private static final float MASKED = -1e9f;
 
+  /** {@code forward}'s "project every position". */
+  private static final int ALL = -1;
+
   private final ModelConfig config;
   private final NDManager manager;
   private final NDArray embedding;
@@ -117,7 +120,7 @@ public final class CausalLm implements AutoCloseable {
     long[][] mask = attentionMask == null ? ones(inputIds) : attentionMask;
     checkBatch(inputIds, mask);
     try (NDManager step = manager.newSubManager()) {
-      NDArray logits = forward(step, inputIds, mask, positions(mask, 0, inputIds[0].length), null, false);
+      NDArray logits = forward(step, inputIds, mask, positions(mask, 0, inputIds[0].length), null, ALL);
       return split(logits.toFloatArray(), inputIds.length, inputIds[0].length, config.vocabSize());
     }
   }
@@ -144,7 +147,7 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager scratch = cacheManager.newSubManager()) {
           int length = step[0].length;
           long[][] positions = positions(cache.mask, cache.mask[0].length - length, length);
-          last = forward(scratch, step, cache.mask, positions, cache, true).toFloatArray();
+          last = forward(scratch, step, cache.mask, positions, cache, 1).toFloatArray();
         }
         long[][] next = new long[rows][1];
         for (int b = 0; b < rows; b++) {
@@ -195,7 +198,7 @@ public final class CausalLm implements AutoCloseable {
       Cache cache = new Cache(cacheManager, config.layers(), ones(prompt));
       float[] last;
       try (NDManager scratch = cacheManager.newSubManager()) {
-        last = forward(scratch, prompt, cache.mask, positions(cache.mask, 0, promptIds.length), cache, true)
+        last = forward(scratch, prompt, cache.mask, positions(cache.mask, 0, promptIds.length), cache, 1)
             .toFloatArray();
       }
       cache.replicate(n);
@@ -226,7 +229,7 @@ public final class CausalLm implements AutoCloseable {
         cache.append();
         try (NDManager scratch = cacheManager.newSubManager()) {
           long[][] positions = positions(cache.mask, cache.mask[0].length - 1, 1);
-          last = forward(scratch, next, cache.mask, positions, cache, true).toFloatArray();
+          last = forward(scratch, next, cache.mask, positions, cache, 1).toFloatArray();
         }
       }
     }
@@ -283,9 +286,9 @@ public final class CausalLm implements AutoCloseable {
     checkBatch(ids, mask);
     float[] flat;
     try (NDManager step = manager.newSubManager()) {
-      NDArray logits = forward(step, ids, mask, positions(mask, 0, width), null, false);
-      // the logits at position promptWidth - 1 + j predict completion token j
-      NDArray predicting = logits.get(new NDIndex(":, {}:{}, :", promptWidth - 1, width - 1));
+      // the logits at position promptWidth - 1 + j predict completion token j; only those are projected
+      NDArray logits = forward(step, ids, mask, positions(mask, 0, width), null, completionWidth + 1);
+      NDArray predicting = logits.get(new NDIndex(":, :-1, :"));
       NDArray index = step.create(flatten(targets), new Shape(rows, completionWidth, 1));
       flat = predicting.logSoftmax(-1).gather(index, 2).toFloatArray();
     }
@@ -373,10 +376,11 @@ public final class CausalLm implements AutoCloseable {
 
   /**
    * Runs the decoder over {@code ids} ({@code [rows][length]}, the last {@code length} positions of {@code mask});
-   * with a cache, earlier positions come from it and the new keys/values are appended to it.
+   * with a cache, earlier positions come from it and the new keys/values are appended to it. Returns the logits of
+   * the last {@code projected} positions, or of all with {@link #ALL}.
    */
   private NDArray forward(NDManager step, long[][] ids, long[][] mask, long[][] positions, Cache cache,
-      boolean lastOnly) {
+      int projected) {
     int rows = ids.length;
     int length = ids[0].length;
     int total = mask[0].length;
@@ -412,8 +416,9 @@ public final class CausalLm implements AutoCloseable {
       NDArray up = post.matMul(layer.upT);
       x = x.add(Activation.sigmoid(gate).mul(gate).mul(up).matMul(layer.downT));
     }
-    if (lastOnly) {
-      x = x.get(new NDIndex(":, -1:, :"));
+    if (projected != ALL) {
+      // the LM head is the widest matmul; skip the positions whose logits nobody reads
+      x = x.get(new NDIndex(":, -" + projected + ":, :"));
     }
     return rmsNorm(x, finalNorm).matMul(lmHeadT);
   }
