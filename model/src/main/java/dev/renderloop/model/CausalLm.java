@@ -10,7 +10,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * A Qwen2- or Llama-family decoder loaded from a Hugging Face model directory and run in this JVM on DJL's PyTorch
@@ -26,6 +30,9 @@ import java.util.Arrays;
 public final class CausalLm implements AutoCloseable {
   /** Added to the scores of masked keys; finite, so that a row with every key masked (padding) stays finite. */
   private static final float MASKED = -1e9f;
+
+  /** {@code forward}'s "project every position". */
+  private static final int ALL = -1;
 
   private final ModelConfig config;
   private final NDManager manager;
@@ -113,7 +120,7 @@ public final class CausalLm implements AutoCloseable {
     long[][] mask = attentionMask == null ? ones(inputIds) : attentionMask;
     checkBatch(inputIds, mask);
     try (NDManager step = manager.newSubManager()) {
-      NDArray logits = forward(step, inputIds, mask, positions(mask, 0, inputIds[0].length), null, false);
+      NDArray logits = forward(step, inputIds, mask, positions(mask, 0, inputIds[0].length), null, ALL);
       return split(logits.toFloatArray(), inputIds.length, inputIds[0].length, config.vocabSize());
     }
   }
@@ -140,7 +147,7 @@ public final class CausalLm implements AutoCloseable {
         try (NDManager scratch = cacheManager.newSubManager()) {
           int length = step[0].length;
           long[][] positions = positions(cache.mask, cache.mask[0].length - length, length);
-          last = forward(scratch, step, cache.mask, positions, cache, true).toFloatArray();
+          last = forward(scratch, step, cache.mask, positions, cache, 1).toFloatArray();
         }
         long[][] next = new long[rows][1];
         for (int b = 0; b < rows; b++) {
@@ -152,6 +159,161 @@ public final class CausalLm implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Draws {@code n} samples continuing {@code promptIds}. The prompt is run once; its key/value cache is copied
+   * to {@code n} rows that are then decoded together. Sample {@code i} draws from its own random stream, the
+   * {@code i}-th split of a {@link SplittableRandom} seeded with {@code params.seed()}, so a call with the same
+   * prompt, parameters and {@code n} returns the same samples, and sample {@code i} does not depend on {@code n}.
+   * Each sample stops after an EOS id or {@code params.maxNewTokens()} tokens.
+   *
+   * @return the samples in stream order, with the log-probability of each token under the processed and the raw
+   *     distribution
+   */
+  public List<Sample> sample(long[] promptIds, SamplingParams params, int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be >= 1, got " + n);
+    }
+    long[][] prompt = {promptIds};
+    checkBatch(prompt, ones(prompt));
+    int vocab = config.vocabSize();
+    SplittableRandom root = new SplittableRandom(params.seed());
+    SplittableRandom[] streams = new SplittableRandom[n];
+    BitSet[] seen = new BitSet[n];
+    for (int i = 0; i < n; i++) {
+      streams[i] = root.split();
+      seen[i] = new BitSet(vocab);
+      for (long id : promptIds) {
+        seen[i].set((int) id);
+      }
+    }
+    int max = params.maxNewTokens();
+    long[][] tokens = new long[n][max];
+    float[][] logProbs = new float[n][max];
+    float[][] rawLogProbs = new float[n][max];
+    int[] lengths = new int[n];
+    boolean[] eos = new boolean[n];
+    try (NDManager cacheManager = manager.newSubManager()) {
+      Cache cache = new Cache(cacheManager, config.layers(), ones(prompt));
+      float[] last;
+      try (NDManager scratch = cacheManager.newSubManager()) {
+        last = forward(scratch, prompt, cache.mask, positions(cache.mask, 0, promptIds.length), cache, 1)
+            .toFloatArray();
+      }
+      cache.replicate(n);
+      long[][] next = new long[n][1];
+      for (int t = 0; t < max; t++) {
+        boolean running = false;
+        for (int b = 0; b < n; b++) {
+          if (eos[b]) {
+            continue;  // a finished row keeps being decoded with the batch; its output is ignored
+          }
+          int from = t == 0 ? 0 : b * vocab;  // the prefill ran the prompt once, for every row
+          float[] raw = Arrays.copyOfRange(last, from, from + vocab);
+          float[] processed = LogitsProcessors.apply(raw, seen[b], params);
+          double[] logp = LogitsProcessors.logSoftmax(processed);
+          int token = params.temperature() == 0 ? LogitsProcessors.argMax(processed) : draw(logp, streams[b]);
+          tokens[b][t] = token;
+          logProbs[b][t] = (float) logp[token];
+          rawLogProbs[b][t] = (float) LogitsProcessors.logSoftmax(raw)[token];
+          lengths[b] = t + 1;
+          seen[b].set(token);
+          next[b][0] = token;
+          eos[b] = params.eosTokenIds().contains((long) token);
+          running |= !eos[b];
+        }
+        if (!running || t == max - 1) {
+          break;
+        }
+        cache.append();
+        try (NDManager scratch = cacheManager.newSubManager()) {
+          long[][] positions = positions(cache.mask, cache.mask[0].length - 1, 1);
+          last = forward(scratch, next, cache.mask, positions, cache, 1).toFloatArray();
+        }
+      }
+    }
+    List<Sample> out = new ArrayList<>(n);
+    for (int b = 0; b < n; b++) {
+      out.add(new Sample(Arrays.copyOf(tokens[b], lengths[b]), Arrays.copyOf(logProbs[b], lengths[b]),
+          Arrays.copyOf(rawLogProbs[b], lengths[b]), eos[b]));
+    }
+    return out;
+  }
+
+  /**
+   * The log-probability of every completion token given its prompt and the completion tokens before it,
+   * {@code log_softmax(logits)[token]}, computed for all rows in one batched forward pass (prompts left-padded,
+   * completions right-padded, padding masked out).
+   *
+   * @param promptIds one non-empty prompt per row
+   * @param completionIds one completion per row (may be empty), as many rows as prompts
+   * @return {@code [row][completion token]}
+   */
+  public float[][] logProbs(long[][] promptIds, long[][] completionIds) {
+    if (promptIds.length == 0 || promptIds.length != completionIds.length) {
+      throw new IllegalArgumentException("need as many completions as prompts, at least one; got "
+          + promptIds.length + " prompts, " + completionIds.length + " completions");
+    }
+    int rows = promptIds.length;
+    int promptWidth = 0;
+    int completionWidth = 0;
+    for (int b = 0; b < rows; b++) {
+      if (promptIds[b].length == 0) {
+        throw new IllegalArgumentException("row " + b + ": empty prompt (nothing predicts the first token)");
+      }
+      promptWidth = Math.max(promptWidth, promptIds[b].length);
+      completionWidth = Math.max(completionWidth, completionIds[b].length);
+    }
+    float[][] out = new float[rows][];
+    if (completionWidth == 0) {
+      for (int b = 0; b < rows; b++) {
+        out[b] = new float[0];
+      }
+      return out;
+    }
+    int width = promptWidth + completionWidth;
+    long[][] ids = new long[rows][width];
+    long[][] mask = new long[rows][width];
+    long[][] targets = new long[rows][completionWidth];
+    for (int b = 0; b < rows; b++) {
+      int start = promptWidth - promptIds[b].length;
+      System.arraycopy(promptIds[b], 0, ids[b], start, promptIds[b].length);
+      System.arraycopy(completionIds[b], 0, ids[b], promptWidth, completionIds[b].length);
+      System.arraycopy(completionIds[b], 0, targets[b], 0, completionIds[b].length);
+      Arrays.fill(mask[b], start, promptWidth + completionIds[b].length, 1);
+    }
+    checkBatch(ids, mask);
+    float[] flat;
+    try (NDManager step = manager.newSubManager()) {
+      // the logits at position promptWidth - 1 + j predict completion token j; only those are projected
+      NDArray logits = forward(step, ids, mask, positions(mask, 0, width), null, completionWidth + 1);
+      NDArray predicting = logits.get(new NDIndex(":, :-1, :"));
+      NDArray index = step.create(flatten(targets), new Shape(rows, completionWidth, 1));
+      flat = predicting.logSoftmax(-1).gather(index, 2).toFloatArray();
+    }
+    for (int b = 0; b < rows; b++) {
+      out[b] = Arrays.copyOfRange(flat, b * completionWidth, b * completionWidth + completionIds[b].length);
+    }
+    return out;
+  }
+
+  /** Inverse-CDF draw from a distribution given as log-probabilities (-inf: never drawn). */
+  private static int draw(double[] logp, SplittableRandom random) {
+    double u = random.nextDouble();
+    double cumulative = 0;
+    int lastPossible = -1;
+    for (int i = 0; i < logp.length; i++) {
+      if (logp[i] == Double.NEGATIVE_INFINITY) {
+        continue;
+      }
+      cumulative += Math.exp(logp[i]);
+      lastPossible = i;
+      if (u < cumulative) {
+        return i;
+      }
+    }
+    return lastPossible;  // u fell past a total that rounding left just under 1
   }
 
   @Override
@@ -171,6 +333,23 @@ public final class CausalLm implements AutoCloseable {
       this.keys = new NDArray[layers];
       this.values = new NDArray[layers];
       this.mask = mask;
+    }
+
+    /** Copies the single row of keys, values and mask to {@code n} rows (the samples of one prompt). */
+    void replicate(int n) {
+      for (NDArray[] slots : List.of(keys, values)) {
+        for (int i = 0; i < slots.length; i++) {
+          NDArray copied = slots[i].repeat(0, n);
+          copied.attach(manager);
+          slots[i].close();
+          slots[i] = copied;
+        }
+      }
+      long[][] grown = new long[n][];
+      for (int b = 0; b < n; b++) {
+        grown[b] = mask[0].clone();
+      }
+      mask = grown;
     }
 
     /** Extends the mask by one real token per row, for the next step's input. */
@@ -197,10 +376,11 @@ public final class CausalLm implements AutoCloseable {
 
   /**
    * Runs the decoder over {@code ids} ({@code [rows][length]}, the last {@code length} positions of {@code mask});
-   * with a cache, earlier positions come from it and the new keys/values are appended to it.
+   * with a cache, earlier positions come from it and the new keys/values are appended to it. Returns the logits of
+   * the last {@code projected} positions, or of all with {@link #ALL}.
    */
   private NDArray forward(NDManager step, long[][] ids, long[][] mask, long[][] positions, Cache cache,
-      boolean lastOnly) {
+      int projected) {
     int rows = ids.length;
     int length = ids[0].length;
     int total = mask[0].length;
@@ -236,8 +416,9 @@ public final class CausalLm implements AutoCloseable {
       NDArray up = post.matMul(layer.upT);
       x = x.add(Activation.sigmoid(gate).mul(gate).mul(up).matMul(layer.downT));
     }
-    if (lastOnly) {
-      x = x.get(new NDIndex(":, -1:, :"));
+    if (projected != ALL) {
+      // the LM head is the widest matmul; skip the positions whose logits nobody reads
+      x = x.get(new NDIndex(":, -" + projected + ":, :"));
     }
     return rmsNorm(x, finalNorm).matMul(lmHeadT);
   }
