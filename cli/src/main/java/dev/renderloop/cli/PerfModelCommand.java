@@ -142,7 +142,8 @@ final class PerfModelCommand implements Callable<Integer> {
                 double refGenerate = j.get("generate_seconds").asDouble();
                 table.add(row("", "transformers (" + j.get("attn_implementation").asText() + ", "
                         + j.get("threads").asInt() + " threads)", promptTokens / refPrefill, newTokens / refGenerate,
-                        j.get("max_rss_kib").asLong() / 1024 + " MiB (ru_maxrss)"));
+                        j.get("vm_hwm_kib").asLong() / 1024 + " MiB (VmHWM; ru_maxrss "
+                        + j.get("ru_maxrss_kib").asLong() / 1024 + " MiB, inherits the JVM's across exec)"));
                 boolean identical = Arrays.equals(ours, theirs);
                 allIdentical &= identical;
                 table.add(new String[] {"", "ratio", String.format("%.2fx", refPrefill / oursPrefill),

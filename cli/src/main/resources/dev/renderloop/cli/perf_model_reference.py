@@ -2,7 +2,7 @@
 
 Usage: python perf_model_reference.py MODEL_DIR IDS_FILE NEW_TOKENS
   IDS_FILE holds the prompt ids, comma-separated (one row). Prints one JSON object on stdout: prefill and
-  generate seconds (each after one warm-up), the greedy ids, ru_maxrss and the versions used.
+  generate seconds (each after one warm-up), the greedy ids, VmHWM and ru_maxrss and the versions used.
 Needs torch and transformers; exits 3 with a message on stderr when either is missing.
 """
 import json
@@ -18,6 +18,14 @@ try:
 except ImportError as e:  # reported by the caller as "reference unavailable"
     print(f"torch/transformers not importable: {e}", file=sys.stderr)
     sys.exit(3)
+
+
+def vm_hwm_kib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return -1
 
 
 def main():
@@ -51,7 +59,10 @@ def main():
         "prefill_seconds": prefill_s,
         "generate_seconds": generate_s,
         "generated": out[0, len(ids):].tolist(),
-        "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,  # KiB on Linux
+        # Linux keeps ru_maxrss across execve, so a child of a big JVM reports the JVM's RSS at fork time;
+        # VmHWM belongs to this process's own address space. Both are reported.
+        "vm_hwm_kib": vm_hwm_kib(),
+        "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,  # KiB on Linux
         "threads": threads,
         "attn_implementation": model.config._attn_implementation,
         "versions": f"torch {torch.__version__}, transformers {transformers.__version__}",
