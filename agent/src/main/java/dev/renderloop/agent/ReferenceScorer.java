@@ -56,6 +56,11 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
         this.tiled = dino == null ? TiledReward.weightFree() : TiledReward.withEmbedder(dino);
     }
 
+    /** How tiles are compared: the DINOv2 embedder's name, or the labelled weight-free fallback. */
+    public String tileSimilarity() {
+        return tiled.tileSimilarity();
+    }
+
     /** The task's reference render (rendered once per task id through the engine and its cache). */
     public RenderResult reference(Task task) {
         return references.computeIfAbsent(task.id(), id -> engine.render(

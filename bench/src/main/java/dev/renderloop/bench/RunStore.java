@@ -340,16 +340,6 @@ final class RunStore implements AutoCloseable {
         }
     }
 
-    int count(String table) throws SQLException {
-        flush();
-        synchronized (lock) {
-            try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
-                r.next();
-                return r.getInt(1);
-            }
-        }
-    }
-
     @Override
     public void close() throws IOException {
         try {

@@ -95,19 +95,11 @@ final class PerfBenchCommand implements Callable<Integer> {
                         o.scoreMillis() / 1000.0, o.policyMillis() / 1000.0, o.pairHarnessMillis() / (double) o.ran(),
                         100 * pairs / o.wallMillis(), o.fixedMillis() / 1000.0, 100 * (pairs + o.fixedMillis()) / o.wallMillis());
             } finally {
-                deleteTree(dir);
+                ScratchTree.delete(dir);
             }
         }
         out.printf(Locale.ROOT, "  concurrency 2 vs 1: %.2fx faster%n", walls[1] / walls[2]);
         out.println("  (the first run in a process also loads DuckDB's native library: that is most of its start-up.)");
         return ExitCode.OK;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,7 +151,7 @@ final class PerfModelCommand implements Callable<Integer> {
                 out.println("  " + size.name() + " reference: " + j.get("versions").asText());
             }
         } finally {
-            deleteTree(scratch);
+            ScratchTree.delete(scratch);
         }
         printTable(out, table);
         if (referenceMissing) {
@@ -331,13 +330,5 @@ final class PerfModelCommand implements Callable<Integer> {
             ch.write(buf);
         }
         buf.clear();
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -124,7 +124,7 @@ final class PerfRenderCommand implements Callable<Integer> {
                 out.printf("  render cache hit: %.2f ms mean over %d hits%n", cacheHitMillis(work, settings, scratch), work.size());
                 return fresh.ok == work.size() && warm.ok == work.size() ? ExitCode.OK : ExitCode.RENDER_FAILED;
             } finally {
-                deleteTree(scratch);
+                ScratchTree.delete(scratch);
             }
         }
     }
@@ -274,13 +274,4 @@ final class PerfRenderCommand implements Callable<Integer> {
         }
         return target;
     }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
 }

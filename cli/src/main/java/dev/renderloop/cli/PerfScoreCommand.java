@@ -137,7 +137,7 @@ final class PerfScoreCommand implements Callable<Integer> {
             }
             return ExitCode.OK;
         } finally {
-            deleteTree(scratch);
+            ScratchTree.delete(scratch);
         }
     }
 
@@ -270,13 +270,5 @@ final class PerfScoreCommand implements Callable<Integer> {
         g.drawString("Quarterly figures", 300 + shift, 45);
         g.dispose();
         return Picture.of(img);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

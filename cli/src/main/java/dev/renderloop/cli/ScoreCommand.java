@@ -1,5 +1,6 @@
 package dev.renderloop.cli;
 
+import dev.renderloop.agent.ReferenceScorer;
 import dev.renderloop.cli.ModelOptions.Models;
 import dev.renderloop.render.CodeExtractor;
 import dev.renderloop.render.ExtractedCode;
@@ -8,7 +9,6 @@ import dev.renderloop.render.RenderRequest;
 import dev.renderloop.render.RenderResult;
 import dev.renderloop.render.RenderSettings;
 import dev.renderloop.render.SourceText;
-import dev.renderloop.score.CodeSimilarity;
 import dev.renderloop.score.Metric;
 import dev.renderloop.score.Picture;
 import dev.renderloop.score.Reward;
@@ -17,8 +17,8 @@ import dev.renderloop.score.RewardSpec;
 import dev.renderloop.score.Ssim;
 import dev.renderloop.score.TiledReward;
 import dev.renderloop.score.TiledScore;
-import dev.renderloop.score.VideoScore;
 import dev.renderloop.score.VideoSimilarity;
+import dev.renderloop.task.Task;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -174,48 +174,35 @@ final class ScoreCommand implements Callable<Integer> {
         String refCode = program(reference, false).code();
         ExtractedCode cand = program(candidate, true);
         report.put("format_ok", cand.formatOk());
-        boolean python = PYTHON_DOMAINS.contains(domain);
-        boolean parses = true;
-        if (python) {
-            var code = new CodeSimilarity(models.codebert()).score(refCode, cand.code());
-            metrics.addAll(code.metrics());
-            parses = code.metrics().stream().filter(m -> m.name().equals("syntax_ok")).findFirst().map(m -> m.value() == 1).orElse(true);
-        } else {
-            String why = "code metrics are defined for Python programs (manim, matplotlib, rdkit), not " + domain;
-            for (String key : List.of("codebleu", "ast_distance", "codebert", "cbb")) {
-                metrics.add(Metric.unavailable(key, why));
-            }
-        }
-        RenderResult refRender;
-        RenderResult candRender;
-        try (RenderEngine engine = engineOptions.builder().build()) {
-            refRender = engine.render(new RenderRequest(domain, refCode, RenderSettings.defaultsFor(domain)));
+        // The same scorer the agent and the benchmark use: reference rendered once, code metrics for Python
+        // domains, the domain's visual metrics, the published zeros for a failed render.
+        Task task = new Task("reference", domain, "", refCode, null, null);
+        try (RenderEngine engine = engineOptions.builder().build();
+             ReferenceScorer scorer = new ReferenceScorer(engine, models.clip(), models.dino(), models.codebert())) {
+            RenderResult refRender = scorer.reference(task);
             if (!refRender.ok()) {
                 err.println("renderloop score: the reference does not render (" + refRender.errorKind().wireName() + "): "
                         + refRender.errorTail(10));
                 return ExitCode.RENDER_FAILED;
             }
-            candRender = cand.code().isBlank() ? null
+            RenderResult candRender = cand.code().isBlank() ? null
                     : engine.render(new RenderRequest(domain, cand.code(), RenderSettings.defaultsFor(domain)));
             report.put("reference_render", ResultJson.of(refRender));
             report.put("candidate_render", candRender == null ? null : ResultJson.of(candRender));
             boolean rendered = candRender != null && candRender.ok();
-            if (!rendered) {
-                metrics.addAll(VideoSimilarity.failedRender().metrics());
-                TiledReward tiled = models.dino() == null ? TiledReward.weightFree() : TiledReward.withEmbedder(models.dino());
-                metrics.addAll(tiled.failedRender().metrics());
-                if (!domain.equals("manim")) {
-                    metrics.add(0, Metric.of("ssim", 0));
+            if (!PYTHON_DOMAINS.contains(domain)) {
+                String why = "code metrics are defined for Python programs (manim, matplotlib, rdkit), not " + domain;
+                for (String key : List.of("codebleu", "ast_distance", "codebert", "cbb")) {
+                    metrics.add(Metric.unavailable(key, why));
                 }
-            } else if (domain.equals("manim")) {
-                List<Picture> r = pictures(refRender.frames());
-                List<Picture> c = pictures(candRender.frames());
-                try (VideoSimilarity vs = video(models)) {
-                    VideoScore s = vs.compare(r, c);
-                    metrics.addAll(s.metrics());
-                }
-            } else {
-                stills(metrics, report, models, Picture.read(refRender.lastFrame()), Picture.read(candRender.lastFrame()));
+            }
+            metrics.addAll(scorer.score(task, cand.code(), candRender));
+            boolean parses = metrics.stream().filter(m -> m.name().equals("syntax_ok")).findFirst().map(m -> m.value() == 1).orElse(true);
+            if (!domain.equals("manim")) {
+                Picture target = Picture.read(refRender.lastFrame());
+                TiledReward.Grid grid = TiledReward.grid(target.width(), target.height());
+                report.put("tile_similarity", scorer.tileSimilarity());
+                report.put("tile_grid", grid.columns() + "x" + grid.rows());
             }
             RewardSpec rs = rewardSpec != null ? RewardSpec.parse(rewardSpec)
                     : domain.equals("manim") ? RewardSpec.manim() : RewardSpec.vinciCoder();
@@ -225,14 +212,6 @@ final class ScoreCommand implements Callable<Integer> {
             report.put("reward_rule", reward.explain());
         }
         return null;
-    }
-
-    private static List<Picture> pictures(List<Path> files) throws IOException {
-        List<Picture> out = new ArrayList<>();
-        for (Path f : files) {
-            out.add(Picture.read(f));
-        }
-        return out;
     }
 
     /** The program in a file: a model's answer is extracted as the domain's extractor does, plain code taken whole. */

@@ -145,15 +145,7 @@ record VideoFrames(List<Picture> frames, double fps, int decoded, Path source) {
             }
             return new VideoFrames(frames, info.path("fps").asDouble(), info.path("decoded").asInt(), video);
         } finally {
-            deleteTree(dir);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+            ScratchTree.delete(dir);
         }
     }
 }
