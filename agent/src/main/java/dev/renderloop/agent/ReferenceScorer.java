@@ -38,6 +38,8 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
     private final VideoSimilarity video;
     private final TiledReward tiled;
     private final Map<String, RenderResult> references = new ConcurrentHashMap<>();
+    /** Four tasks' reference frames: enough for a run's concurrent tasks at the usual concurrency, ~320 MB at most. */
+    private final DecodedReferences decoded = new DecodedReferences(4, Picture::read);
 
     /**
      * @param engine   renders the references
@@ -94,10 +96,10 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
         try {
             if (task.domain().equals("manim")) {
                 List<Picture> frames = pictures(render.frames());
-                out.addAll(video.compare(pictures(reference.frames()), frames).metrics());
+                out.addAll(video.compare(decoded.frames(task.id(), reference.frames()), frames).metrics());
                 out.add(Metric.of("blank", frames.stream().allMatch(ReferenceScorer::blank) ? 1 : 0));
             } else {
-                Picture ref = Picture.read(reference.lastFrame());
+                Picture ref = decoded.frames(task.id(), List.of(reference.lastFrame())).get(0);
                 Picture cand = Picture.read(render.lastFrame());
                 out.add(Metric.of("ssim", Ssim.ssim(ref, cand)));
                 out.addAll(tiled.score(ref, cand).metrics());
