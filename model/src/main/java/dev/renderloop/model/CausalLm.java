@@ -17,10 +17,11 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A Qwen2- or Llama-family decoder loaded from a Hugging Face model directory and run in this JVM on DJL's PyTorch
+ * A Qwen2-, Qwen3- or Llama-family decoder loaded from a Hugging Face model directory and run in this JVM on DJL's PyTorch
  * engine (F32 on the CPU). It computes what {@code transformers}' {@code *ForCausalLM} computes: token embeddings,
  * pre-norm decoder layers (RMSNorm, rotary embeddings in the "rotate_half" convention, grouped-query causal
- * attention, SwiGLU MLP), a final RMSNorm and a tied or untied LM head.
+ * attention, SwiGLU MLP), a final RMSNorm and a tied or untied LM head. Qwen3 adds an RMSNorm over each query
+ * and key head between the projection and the rotary embedding.
  *
  * <p>Batches are left-padded: row {@code b} of {@code attentionMask} is 0 over the padding and 1 over the tokens,
  * and position ids are counted over the tokens only ({@code cumsum(mask) - 1}), as {@code generate()} does.
@@ -42,8 +43,10 @@ public final class CausalLm implements AutoCloseable {
   private final Layer[] layers;
   private final float[] invFreq;
 
+  /** One decoder layer's weights; biases and the per-head q/k norms are null where the architecture has none. */
   private record Layer(NDArray inputNorm, NDArray qT, NDArray qBias, NDArray kT, NDArray kBias, NDArray vT,
-      NDArray vBias, NDArray oT, NDArray postNorm, NDArray gateT, NDArray upT, NDArray downT) {}
+      NDArray vBias, NDArray oT, NDArray postNorm, NDArray gateT, NDArray upT, NDArray downT, NDArray qNorm,
+      NDArray kNorm) {}
 
   private CausalLm(ModelConfig config, NDManager manager, NDArray embedding, NDArray lmHeadT, NDArray finalNorm,
       Layer[] layers) {
@@ -96,7 +99,9 @@ public final class CausalLm implements AutoCloseable {
             tensor(manager, weights, p + "post_attention_layernorm.weight", h),
             tensor(manager, weights, p + "mlp.gate_proj.weight", m, h).transpose(),
             tensor(manager, weights, p + "mlp.up_proj.weight", m, h).transpose(),
-            tensor(manager, weights, p + "mlp.down_proj.weight", h, m).transpose());
+            tensor(manager, weights, p + "mlp.down_proj.weight", h, m).transpose(),
+            config.qkNorm() ? tensor(manager, weights, p + "self_attn.q_norm.weight", config.headDim()) : null,
+            config.qkNorm() ? tensor(manager, weights, p + "self_attn.k_norm.weight", config.headDim()) : null);
       }
       NDArray finalNorm = tensor(manager, weights, "model.norm.weight", h);
       return new CausalLm(config, manager, embedding, lmHeadT, finalNorm, layers);
@@ -397,8 +402,10 @@ public final class CausalLm implements AutoCloseable {
     for (int i = 0; i < layers.length; i++) {
       Layer layer = layers[i];
       NDArray normed = rmsNorm(x, layer.inputNorm);
-      NDArray q = linear(normed, layer.qT, layer.qBias).reshape(rows, length, heads, d).transpose(0, 2, 1, 3);
-      NDArray k = linear(normed, layer.kT, layer.kBias).reshape(rows, length, kvHeads, d).transpose(0, 2, 1, 3);
+      NDArray q = headNorm(linear(normed, layer.qT, layer.qBias).reshape(rows, length, heads, d), layer.qNorm)
+          .transpose(0, 2, 1, 3);
+      NDArray k = headNorm(linear(normed, layer.kT, layer.kBias).reshape(rows, length, kvHeads, d), layer.kNorm)
+          .transpose(0, 2, 1, 3);
       NDArray v = linear(normed, layer.vT, layer.vBias).reshape(rows, length, kvHeads, d).transpose(0, 2, 1, 3);
       q = applyRotary(q, rope[0], rope[1]);
       k = applyRotary(k, rope[0], rope[1]);
@@ -426,6 +433,11 @@ public final class CausalLm implements AutoCloseable {
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray variance = x.square().mean(new int[] {-1}, true);
     return x.mul(variance.add((float) config.rmsNormEps()).sqrt().pow(-1)).mul(weight);
+  }
+
+  /** Qwen3's RMSNorm over each head's width (identity where the architecture has none). */
+  private NDArray headNorm(NDArray heads, NDArray weight) {
+    return weight == null ? heads : rmsNorm(heads, weight);
   }
 
   private static NDArray linear(NDArray x, NDArray weightT, NDArray bias) {

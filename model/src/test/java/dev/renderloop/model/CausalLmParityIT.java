@@ -16,7 +16,7 @@ class CausalLmParityIT {
   static final double TOLERANCE = 1e-4;
 
   @ParameterizedTest
-  @ValueSource(strings = {"qwen2-tiny", "llama-tiny", "qwen2-tiny-bf16", "llama-tiny-sharded"})
+  @ValueSource(strings = {"qwen2-tiny", "llama-tiny", "qwen2-tiny-bf16", "llama-tiny-sharded", "qwen3-tiny"})
   void logitsAndGreedyGenerationsMatchTransformers(String name) throws Exception {
     Path dir = FIXTURES.resolve(name);
     JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
