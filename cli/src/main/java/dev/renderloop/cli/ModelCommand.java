@@ -29,8 +29,9 @@ final class ModelCommand implements Runnable {
     }
 
     /**
-     * {@code renderloop model run --model DIR --input-ids 1,2,3 --greedy N [--json]}: greedy ids and the top-5 logits at
-     * the last input position, so that any checkpoint can be checked against transformers from outside the tests.
+     * {@code renderloop model run --model DIR [--adapter DIR] --input-ids 1,2,3 --greedy N [--json]}: greedy ids and the
+     * top-5 logits at the last input position, so that any checkpoint (with a PEFT LoRA adapter applied, if given) can
+     * be checked against transformers and PEFT from outside the tests.
      */
     @Command(name = "run", description = "Greedy continuation of token ids, and the top-5 logits at the last input position.")
     static final class Run implements Callable<Integer> {
@@ -39,6 +40,9 @@ final class ModelCommand implements Runnable {
 
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory (config.json, *.safetensors).")
         Path model;
+
+        @Option(names = "--adapter", paramLabel = "DIR", description = "LoRA adapter in the PEFT format (adapter_config.json, adapter_model.safetensors), applied to the model.")
+        Path adapter;
 
         @Option(names = "--input-ids", required = true, split = ",", paramLabel = "ID", description = "Prompt token ids, comma-separated.")
         List<Long> inputIds;
@@ -58,7 +62,7 @@ final class ModelCommand implements Runnable {
                 return ExitCode.USAGE;
             }
             long[][] ids = {inputIds.stream().mapToLong(Long::longValue).toArray()};
-            try (CausalLm lm = CausalLm.load(model)) {
+            try (CausalLm lm = adapter == null ? CausalLm.load(model) : CausalLm.load(model, adapter)) {
                 int vocab = lm.config().vocabSize();
                 for (long id : ids[0]) {
                     if (id < 0 || id >= vocab) {
@@ -73,6 +77,9 @@ final class ModelCommand implements Runnable {
                 if (json) {
                     Map<String, Object> j = new LinkedHashMap<>();
                     j.put("model", model.toString());
+                    if (adapter != null) {
+                        j.put("adapter", adapter.toString());
+                    }
                     j.put("architecture", lm.config().architecture().toString());
                     j.put("input_ids", inputIds);
                     j.put("generated", Arrays.stream(generated).boxed().toList());

@@ -14,13 +14,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * A Qwen2- or Llama-family decoder loaded from a Hugging Face model directory and run in this JVM on DJL's PyTorch
+ * A Qwen2-, Qwen3- or Llama-family decoder loaded from a Hugging Face model directory and run in this JVM on DJL's PyTorch
  * engine (F32 on the CPU). It computes what {@code transformers}' {@code *ForCausalLM} computes: token embeddings,
  * pre-norm decoder layers (RMSNorm, rotary embeddings in the "rotate_half" convention, grouped-query causal
- * attention, SwiGLU MLP), a final RMSNorm and a tied or untied LM head.
+ * attention, SwiGLU MLP), a final RMSNorm and a tied or untied LM head. Qwen3 adds an RMSNorm over each query
+ * and key head between the projection and the rotary embedding.
  *
  * <p>Batches are left-padded: row {@code b} of {@code attentionMask} is 0 over the padding and 1 over the tokens,
  * and position ids are counted over the tokens only ({@code cumsum(mask) - 1}), as {@code generate()} does.
@@ -34,6 +36,15 @@ public final class CausalLm implements AutoCloseable {
   /** {@code forward}'s "project every position". */
   private static final int ALL = -1;
 
+  /** Indices of the projections in {@link LoraConfig#MODULES}. */
+  private static final int Q = 0;
+  private static final int K = 1;
+  private static final int V = 2;
+  private static final int O = 3;
+  private static final int GATE = 4;
+  private static final int UP = 5;
+  private static final int DOWN = 6;
+
   private final ModelConfig config;
   private final NDManager manager;
   private final NDArray embedding;
@@ -42,8 +53,21 @@ public final class CausalLm implements AutoCloseable {
   private final Layer[] layers;
   private final float[] invFreq;
 
+  /** The attached LoRA adapter (null: none), whether it is applied, and whether {@link #close()} closes it. */
+  private LoraAdapter adapter;
+  private boolean adapterEnabled;
+  private boolean ownsAdapter;
+  /** The adapter's A and B per layer and projection ({@link LoraConfig#MODULES} order), null where not targeted. */
+  private NDArray[][] loraA;
+  private NDArray[][] loraB;
+  private float loraScaling;
+  /** Non-null only during a training forward pass of an adapter with dropout: draws its dropout masks. */
+  private SplittableRandom loraDropout;
+
+  /** One decoder layer's weights; biases and the per-head q/k norms are null where the architecture has none. */
   private record Layer(NDArray inputNorm, NDArray qT, NDArray qBias, NDArray kT, NDArray kBias, NDArray vT,
-      NDArray vBias, NDArray oT, NDArray postNorm, NDArray gateT, NDArray upT, NDArray downT) {}
+      NDArray vBias, NDArray oT, NDArray postNorm, NDArray gateT, NDArray upT, NDArray downT, NDArray qNorm,
+      NDArray kNorm) {}
 
   private CausalLm(ModelConfig config, NDManager manager, NDArray embedding, NDArray lmHeadT, NDArray finalNorm,
       Layer[] layers) {
@@ -96,7 +120,9 @@ public final class CausalLm implements AutoCloseable {
             tensor(manager, weights, p + "post_attention_layernorm.weight", h),
             tensor(manager, weights, p + "mlp.gate_proj.weight", m, h).transpose(),
             tensor(manager, weights, p + "mlp.up_proj.weight", m, h).transpose(),
-            tensor(manager, weights, p + "mlp.down_proj.weight", h, m).transpose());
+            tensor(manager, weights, p + "mlp.down_proj.weight", h, m).transpose(),
+            config.qkNorm() ? tensor(manager, weights, p + "self_attn.q_norm.weight", config.headDim()) : null,
+            config.qkNorm() ? tensor(manager, weights, p + "self_attn.k_norm.weight", config.headDim()) : null);
       }
       NDArray finalNorm = tensor(manager, weights, "model.norm.weight", h);
       return new CausalLm(config, manager, embedding, lmHeadT, finalNorm, layers);
@@ -104,6 +130,106 @@ public final class CausalLm implements AutoCloseable {
       manager.close();
       throw e;
     }
+  }
+
+  /**
+   * Loads the model in {@code modelDir} (see {@link #load(Path)}) with the LoRA adapter in {@code adapterDir} (see
+   * {@link LoraAdapter#load}) attached and enabled; the model closes the adapter when it is closed.
+   *
+   * @throws ModelFormatException as {@link #load(Path)} and {@link LoraAdapter#load} do, and when the adapter's
+   *     shapes do not fit the model (the message names the tensor and the adapter file)
+   */
+  public static CausalLm load(Path modelDir, Path adapterDir) throws ModelFormatException {
+    CausalLm model = load(modelDir);
+    try {
+      LoraAdapter loaded = LoraAdapter.load(adapterDir);
+      try {
+        model.attach(loaded);
+      } catch (ModelFormatException | RuntimeException e) {
+        loaded.close();
+        throw e;
+      }
+      model.ownsAdapter = true;
+      return model;
+    } catch (ModelFormatException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Attaches {@code lora} and enables it, replacing any adapter attached before (which is closed if this model
+   * loaded it). Every targeted projection {@code W} then computes {@code W x + scaling * B (A x)}, with the live
+   * arrays of {@link LoraAdapter#parameters()}. The caller keeps ownership of {@code lora} and must keep it open
+   * while it is attached.
+   *
+   * @throws ModelFormatException when the adapter does not cover exactly this model's layers or a tensor's shape is
+   *     not the one this model's projection implies; the message names the tensor and the adapter's file
+   */
+  public void attach(LoraAdapter lora) throws ModelFormatException {
+    if (lora.layers() != config.layers()) {
+      throw new ModelFormatException(lora.source() + ": the adapter covers " + lora.layers()
+          + " decoder layers but the model has " + config.layers());
+    }
+    int modules = LoraConfig.MODULES.size();
+    NDArray[][] a = new NDArray[layers.length][modules];
+    NDArray[][] b = new NDArray[layers.length][modules];
+    for (int i = 0; i < layers.length; i++) {
+      for (String module : lora.config().targetModules()) {
+        int m = LoraConfig.MODULES.indexOf(module);
+        long[] outIn = LoraAdapter.outIn(config, module);
+        a[i][m] = checkShape(lora, i, module, 'A', lora.config().rank(), outIn[1]);
+        b[i][m] = checkShape(lora, i, module, 'B', outIn[0], lora.config().rank());
+      }
+    }
+    detach();
+    adapter = lora;
+    loraA = a;
+    loraB = b;
+    loraScaling = (float) lora.config().scaling();
+    adapterEnabled = true;
+  }
+
+  private static NDArray checkShape(LoraAdapter lora, int layer, String module, char which, long rows, long cols)
+      throws ModelFormatException {
+    NDArray w = lora.weight(layer, module, which);
+    long[] want = {rows, cols};
+    if (!Arrays.equals(w.getShape().getShape(), want)) {
+      throw new ModelFormatException(lora.source() + ": tensor '" + LoraAdapter.key(layer, module, which)
+          + "' has shape " + Arrays.toString(w.getShape().getShape()) + " but the model implies "
+          + Arrays.toString(want) + " (an adapter for a different model?)");
+    }
+    return w;
+  }
+
+  /** Removes the attached adapter, if any (closing it if this model loaded it); the model is the base again. */
+  public void detach() {
+    if (adapter != null && ownsAdapter) {
+      adapter.close();
+    }
+    adapter = null;
+    ownsAdapter = false;
+    adapterEnabled = false;
+    loraA = null;
+    loraB = null;
+  }
+
+  /**
+   * Applies the attached adapter ({@code true}) or computes as the base model ({@code false}: the reference model,
+   * with logits bit-identical to the model without an adapter).
+   *
+   * @throws IllegalStateException when enabling and no adapter is attached
+   */
+  public void enableAdapter(boolean enabled) {
+    if (enabled && adapter == null) {
+      throw new IllegalStateException("no adapter attached");
+    }
+    adapterEnabled = enabled;
+  }
+
+  /** The attached adapter, enabled or not. */
+  public Optional<LoraAdapter> adapter() {
+    return Optional.ofNullable(adapter);
   }
 
   /** The architecture this model was loaded with. */
@@ -251,6 +377,68 @@ public final class CausalLm implements AutoCloseable {
    * @return {@code [row][completion token]}
    */
   public float[][] logProbs(long[][] promptIds, long[][] completionIds) {
+    CompletionBatch batch = completionBatch(promptIds, completionIds);
+    int rows = promptIds.length;
+    float[][] out = new float[rows][];
+    if (batch.completionWidth == 0) {
+      for (int b = 0; b < rows; b++) {
+        out[b] = new float[0];
+      }
+      return out;
+    }
+    int completionWidth = batch.completionWidth;
+    float[] flat;
+    try (NDManager step = manager.newSubManager()) {
+      flat = gatherLogProbs(step, batch).toFloatArray();
+    }
+    for (int b = 0; b < rows; b++) {
+      out[b] = Arrays.copyOfRange(flat, b * completionWidth, b * completionWidth + completionIds[b].length);
+    }
+    return out;
+  }
+
+  /**
+   * What {@link #logProbs} computes, as an array attached to the autograd graph, for training an attached adapter:
+   * run it inside a {@code GradientCollector} with {@link LoraAdapter#setTrainable trainable} adapter weights, build
+   * a loss from {@link CompletionLogProbs#values()}, call {@code backward} and read each parameter's gradient.
+   * Unlike inference, the adapter's dropout acts here (each element of each adapted projection's input zeroed with
+   * probability {@code lora_dropout}), drawn from a {@link SplittableRandom} seeded with {@code dropoutSeed}, so a
+   * pass is reproducible.
+   *
+   * @param owner the PyTorch-engine manager that holds the graph's arrays; closing it frees them (after backward)
+   * @param promptIds one non-empty prompt per row
+   * @param completionIds one completion per row, as many rows as prompts, at least one non-empty
+   * @return the log-probs {@code [rows, longest completion]}, zero past each row's completion, and the 0/1 mask
+   */
+  public CompletionLogProbs completionLogProbs(NDManager owner, long[][] promptIds, long[][] completionIds,
+      long dropoutSeed) {
+    CompletionBatch batch = completionBatch(promptIds, completionIds);
+    if (batch.completionWidth == 0) {
+      throw new IllegalArgumentException("every completion is empty: no token to compute a log-prob for");
+    }
+    int rows = promptIds.length;
+    float[] mask = new float[rows * batch.completionWidth];
+    int tokens = 0;
+    for (int b = 0; b < rows; b++) {
+      Arrays.fill(mask, b * batch.completionWidth, b * batch.completionWidth + completionIds[b].length, 1f);
+      tokens += completionIds[b].length;
+    }
+    boolean dropout = adapterEnabled && adapter.config().dropout() > 0;
+    loraDropout = dropout ? new SplittableRandom(dropoutSeed) : null;
+    try {
+      NDArray maskArray = owner.create(mask, new Shape(rows, batch.completionWidth));
+      NDArray values = gatherLogProbs(owner, batch).reshape(rows, batch.completionWidth).mul(maskArray);
+      return new CompletionLogProbs(values, maskArray, tokens);
+    } finally {
+      loraDropout = null;
+    }
+  }
+
+  /** Token-aligned inputs of a completion batch: prompts left-padded, completions right-padded. */
+  private record CompletionBatch(long[][] ids, long[][] mask, long[][] targets, int promptWidth,
+      int completionWidth) {}
+
+  private CompletionBatch completionBatch(long[][] promptIds, long[][] completionIds) {
     if (promptIds.length == 0 || promptIds.length != completionIds.length) {
       throw new IllegalArgumentException("need as many completions as prompts, at least one; got "
           + promptIds.length + " prompts, " + completionIds.length + " completions");
@@ -265,12 +453,8 @@ public final class CausalLm implements AutoCloseable {
       promptWidth = Math.max(promptWidth, promptIds[b].length);
       completionWidth = Math.max(completionWidth, completionIds[b].length);
     }
-    float[][] out = new float[rows][];
     if (completionWidth == 0) {
-      for (int b = 0; b < rows; b++) {
-        out[b] = new float[0];
-      }
-      return out;
+      return new CompletionBatch(null, null, null, promptWidth, 0);
     }
     int width = promptWidth + completionWidth;
     long[][] ids = new long[rows][width];
@@ -284,18 +468,19 @@ public final class CausalLm implements AutoCloseable {
       Arrays.fill(mask[b], start, promptWidth + completionIds[b].length, 1);
     }
     checkBatch(ids, mask);
-    float[] flat;
-    try (NDManager step = manager.newSubManager()) {
-      // the logits at position promptWidth - 1 + j predict completion token j; only those are projected
-      NDArray logits = forward(step, ids, mask, positions(mask, 0, width), null, completionWidth + 1);
-      NDArray predicting = logits.get(new NDIndex(":, :-1, :"));
-      NDArray index = step.create(flatten(targets), new Shape(rows, completionWidth, 1));
-      flat = predicting.logSoftmax(-1).gather(index, 2).toFloatArray();
-    }
-    for (int b = 0; b < rows; b++) {
-      out[b] = Arrays.copyOfRange(flat, b * completionWidth, b * completionWidth + completionIds[b].length);
-    }
-    return out;
+    return new CompletionBatch(ids, mask, targets, promptWidth, completionWidth);
+  }
+
+  /** {@code log_softmax(logits)[token]} of every completion position, {@code [rows, completionWidth, 1]}. */
+  private NDArray gatherLogProbs(NDManager step, CompletionBatch batch) {
+    int rows = batch.ids.length;
+    int width = batch.ids[0].length;
+    // the logits at position promptWidth - 1 + j predict completion token j; only those are projected
+    NDArray logits = forward(step, batch.ids, batch.mask, positions(batch.mask, 0, width), null,
+        batch.completionWidth + 1);
+    NDArray predicting = logits.get(new NDIndex(":, :-1, :"));
+    NDArray index = step.create(flatten(batch.targets), new Shape(rows, batch.completionWidth, 1));
+    return predicting.logSoftmax(-1).gather(index, 2);
   }
 
   /** Inverse-CDF draw from a distribution given as log-probabilities (-inf: never drawn). */
@@ -318,6 +503,7 @@ public final class CausalLm implements AutoCloseable {
 
   @Override
   public void close() {
+    detach();
     manager.close();
   }
 
@@ -397,9 +583,12 @@ public final class CausalLm implements AutoCloseable {
     for (int i = 0; i < layers.length; i++) {
       Layer layer = layers[i];
       NDArray normed = rmsNorm(x, layer.inputNorm);
-      NDArray q = linear(normed, layer.qT, layer.qBias).reshape(rows, length, heads, d).transpose(0, 2, 1, 3);
-      NDArray k = linear(normed, layer.kT, layer.kBias).reshape(rows, length, kvHeads, d).transpose(0, 2, 1, 3);
-      NDArray v = linear(normed, layer.vT, layer.vBias).reshape(rows, length, kvHeads, d).transpose(0, 2, 1, 3);
+      NDArray q = headNorm(project(normed, layer.qT, layer.qBias, i, Q).reshape(rows, length, heads, d),
+          layer.qNorm).transpose(0, 2, 1, 3);
+      NDArray k = headNorm(project(normed, layer.kT, layer.kBias, i, K).reshape(rows, length, kvHeads, d),
+          layer.kNorm).transpose(0, 2, 1, 3);
+      NDArray v = project(normed, layer.vT, layer.vBias, i, V).reshape(rows, length, kvHeads, d)
+          .transpose(0, 2, 1, 3);
       q = applyRotary(q, rope[0], rope[1]);
       k = applyRotary(k, rope[0], rope[1]);
       if (cache != null) {
@@ -410,11 +599,11 @@ public final class CausalLm implements AutoCloseable {
       NDArray vAll = repeatKv(v, rows, total);
       NDArray scores = q.matMul(kAll.transpose(0, 1, 3, 2)).mul(scale).add(bias);
       NDArray attended = scores.softmax(-1).matMul(vAll).transpose(0, 2, 1, 3).reshape(rows, length, heads * d);
-      x = x.add(attended.matMul(layer.oT));
+      x = x.add(project(attended, layer.oT, null, i, O));
       NDArray post = rmsNorm(x, layer.postNorm);
-      NDArray gate = post.matMul(layer.gateT);
-      NDArray up = post.matMul(layer.upT);
-      x = x.add(Activation.sigmoid(gate).mul(gate).mul(up).matMul(layer.downT));
+      NDArray gate = project(post, layer.gateT, null, i, GATE);
+      NDArray up = project(post, layer.upT, null, i, UP);
+      x = x.add(project(Activation.sigmoid(gate).mul(gate).mul(up), layer.downT, null, i, DOWN));
     }
     if (projected != ALL) {
       // the LM head is the widest matmul; skip the positions whose logits nobody reads
@@ -426,6 +615,35 @@ public final class CausalLm implements AutoCloseable {
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray variance = x.square().mean(new int[] {-1}, true);
     return x.mul(variance.add((float) config.rmsNormEps()).sqrt().pow(-1)).mul(weight);
+  }
+
+  /**
+   * {@code x W^T + bias}, plus the LoRA term {@code scaling * B (A dropout(x))} where an enabled adapter targets this
+   * projection, in PEFT's order of operations. Dropout acts only in a training pass ({@link #loraDropout} set).
+   */
+  private NDArray project(NDArray x, NDArray weightT, NDArray bias, int layer, int module) {
+    NDArray y = linear(x, weightT, bias);
+    if (!adapterEnabled || loraA[layer][module] == null) {
+      return y;
+    }
+    NDArray in = loraDropout == null ? x : dropout(x, adapter.config().dropout());
+    NDArray delta = in.matMul(loraA[layer][module].transpose()).matMul(loraB[layer][module].transpose());
+    return y.add(delta.mul(loraScaling));
+  }
+
+  /** Inverted dropout: each element kept with probability 1 - p and scaled by 1 / (1 - p), else zeroed. */
+  private NDArray dropout(NDArray x, double p) {
+    float[] keep = new float[Math.toIntExact(x.size())];
+    float scale = (float) (1.0 / (1.0 - p));
+    for (int i = 0; i < keep.length; i++) {
+      keep[i] = loraDropout.nextDouble() < p ? 0f : scale;
+    }
+    return x.mul(x.getManager().create(keep, x.getShape()));
+  }
+
+  /** Qwen3's RMSNorm over each head's width (identity where the architecture has none). */
+  private NDArray headNorm(NDArray heads, NDArray weight) {
+    return weight == null ? heads : rmsNorm(heads, weight);
   }
 
   private static NDArray linear(NDArray x, NDArray weightT, NDArray bias) {
@@ -572,7 +790,7 @@ public final class CausalLm implements AutoCloseable {
   }
 
   /** Loads the PyTorch engine without letting DJL reach the network (the native library ships as a jar). */
-  private static NDManager newManager() {
+  static NDManager newManager() {
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
     }

@@ -24,6 +24,8 @@ import java.util.Locale;
  * @param vocabSize number of token ids (rows of the embedding and the LM head)
  * @param tieWordEmbeddings whether the LM head reuses the embedding matrix
  * @param attentionBias whether the q/k/v projections carry biases (always for Qwen2)
+ * @param qkNorm whether each query and key head is RMS-normalised (weights of width {@code headDim}) after the
+ *     projection and before the rotary embedding (Qwen3)
  */
 public record ModelConfig(
     Architecture architecture,
@@ -37,11 +39,13 @@ public record ModelConfig(
     double ropeTheta,
     int vocabSize,
     boolean tieWordEmbeddings,
-    boolean attentionBias) {
+    boolean attentionBias,
+    boolean qkNorm) {
 
   /** The decoder families this module implements, by their Hugging Face class names. */
   public enum Architecture {
     QWEN2("Qwen2ForCausalLM"),
+    QWEN3("Qwen3ForCausalLM"),
     LLAMA("LlamaForCausalLM");
 
     private final String hfName;
@@ -114,18 +118,29 @@ public record ModelConfig(
     if (root.path("use_sliding_window").asBoolean(false)) {
       throw new ModelFormatException(source + ": use_sliding_window=true is not supported");
     }
+    JsonNode layerTypes = root.get("layer_types");
+    if (layerTypes != null && layerTypes.isArray()) {
+      for (JsonNode type : layerTypes) {
+        if (!type.asText().equals("full_attention")) {
+          // sliding-window layers would need a banded mask this module does not build
+          throw new ModelFormatException(source + ": layer_types entry '" + type.asText()
+              + "' is not supported (only full_attention)");
+        }
+      }
+    }
     int hidden = requiredInt(root, "hidden_size", source);
     int heads = requiredInt(root, "num_attention_heads", source);
     int kvHeads = root.has("num_key_value_heads") && !root.get("num_key_value_heads").isNull()
         ? requiredInt(root, "num_key_value_heads", source) : heads;
     int headDim = root.has("head_dim") && !root.get("head_dim").isNull()
         ? requiredInt(root, "head_dim", source) : hidden / heads;
+    // Qwen2 always has q/k/v biases (its config has no switch); Llama and Qwen3 read attention_bias
     boolean bias = architecture == Architecture.QWEN2 || root.path("attention_bias").asBoolean(false);
     try {
       return new ModelConfig(architecture, hidden, requiredInt(root, "num_hidden_layers", source), heads, kvHeads,
           headDim, requiredInt(root, "intermediate_size", source), requiredDouble(root, "rms_norm_eps", source),
           ropeTheta(root, source), requiredInt(root, "vocab_size", source),
-          root.path("tie_word_embeddings").asBoolean(false), bias);
+          root.path("tie_word_embeddings").asBoolean(false), bias, architecture == Architecture.QWEN3);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(source + ": " + e.getMessage(), e);
     }
@@ -149,12 +164,14 @@ public record ModelConfig(
   /** transformers 5 writes the theta inside rope_parameters; 4.x writes rope_theta (and rope_scaling). */
   private static double ropeTheta(JsonNode root, String source) throws ModelFormatException {
     JsonNode params = root.get("rope_parameters");
-    JsonNode scaling = root.get("rope_scaling");
-    for (JsonNode node : new JsonNode[] {params, scaling}) {
+    String[] keys = {"rope_parameters", "rope_scaling"};
+    for (String key : keys) {
+      JsonNode node = root.get(key);
       if (node != null && node.isObject()) {
         String type = node.path("rope_type").asText(node.path("type").asText("default"));
         if (!type.equals("default")) {
-          throw new ModelFormatException(source + ": rope scaling type '" + type + "' is not supported yet");
+          throw new ModelFormatException(source + ": " + key + " rope scaling type '" + type
+              + "' is not supported yet (only default)");
         }
       }
     }
@@ -191,8 +208,9 @@ public record ModelConfig(
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "%s(hidden=%d, layers=%d, heads=%d/%d, headDim=%d, mlp=%d, vocab=%d, tied=%b)",
+    return String.format(Locale.ROOT,
+        "%s(hidden=%d, layers=%d, heads=%d/%d, headDim=%d, mlp=%d, vocab=%d, tied=%b, qkNorm=%b)",
         architecture.hfName, hiddenSize, layers, heads, kvHeads, headDim, intermediateSize, vocabSize,
-        tieWordEmbeddings);
+        tieWordEmbeddings, qkNorm);
   }
 }

@@ -23,7 +23,7 @@ class CausalLmSamplingIT {
   static final long[] PROMPT = {1, 23, 57, 111};
 
   @ParameterizedTest
-  @ValueSource(strings = {"qwen2-tiny", "llama-tiny", "qwen2-tiny-bf16", "llama-tiny-sharded"})
+  @ValueSource(strings = {"qwen2-tiny", "llama-tiny", "qwen2-tiny-bf16", "llama-tiny-sharded", "qwen3-tiny"})
   void completionLogProbsMatchTransformers(String name) throws Exception {
     Path dir = FIXTURES.resolve(name);
     JsonNode expected = new ObjectMapper().readTree(dir.resolve("logprobs.json").toFile());

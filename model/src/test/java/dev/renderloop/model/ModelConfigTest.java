@@ -90,4 +90,44 @@ class ModelConfigTest {
     ModelFormatException bad = assertThrows(ModelFormatException.class, () -> ModelConfig.read(dir));
     assertTrue(bad.getMessage().contains("not valid JSON"), bad.getMessage());
   }
+
+  @Test
+  void readsQwen3FixtureWithItsOwnHeadDimAndQkNorm() throws Exception {
+    ModelConfig c = ModelConfig.read(FIXTURES.resolve("qwen3-tiny"));
+    assertEquals(ModelConfig.Architecture.QWEN3, c.architecture());
+    assertEquals(24, c.headDim());  // not hidden / heads = 16
+    assertTrue(c.qkNorm());
+    assertFalse(c.attentionBias());
+    assertEquals(1e6, c.ropeTheta());
+    assertFalse(ModelConfig.read(FIXTURES.resolve("qwen2-tiny")).qkNorm());
+  }
+
+  static String qwen3(String extra) {
+    return llama(",\"head_dim\":24" + extra).replace("LlamaForCausalLM", "Qwen3ForCausalLM");
+  }
+
+  @Test
+  void qwen3SlidingWindowIsRefusedNamingTheKey() {
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelConfig.parse(
+        qwen3(",\"use_sliding_window\":true,\"sliding_window\":64"), "/q/config.json"));
+    assertTrue(e.getMessage().contains("use_sliding_window") && e.getMessage().contains("/q/config.json"),
+        e.getMessage());
+    ModelFormatException layers = assertThrows(ModelFormatException.class, () -> ModelConfig.parse(
+        qwen3(",\"layer_types\":[\"full_attention\",\"sliding_attention\"]"), "/q/config.json"));
+    assertTrue(layers.getMessage().contains("layer_types") && layers.getMessage().contains("sliding_attention"),
+        layers.getMessage());
+  }
+
+  @Test
+  void qwen3AttentionBiasIsReadNotAssumed() throws Exception {
+    assertFalse(ModelConfig.parse(qwen3(""), "c.json").attentionBias());
+    assertTrue(ModelConfig.parse(qwen3(",\"attention_bias\":true"), "c.json").attentionBias());
+  }
+
+  @Test
+  void yarnRopeScalingIsRefusedNamingTheKey() {
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelConfig.parse(
+        qwen3(",\"rope_scaling\":{\"type\":\"yarn\",\"factor\":4.0}"), "c.json"));
+    assertTrue(e.getMessage().contains("rope_scaling") && e.getMessage().contains("yarn"), e.getMessage());
+  }
 }
