@@ -55,6 +55,9 @@ final class PerfRenderCommand implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "GLOB", description = "Only the bundled programs whose file name matches, e.g. 'still_*'.")
     String only;
 
+    @Option(names = "--suite", description = "Render the bundled suite's reference programs instead of the domain's examples.")
+    boolean suite;
+
     @Mixin
     EngineOptions engineOptions;
 
@@ -65,7 +68,7 @@ final class PerfRenderCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("renderloop perf render: --jobs and --repeat must be >= 1, --pause-ms >= 0");
             return ExitCode.USAGE;
         }
-        List<ExampleProgram> programs = ExampleProgram.forDomain(domain);
+        List<ExampleProgram> programs = suite ? ExampleProgram.suite(domain) : ExampleProgram.forDomain(domain);
         if (only != null) {
             var matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + only);
             programs = programs.stream().filter(p -> matcher.matches(Path.of(p.name()))).toList();
@@ -105,7 +108,12 @@ final class PerfRenderCommand implements Callable<Integer> {
                     engine.render(new RenderRequest(domain, work.getFirst().code(), settings));
                 }
                 double startup = (System.nanoTime() - warmStart) / 1e9;
-                Measurement warm = measure(work, p -> engine.render(new RenderRequest(domain, p.code(), settings)).ok());
+                List<RenderResult> warmResults = java.util.Collections.synchronizedList(new ArrayList<>());
+                Measurement warm = measure(work, p -> {
+                    RenderResult r = engine.render(new RenderRequest(domain, p.code(), settings));
+                    warmResults.add(r);
+                    return r.ok();
+                });
                 String freshLabel = pythonWorker ? "fresh interpreter per program (published):"
                         : domain.equals("html") ? "fresh browser per page (published):       " : "fresh renderer per render (published):    ";
                 String warmLabel = pythonWorker ? "warm pool, sandboxed, fork per job:       " : "warm renderer, reused:                    ";
@@ -121,12 +129,46 @@ final class PerfRenderCommand implements Callable<Integer> {
                     out.printf("  latency ratio fresh / warm with %d ms pauses: %.2fx%n", pauseMillis,
                             fresh.meanLatencyMillis() / warm.meanLatencyMillis());
                 }
+                printStages(out, warmResults);
                 out.printf("  render cache hit: %.2f ms mean over %d hits%n", cacheHitMillis(work, settings, scratch), work.size());
                 return fresh.ok == work.size() && warm.ok == work.size() ? ExitCode.OK : ExitCode.RENDER_FAILED;
             } finally {
                 ScratchTree.delete(scratch);
             }
         }
+    }
+
+    /**
+     * Where a warm render's time goes, from what the renderer reports: medians of the caller's
+     * latency, of the job inside the worker, and of every {@code *_ms} stage in the results'
+     * details; and how often each {@code format} (the tikz driver's path) was taken.
+     */
+    private static void printStages(PrintWriter out, List<RenderResult> results) {
+        List<RenderResult> ok = results.stream().filter(RenderResult::ok).toList();
+        if (ok.isEmpty()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(String.format("  warm stages, median ms: caller %.1f, worker job %.1f",
+                median(ok.stream().map(r -> (double) r.millis()).toList()),
+                median(ok.stream().map(r -> (double) r.renderMillis()).toList())));
+        java.util.TreeSet<String> stages = new java.util.TreeSet<>();
+        ok.forEach(r -> r.details().keySet().stream().filter(k -> k.endsWith("_ms")).forEach(stages::add));
+        for (String stage : stages) {
+            List<Double> values = ok.stream().map(r -> r.details().get(stage)).filter(Objects::nonNull).map(Double::parseDouble).toList();
+            line.append(String.format(", %s %.1f", stage.substring(0, stage.length() - 3), median(values)));
+        }
+        out.println(line);
+        java.util.Map<String, Long> formats = new java.util.TreeMap<>(ok.stream().filter(r -> r.details().containsKey("format"))
+                .collect(java.util.stream.Collectors.groupingBy(r -> r.details().get("format"), java.util.stream.Collectors.counting())));
+        if (!formats.isEmpty()) {
+            out.println("  warm path taken (format): " + formats + " of " + ok.size());
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** Mean time of a cache hit in a warm engine: every program rendered once, then looked up again. */
