@@ -100,7 +100,9 @@ final class PerfRenderCommand implements Callable<Integer> {
             Path scratch = Files.createTempDirectory("renderloop-perf-");
             boolean pythonWorker = List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain);
             try {
+                double freshCpu = treeCpuSeconds();
                 Measurement fresh = measure(work, p -> freshRender(python, p, settings, scratch));
+                freshCpu = treeCpuSeconds() - freshCpu;
                 long warmStart = System.nanoTime();
                 engine.warmUp(domain, jobs);
                 if (!pythonWorker) {
@@ -109,11 +111,15 @@ final class PerfRenderCommand implements Callable<Integer> {
                 }
                 double startup = (System.nanoTime() - warmStart) / 1e9;
                 List<RenderResult> warmResults = java.util.Collections.synchronizedList(new ArrayList<>());
+                double warmCpu = treeCpuSeconds();
+                double warmJvmCpu = jvmCpuSeconds();
                 Measurement warm = measure(work, p -> {
                     RenderResult r = engine.render(new RenderRequest(domain, p.code(), settings));
                     warmResults.add(r);
                     return r.ok();
                 });
+                warmCpu = treeCpuSeconds() - warmCpu;
+                warmJvmCpu = jvmCpuSeconds() - warmJvmCpu;
                 String freshLabel = pythonWorker ? "fresh interpreter per program (published):"
                         : domain.equals("html") ? "fresh browser per page (published):       " : "fresh renderer per render (published):    ";
                 String warmLabel = pythonWorker ? "warm pool, sandboxed, fork per job:       " : "warm renderer, reused:                    ";
@@ -128,6 +134,12 @@ final class PerfRenderCommand implements Callable<Integer> {
                     // With pauses the wall time is mostly sleeping: compare what a caller waits for.
                     out.printf("  latency ratio fresh / warm with %d ms pauses: %.2fx%n", pauseMillis,
                             fresh.meanLatencyMillis() / warm.meanLatencyMillis());
+                }
+                if (warmCpu > 0 && freshCpu > 0) {
+                    // On saturated cores this ratio is what throughput converges to.
+                    out.printf("  CPU per render (this JVM and every process under it): fresh %.1f ms, warm %.1f ms"
+                                    + " (%.1f ms of it in this JVM), ratio %.2fx%n", 1000 * freshCpu / work.size(),
+                            1000 * warmCpu / work.size(), 1000 * warmJvmCpu / work.size(), freshCpu / warmCpu);
                 }
                 printStages(out, warmResults);
                 out.printf("  render cache hit: %.2f ms mean over %d hits%n", cacheHitMillis(work, settings, scratch), work.size());
@@ -163,6 +175,34 @@ final class PerfRenderCommand implements Callable<Integer> {
         if (!formats.isEmpty()) {
             out.println("  warm path taken (format): " + formats + " of " + ok.size());
         }
+    }
+
+    /**
+     * CPU seconds used so far by this JVM and every live process under it, each with the children it
+     * has reaped (utime + stime + cutime + cstime from /proc); 0 where /proc cannot be read. A process
+     * that ended and was reaped within the tree is counted in its reaper.
+     */
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    private static double treeCpuSeconds() {
+        List<Long> pids = new ArrayList<>();
+        pids.add(ProcessHandle.current().pid());
+        ProcessHandle.current().descendants().forEach(p -> pids.add(p.pid()));
+        long ticks = 0;
+        for (long pid : pids) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // Fields 14-17 of proc(5), counted from the state (field 3) at index 0.
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile, or no /proc: its time is in its reaper's, or nothing is counted
+            }
+        }
+        return ticks / 100.0;  // USER_HZ is 100 on Linux
     }
 
     private static double median(List<Double> values) {
