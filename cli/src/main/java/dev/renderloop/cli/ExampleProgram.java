@@ -25,8 +25,13 @@ record ExampleProgram(String domain, String name, String code) {
      */
     static List<ExampleProgram> forDomain(String domain) {
         List<ExampleProgram> examples = of(domain);
-        if (!examples.isEmpty() || !dev.renderloop.task.Suites.BUNDLED.contains(domain)) {
-            return examples;
+        return examples.isEmpty() ? suite(domain) : examples;
+    }
+
+    /** The reference code of {@code domain}'s bundled suite, in suite order; empty without one. */
+    static List<ExampleProgram> suite(String domain) {
+        if (!dev.renderloop.task.Suites.BUNDLED.contains(domain)) {
+            return List.of();
         }
         try {
             return dev.renderloop.task.Suites.bundled(domain).tasks().stream()

@@ -55,6 +55,9 @@ final class PerfRenderCommand implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "GLOB", description = "Only the bundled programs whose file name matches, e.g. 'still_*'.")
     String only;
 
+    @Option(names = "--suite", description = "Render the bundled suite's reference programs instead of the domain's examples.")
+    boolean suite;
+
     @Mixin
     EngineOptions engineOptions;
 
@@ -65,7 +68,7 @@ final class PerfRenderCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("renderloop perf render: --jobs and --repeat must be >= 1, --pause-ms >= 0");
             return ExitCode.USAGE;
         }
-        List<ExampleProgram> programs = ExampleProgram.forDomain(domain);
+        List<ExampleProgram> programs = suite ? ExampleProgram.suite(domain) : ExampleProgram.forDomain(domain);
         if (only != null) {
             var matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + only);
             programs = programs.stream().filter(p -> matcher.matches(Path.of(p.name()))).toList();
@@ -97,7 +100,9 @@ final class PerfRenderCommand implements Callable<Integer> {
             Path scratch = Files.createTempDirectory("renderloop-perf-");
             boolean pythonWorker = List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain);
             try {
+                double freshCpu = treeCpuSeconds();
                 Measurement fresh = measure(work, p -> freshRender(python, p, settings, scratch));
+                freshCpu = treeCpuSeconds() - freshCpu;
                 long warmStart = System.nanoTime();
                 engine.warmUp(domain, jobs);
                 if (!pythonWorker) {
@@ -105,7 +110,16 @@ final class PerfRenderCommand implements Callable<Integer> {
                     engine.render(new RenderRequest(domain, work.getFirst().code(), settings));
                 }
                 double startup = (System.nanoTime() - warmStart) / 1e9;
-                Measurement warm = measure(work, p -> engine.render(new RenderRequest(domain, p.code(), settings)).ok());
+                List<RenderResult> warmResults = java.util.Collections.synchronizedList(new ArrayList<>());
+                double warmCpu = treeCpuSeconds();
+                double warmJvmCpu = jvmCpuSeconds();
+                Measurement warm = measure(work, p -> {
+                    RenderResult r = engine.render(new RenderRequest(domain, p.code(), settings));
+                    warmResults.add(r);
+                    return r.ok();
+                });
+                warmCpu = treeCpuSeconds() - warmCpu;
+                warmJvmCpu = jvmCpuSeconds() - warmJvmCpu;
                 String freshLabel = pythonWorker ? "fresh interpreter per program (published):"
                         : domain.equals("html") ? "fresh browser per page (published):       " : "fresh renderer per render (published):    ";
                 String warmLabel = pythonWorker ? "warm pool, sandboxed, fork per job:       " : "warm renderer, reused:                    ";
@@ -121,12 +135,80 @@ final class PerfRenderCommand implements Callable<Integer> {
                     out.printf("  latency ratio fresh / warm with %d ms pauses: %.2fx%n", pauseMillis,
                             fresh.meanLatencyMillis() / warm.meanLatencyMillis());
                 }
+                if (warmCpu > 0 && freshCpu > 0) {
+                    // On saturated cores this ratio is what throughput converges to.
+                    out.printf("  CPU per render (this JVM and every process under it): fresh %.1f ms, warm %.1f ms"
+                                    + " (%.1f ms of it in this JVM), ratio %.2fx%n", 1000 * freshCpu / work.size(),
+                            1000 * warmCpu / work.size(), 1000 * warmJvmCpu / work.size(), freshCpu / warmCpu);
+                }
+                printStages(out, warmResults);
                 out.printf("  render cache hit: %.2f ms mean over %d hits%n", cacheHitMillis(work, settings, scratch), work.size());
                 return fresh.ok == work.size() && warm.ok == work.size() ? ExitCode.OK : ExitCode.RENDER_FAILED;
             } finally {
                 ScratchTree.delete(scratch);
             }
         }
+    }
+
+    /**
+     * Where a warm render's time goes, from what the renderer reports: medians of the caller's
+     * latency, of the job inside the worker, and of every {@code *_ms} stage in the results'
+     * details; and how often each {@code format} (the tikz driver's path) was taken.
+     */
+    private static void printStages(PrintWriter out, List<RenderResult> results) {
+        List<RenderResult> ok = results.stream().filter(RenderResult::ok).toList();
+        if (ok.isEmpty()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(String.format("  warm stages, median ms: caller %.1f, worker job %.1f",
+                median(ok.stream().map(r -> (double) r.millis()).toList()),
+                median(ok.stream().map(r -> (double) r.renderMillis()).toList())));
+        java.util.TreeSet<String> stages = new java.util.TreeSet<>();
+        ok.forEach(r -> r.details().keySet().stream().filter(k -> k.endsWith("_ms")).forEach(stages::add));
+        for (String stage : stages) {
+            List<Double> values = ok.stream().map(r -> r.details().get(stage)).filter(Objects::nonNull).map(Double::parseDouble).toList();
+            line.append(String.format(", %s %.1f", stage.substring(0, stage.length() - 3), median(values)));
+        }
+        out.println(line);
+        java.util.Map<String, Long> formats = new java.util.TreeMap<>(ok.stream().filter(r -> r.details().containsKey("format"))
+                .collect(java.util.stream.Collectors.groupingBy(r -> r.details().get("format"), java.util.stream.Collectors.counting())));
+        if (!formats.isEmpty()) {
+            out.println("  warm path taken (format): " + formats + " of " + ok.size());
+        }
+    }
+
+    /**
+     * CPU seconds used so far by this JVM and every live process under it, each with the children it
+     * has reaped (utime + stime + cutime + cstime from /proc); 0 where /proc cannot be read. A process
+     * that ended and was reaped within the tree is counted in its reaper.
+     */
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    private static double treeCpuSeconds() {
+        List<Long> pids = new ArrayList<>();
+        pids.add(ProcessHandle.current().pid());
+        ProcessHandle.current().descendants().forEach(p -> pids.add(p.pid()));
+        long ticks = 0;
+        for (long pid : pids) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // Fields 14-17 of proc(5), counted from the state (field 3) at index 0.
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile, or no /proc: its time is in its reaper's, or nothing is counted
+            }
+        }
+        return ticks / 100.0;  // USER_HZ is 100 on Linux
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** Mean time of a cache hit in a warm engine: every program rendered once, then looked up again. */

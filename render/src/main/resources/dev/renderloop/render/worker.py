@@ -43,6 +43,8 @@ MODULE_NAME = "renderloop_scene"
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
+# Processes the parent keeps across jobs (the tikz fork server): spared by the cleanup after each job.
+PROTECTED_PIDS = set()
 # Exit codes the child uses so the parent can classify a death without a result file.
 EXIT_RESULT_WRITTEN = 0
 EXIT_NO_RESULT = 70
@@ -262,9 +264,14 @@ class RdkitDriver:
 class TikzDriver:
     """LaTeX/TikZ: pdflatex (standalone class; a bare snippet is wrapped) then the first page
     rasterised with pdftoppm. The warm parent precompiles a format with the standard preamble, so
-    a job whose preamble is covered by it skips loading TikZ (about half of pdflatex's time); any
-    other document compiles with plain pdflatex. No shell escape; kpathsea's paranoid mode forbids
-    reading or writing outside the job directory; the job's limits and group kill cover pdflatex."""
+    a job whose preamble is covered by it skips loading TikZ; any other document compiles with
+    plain pdflatex. No shell escape; kpathsea's paranoid mode forbids reading or writing outside
+    the job directory; the job's limits and group kill cover pdflatex.
+
+    A covered job does not even start pdflatex: a warm pdflatex (the fork server, below) has loaded
+    the format, fonts and TikZ, and forks a copy of itself for each job, as this worker forks its
+    own job children; the copy reads the job's body and exits. Loading the format and warming up
+    cost ~90 ms of CPU per pdflatex, the body itself ~25 ms."""
     name = "tikz"
     compiles_python = False
     PACKAGES = ("tikz", "pgfplots", "amsmath", "amssymb", "xcolor")
@@ -274,6 +281,9 @@ class TikzDriver:
                 + "".join("\\usepackage{%s}\n" % p for p in PACKAGES)
                 + "\\pgfplotsset{compat=1.18}\n"
                 + "\\usetikzlibrary{%s}\n" % ",".join(LIBRARIES))
+    # A job whose fork-server exchange was cut short (killed, timed out) leaves this file behind:
+    # the parent then starts a new server, so no stale request or reply can reach the next job.
+    PENDING = ".tex-pending"
 
     def warm(self):
         import shutil
@@ -281,7 +291,6 @@ class TikzDriver:
         self.pdflatex = shutil.which("pdflatex")
         self.pdftoppm = shutil.which("pdftoppm")
         self.pdfinfo = shutil.which("pdfinfo")
-        from PIL import Image, PngImagePlugin, PpmImagePlugin  # noqa: F401  (imported once, here)
         if not (self.pdflatex and self.pdftoppm and self.pdfinfo):
             raise RuntimeError("pdflatex, pdftoppm and pdfinfo are needed: apt-get install texlive-latex-base "
                                "texlive-latex-extra texlive-pictures poppler-utils")
@@ -295,78 +304,140 @@ class TikzDriver:
                               stderr=subprocess.DEVNULL, timeout=120, env=self.tex_env(fmt_dir))
         fmt = os.path.join(fmt_dir, "renderloop-tikz.fmt")
         self.format = fmt if done.returncode == 0 and os.path.isfile(fmt) else None
-        self.spare = None
-        self.spares = 0
+        self.fork_library, fork_note = self.build_fork_library(fmt_dir) if self.format else (None, "no format")
+        self.server = None
+        self.servers = 0
         self.after_job()
         version = subprocess.run([self.pdflatex, "--version"], capture_output=True, text=True).stdout.splitlines()
-        return {"pdflatex": version[0] if version else "unknown", "format": bool(self.format)}
+        return {"pdflatex": version[0] if version else "unknown", "format": bool(self.format),
+                "fork_server": fork_note}
 
-    def after_job(self):
-        """Starts the pre-warmed pdflatex for the next job (the previous one was killed with the
-        job's leftovers). It loads the format, typesets a throw-away picture so that fonts, kpathsea
-        and TikZ are warm, then blocks reading a file name from stdin; a job whose preamble the
-        format covers writes its body beside it and sends the name, and gets its PDF in ~0.02 s
-        instead of ~0.1 s. A new one per job: nothing a job did to it can reach the next job."""
+    @staticmethod
+    def build_fork_library(fmt_dir):
+        """(path of the compiled fork-server library, note); (None, why not) without a C compiler:
+        covered jobs then start a pdflatex with the format each ("precompiled" in the result)."""
         import shutil
         import subprocess
-        if not self.format:
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if not cc:
+            return None, "unavailable: no C compiler (cc) to build it"
+        source = os.path.join(fmt_dir, "tex_fork_server.c")
+        library = os.path.join(fmt_dir, "tex_fork_server.so")
+        with open(source, "w") as f:
+            f.write(TEX_FORK_SERVER_C)
+        env = dict(os.environ, TMPDIR=fmt_dir)
+        done = subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", library, source, "-ldl"], cwd=fmt_dir,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=env)
+        if done.returncode != 0 or not os.path.isfile(library):
+            return None, "unavailable: %s failed: %s" % (cc, done.stderr.strip()[-500:])
+        return library, "on"
+
+    def after_job(self, job_dir=None):
+        """Keeps one fork server alive, started ahead of the jobs: a new one at warm-up, when the
+        last one died, or when a job's exchange with it was cut short."""
+        if not self.fork_library:
             return
-        if self.spare is not None:
-            for pipe in (self.spare["process"].stdin, self.spare["process"].stdout):
-                try:
-                    pipe.close()
-                except OSError:
-                    pass
-            shutil.rmtree(self.spare["dir"], ignore_errors=True)
-        self.spares += 1
-        spare_dir = os.path.join(os.environ.get("HOME", "/tmp"), "tikz-spare-%d" % self.spares)
-        os.makedirs(spare_dir)
-        with open(os.path.join(spare_dir, "wait.tex"), "w") as f:
+        server = self.server
+        if server is not None:
+            cut_short = job_dir is not None and os.path.exists(os.path.join(job_dir, self.PENDING))
+            if server["process"].poll() is None and not cut_short:
+                return
+            self.stop_server()
+        self.start_server()
+
+    def start_server(self):
+        import shutil
+        import subprocess
+        self.servers += 1
+        server_dir = os.path.join(os.environ.get("HOME", "/tmp"), "tikz-server-%d" % self.servers)
+        shutil.rmtree(server_dir, ignore_errors=True)
+        os.makedirs(server_dir)
+        # body.tex is the trigger: when pdflatex opens it, the library starts serving (each copy then
+        # opens the job's own body.tex). The throw-away picture warms fonts, kpathsea and TikZ first;
+        # \begin{document} (half of a small job's time: backend and graphics set-up, aux file) is
+        # the same for every covered job, whose preamble is the format's, so it is done once here.
+        open(os.path.join(server_dir, "body.tex"), "w").close()
+        with open(os.path.join(server_dir, "wait.tex"), "w") as f:
             f.write(self.PREAMBLE + "\\endofdump\n"
+                    + "\\pdfobjcompresslevel=0\n"  # the page size stays readable in the PDF (no pdfinfo)
                     + "\\setbox0\\hbox{\\tikz\\draw[->] (0,0) -- (1,1) node {$x$};}%\n"
-                    + "\\read16 to \\renderloopjob \\nonstopmode\n"
-                    + "\\expandafter\\input\\renderloopjob\n")
+                    + "\\begin{document}\\csname @@input\\endcsname body.tex \n")
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        env = self.tex_env(server_dir)
+        del env["TEXMFOUTPUT"]  # no absolute output path is allowed at all; each copy writes in its job dir
+        env["LD_PRELOAD"] = self.fork_library
+        env["RENDERLOOP_FORK_FDS"] = "%d,%d" % (request_read, reply_write)
 
         def confine():
             os.setsid()
-            resource.setrlimit(resource.RLIMIT_CPU, (120, 121))
+            resource.setrlimit(resource.RLIMIT_CPU, (120, 121))  # per process: each copy starts at 0
             resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
             resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-        process = subprocess.Popen(
-            [self.pdflatex, "-fmt=" + self.format[:-4], "-no-shell-escape", "-interaction=errorstopmode",
-             "-halt-on-error", "-file-line-error", "-jobname=doc", "wait.tex"],
-            cwd=spare_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=self.tex_env(spare_dir), preexec_fn=confine)
-        self.spare = {"dir": spare_dir, "process": process}
+        try:
+            process = subprocess.Popen(
+                [self.pdflatex, "-fmt=" + self.format[:-4], "-no-shell-escape", "-interaction=nonstopmode",
+                 "-halt-on-error", "-file-line-error", "-jobname=doc", "wait.tex"],
+                cwd=server_dir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=env, preexec_fn=confine, pass_fds=(request_read, reply_write))
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        PROTECTED_PIDS.add(process.pid)
+        self.server = {"dir": server_dir, "process": process, "requests": request_write,
+                       "replies": os.fdopen(reply_read, "rb")}
 
-    def compile_with_spare(self, body, job_dir):
-        """Hands the job's document body to the pre-warmed pdflatex; True if it produced a PDF
-        (moved into job_dir as doc.pdf, with doc.log)."""
-        spare = self.spare
-        if spare is None:
-            return False
+    def stop_server(self):
+        import shutil
+        server = self.server
+        self.server = None
+        PROTECTED_PIDS.discard(server["process"].pid)
         try:
-            # Not Popen.poll(): in the forked job the spare is a sibling, and waitpid on it fails
+            os.close(server["requests"])  # the server exits at end of input
+            server["replies"].close()
+        except OSError:
+            pass
+        try:
+            server["process"].kill()
+        except OSError:
+            pass
+        server["process"].wait()
+        shutil.rmtree(server["dir"], ignore_errors=True)
+
+    def compile_forked(self, body, job_dir):
+        """Compiles the document body in a fresh copy of the fork server: the copy's CPU time in
+        microseconds once it has finished (it wrote doc.pdf and doc.log into job_dir, or failed and
+        said so there), None if there is no server to ask."""
+        server = self.server
+        if server is None:
+            return None
+        try:
+            # Not Popen.poll(): in the forked job the server is a sibling, and waitpid on it fails
             # with ECHILD, which Popen reports as "exited".
-            os.kill(spare["process"].pid, 0)
+            os.kill(server["process"].pid, 0)
         except OSError:
-            return False
-        with open(os.path.join(spare["dir"], "body.tex"), "w", encoding="utf-8") as f:
+            return None
+        with open(os.path.join(job_dir, "body.tex"), "w", encoding="utf-8") as f:
             f.write(body)
-        process = spare["process"]
+        pending = os.path.join(job_dir, self.PENDING)
+        open(pending, "w").close()
         try:
-            process.stdin.write(b"{body.tex}\n")
-            process.stdin.close()
+            os.write(server["requests"], (job_dir + "\n").encode())
         except OSError:
-            return False
-        process.stdout.read()  # EOF: pdflatex has finished (the parent's deadline bounds this wait)
-        for name in ("doc.pdf", "doc.log"):
-            source = os.path.join(spare["dir"], name)
-            if os.path.exists(source):
-                os.replace(source, os.path.join(job_dir, name))
-        return True
+            return None
+        # One line per finished copy: "<wait status> <cpu microseconds> <job dir>". A line for
+        # another directory is a reply to a job that was cut short (the parent replaces the server
+        # after such a job, so this is only a guard).
+        while True:
+            line = server["replies"].readline()
+            if not line:
+                return None
+            _, cpu, directory = line.decode("utf-8", "replace").rstrip("\n").split(" ", 2)
+            if directory == job_dir:
+                os.unlink(pending)
+                return int(cpu)
 
     @staticmethod
     def tex_env(job_dir):
@@ -404,48 +475,81 @@ class TikzDriver:
     def render(self, compiled, settings, out_dir):
         import subprocess
         job_dir = os.getcwd()
+        started = time.monotonic()
         with open(os.path.join(job_dir, SCENE_FILE), encoding="utf-8") as f:
             text, covered = self.document(f.read())
         with open(os.path.join(job_dir, "doc.tex"), "w", encoding="utf-8") as f:
             f.write(text)
         pdf = os.path.join(job_dir, "doc.pdf")
         mode = "plain"
+        tex_cpu = None
         if covered and self.format:
             mode = "precompiled"
-            # The spare already holds the preamble: it gets the document from \\begin{document} on.
-            if self.compile_with_spare("\\begin{document}" + text.split("\\begin{document}", 1)[1], job_dir):
-                mode = "pre-warmed"
-        if mode != "pre-warmed":
+            # The server has the preamble and \begin{document} behind it: it gets what follows.
+            tex_cpu = self.compile_forked(text.split("\\begin{document}", 1)[1], job_dir)
+            if tex_cpu is not None:
+                mode = "forked"
+        if mode != "forked":
             command = [self.pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                        "-file-line-error", "doc.tex"]
             if mode == "precompiled":
                 command.insert(1, "-fmt=" + self.format[:-4])
             subprocess.run(command, cwd=job_dir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, env=self.tex_env(job_dir))
+        compiled_at = time.monotonic()
+        if tex_cpu is None:
+            tex_cpu = 1e6 * children_cpu_seconds()  # the pdflatex this job ran itself, nothing else yet
         if not os.path.isfile(pdf) or os.path.getsize(pdf) == 0:
             raise RenderError("runtime_error", latex_error(os.path.join(job_dir, "doc.log")))
-        info = subprocess.run([self.pdfinfo, "-f", "1", "-l", "1", pdf], capture_output=True, text=True).stdout
-        import re
-        size = re.search(r"Page\s+1 size:\s+([\d.]+) x ([\d.]+) pts", info) or re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+        size, size_from = self.page_size(pdf)
         if not size:
             raise RenderError("no_scene", "the document produced no page")
-        width_pt, height_pt = float(size.group(1)), float(size.group(2))
+        width_pt, height_pt = size
         dpi = float(settings.get("dpi", 300))
         # The page is drawn at `dpi` unless that would exceed the size bound: then it is scaled down.
         # (pdftoppm rounds sizes up: stay a hair under the bound)
         dpi = min(dpi, 0.9995 * settings["width"] * 72.0 / max(width_pt, 1e-3),
                   0.9995 * settings["height"] * 72.0 / max(height_pt, 1e-3))
-        # Raw PPM from pdftoppm, then PNG with fast compression: the same pixels as pdftoppm -png,
-        # about twice as fast at 300 dpi, where PNG compression dominates the rasterisation.
-        raw = os.path.join(job_dir, "page")
-        subprocess.run([self.pdftoppm, "-r", "%.4f" % dpi, "-singlefile", "-f", "1", "-l", "1", pdf, raw],
-                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        from PIL import Image
+        # Raw PPM from pdftoppm on a pipe, then PNG with fast compression: the same pixels as
+        # pdftoppm -png, several times faster at 300 dpi, where PNG compression dominates the
+        # rasterisation. -W/-H bound the bitmap whatever the page size said.
+        before_raster = children_cpu_seconds()
+        ppm = subprocess.run([self.pdftoppm, "-r", "%.4f" % dpi, "-W", str(settings["width"]), "-H", str(settings["height"]),
+                              "-singlefile", "-f", "1", "-l", "1", pdf],
+                             check=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+        rasterised_at = time.monotonic()
+        raster_cpu = children_cpu_seconds() - before_raster
         path = os.path.join(out_dir, "frame_00000.png")
-        with Image.open(raw + ".ppm") as page:
-            page.save(path, compress_level=1)
+        png_cpu = time.process_time()
+        with open(path, "wb") as f:
+            f.write(png_from_ppm(ppm))
+        png_cpu = time.process_time() - png_cpu
+        done_at = time.monotonic()
         return {"frames": [path], "media": path, "last_frame": path, "scene": None,
-                "details": {"format": mode}}
+                "details": {"format": mode, "page_size_from": size_from,
+                            "tex_ms": round(1000 * (compiled_at - started), 1),
+                            "raster_ms": round(1000 * (rasterised_at - compiled_at), 1),
+                            "png_ms": round(1000 * (done_at - rasterised_at), 1),
+                            "tex_cpu_ms": round(tex_cpu / 1000, 1), "raster_cpu_ms": round(1000 * raster_cpu, 1),
+                            "png_cpu_ms": round(1000 * png_cpu, 1)}}
+
+    def page_size(self, pdf):
+        """((width, height) of page 1 in points, "pdf" or "pdfinfo"). Read from the PDF itself when
+        it is unambiguous there: one plain /MediaBox (the fork server turns object streams off) and
+        nothing that pdftoppm would apply on top of it (crop box, rotation, user unit); else pdfinfo."""
+        if os.path.getsize(pdf) <= 1 << 20:
+            with open(pdf, "rb") as f:
+                data = f.read()
+            boxes = re.findall(rb"/MediaBox\s*\[\s*(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s*\]", data)
+            if (len(boxes) == 1 and data.count(b"/MediaBox") == 1
+                    and not any(key in data for key in (b"/CropBox", b"/Rotate", b"/UserUnit", b"/ObjStm"))):
+                x0, y0, x1, y1 = (float(v) for v in boxes[0])
+                if x1 > x0 and y1 > y0:
+                    return (x1 - x0, y1 - y0), "pdf"
+        import subprocess
+        info = subprocess.run([self.pdfinfo, "-f", "1", "-l", "1", pdf], capture_output=True, text=True).stdout
+        size = re.search(r"Page\s+1 size:\s+([\d.]+) x ([\d.]+) pts", info) or re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+        return ((float(size.group(1)), float(size.group(2))) if size else None), "pdfinfo"
 
 
 class ApiDocDriver:
@@ -590,6 +694,36 @@ class ApiDocDriver:
         return {"name": name, "resolved": True, "signature": signature, "doc": doc.strip()[:self.DOC_LIMIT]}
 
 
+def png_from_ppm(ppm):
+    """PNG bytes of a binary 8-bit RGB PPM (pdftoppm's output), lossless: no row filter and
+    zlib level 1, about twice as fast as Pillow's adaptive filtering on mostly white pages, at a
+    similar size."""
+    import struct
+    import zlib
+    header = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", ppm)
+    if not header:
+        raise RenderError("runtime_error", "pdftoppm wrote no 8-bit RGB image")
+    width, height = int(header.group(1)), int(header.group(2))
+    stride = 3 * width
+    pixels = memoryview(ppm)[header.end():]
+    if width == 0 or height == 0 or len(pixels) < stride * height:
+        raise RenderError("runtime_error", "pdftoppm wrote a truncated image")
+    packer = zlib.compressobj(1)
+    rows = b"".join(b"\0" + pixels[y * stride:(y + 1) * stride] for y in range(height))
+    data = packer.compress(rows) + packer.flush()
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+
+
+def children_cpu_seconds():
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def latex_error(log_path):
     """The first LaTeX error in the log with the lines that locate it, as a model should see it."""
     try:
@@ -615,6 +749,125 @@ def fit_on_white(image, width, height):
     canvas = Image.new("RGB", (width, height), "white")
     canvas.paste(image, ((width - size[0]) // 2, (height - size[1]) // 2), image)
     return canvas
+
+
+# The tikz driver's fork server: a shared library preloaded into one warm pdflatex. pdflatex runs
+# wait.tex (format, fonts and TikZ loaded, a picture typeset, \begin{document} done), then opens
+# body.tex: that open does not return in the server. It reads job directories, one a line, from
+# the request pipe; for each it forks, and the copy moves into the job directory, takes over the
+# log and aux files there and returns the job's own body.tex to TeX, which typesets it and exits; the server waits for the copy
+# and replies "<wait status> <cpu microseconds> <job dir>". Every job starts from the same pristine
+# state, which no job can change: a copy's memory is its own. The copy keeps pdflatex's own guards
+# (no shell escape, paranoid file access) and the server's limits.
+TEX_FORK_SERVER_C = r"""
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int served;
+
+static FILE *real_fopen(const char *path, const char *mode) {
+    FILE *(*real)(const char *, const char *) = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen");
+    return real(path, mode);
+}
+
+/* In a fresh copy, now in its job directory: the files pdflatex holds open in the server's
+   directory become the job's own. The transcript (doc.log) and the aux file (doc.aux, opened by
+   \begin{document}) are replaced by new ones in the job directory; wait.tex, still being read, is
+   kept; any other file there would be shared between jobs, so the copy refuses to run. */
+static int take_over_files(const char *server_dir) {
+    DIR *dir = opendir("/proc/self/fd");
+    struct dirent *entry;
+    char link[300], target[4096];
+    size_t prefix = strlen(server_dir);
+    if (dir == NULL) return -1;
+    while ((entry = readdir(dir)) != NULL) {
+        snprintf(link, sizeof link, "/proc/self/fd/%s", entry->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n < 0) continue;
+        target[n] = 0;
+        if (strncmp(target, server_dir, prefix) != 0 || target[prefix] != '/') continue;
+        const char *name = target + prefix + 1;
+        if (strcmp(name, "wait.tex") == 0) continue;
+        if (strcmp(name, "doc.log") != 0 && strcmp(name, "doc.aux") != 0) {
+            closedir(dir);
+            return -1;
+        }
+        int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || dup2(fd, atoi(entry->d_name)) < 0) {
+            closedir(dir);
+            return -1;
+        }
+        close(fd);
+    }
+    closedir(dir);
+    return 0;
+}
+
+static int read_line(int fd, char *buf, size_t size) {
+    size_t n = 0;
+    while (n + 1 < size) {
+        ssize_t r = read(fd, buf + n, 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        if (buf[n] == '\n') { buf[n] = 0; return 0; }
+        n++;
+    }
+    return -1;
+}
+
+static FILE *serve(const char *mode, int requests, int replies) {
+    char dir[4096], reply[4200], server_dir[4096];
+    if (getcwd(server_dir, sizeof server_dir) == NULL) _exit(70);
+    fflush(NULL);  /* nothing buffered before the fork may be written twice */
+    for (;;) {
+        if (read_line(requests, dir, sizeof dir) != 0) _exit(0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(requests);
+            close(replies);
+            if (chdir(dir) != 0) _exit(71);
+            if (take_over_files(server_dir) != 0) _exit(72);
+            return real_fopen("body.tex", mode);
+        }
+        int status = -1;
+        struct rusage use;
+        memset(&use, 0, sizeof use);
+        if (pid > 0) {
+            while (wait4(pid, &status, 0, &use) < 0 && errno == EINTR) {}
+        }
+        long micros = use.ru_utime.tv_sec * 1000000L + use.ru_utime.tv_usec
+                      + use.ru_stime.tv_sec * 1000000L + use.ru_stime.tv_usec;
+        int len = snprintf(reply, sizeof reply, "%d %ld %s\n", status, micros, dir);
+        if (len <= 0 || write(replies, reply, len) != len) _exit(0);
+    }
+}
+
+FILE *fopen(const char *path, const char *mode) {
+    const char *fds = getenv("RENDERLOOP_FORK_FDS");
+    const char *base = strrchr(path, '/');
+    int requests, replies;
+    base = base ? base + 1 : path;
+    if (!served && fds != NULL && mode[0] == 'r' && strcmp(base, "body.tex") == 0
+            && sscanf(fds, "%d,%d", &requests, &replies) == 2) {
+        served = 1;
+        return serve(mode, requests, replies);
+    }
+    return real_fopen(path, mode);
+}
+
+FILE *fopen64(const char *path, const char *mode) {
+    return fopen(path, mode);
+}
+"""
 
 
 DRIVERS = {d.name: d for d in (MatplotlibDriver, ManimDriver, RdkitDriver, TikzDriver)}
@@ -810,7 +1063,7 @@ def run_job(driver, request, proto_fd, isolate_net):
     reaped = kill_descendants()
     response = classify(job_dir, status, timed_out, timeout)
     if hasattr(driver, "after_job"):
-        driver.after_job()
+        driver.after_job(job_dir)
     response.update({"type": "result", "id": request.get("id"), "millis": elapsed_ms,
                      "orphans_killed": reaped})
     return response
@@ -854,19 +1107,19 @@ def kill_group(pid):
 
 
 def kill_descendants():
-    """Kills and reaps every process left under this (subreaper) parent; returns how many.
+    """Kills and reaps every process left under this (subreaper) parent, except PROTECTED_PIDS
+    themselves; returns how many.
 
     Each round reads the whole process tree and stops every descendant before killing them, so a
     fork bomb cannot outgrow the cleanup (a stopped process cannot fork); a process forked between
     the scan and the stop is re-parented to us and caught by the next round."""
-    me = os.getpid()
     killed = set()
     for _ in range(100):
-        pids = descendants(me)
+        pids = unprotected_descendants()
         if not pids:
             break
         for sig in (signal.SIGSTOP, signal.SIGKILL):
-            for pid in (pids if sig == signal.SIGSTOP else descendants(me)):
+            for pid in (pids if sig == signal.SIGSTOP else unprotected_descendants()):
                 try:
                     os.kill(pid, sig)
                     if sig == signal.SIGKILL:
@@ -875,6 +1128,10 @@ def kill_descendants():
                     pass
         reap_all(deadline=time.monotonic() + 2)
     return len(killed)
+
+
+def unprotected_descendants():
+    return [pid for pid in descendants(os.getpid()) if pid not in PROTECTED_PIDS]
 
 
 def descendants(root):
@@ -899,13 +1156,16 @@ def descendants(root):
 
 
 def reap_all(deadline):
-    """Reaps exited children until none is left or the deadline passes."""
+    """Reaps exited children until none but the protected ones is left or the deadline passes
+    (a protected process reaps its own children)."""
     while time.monotonic() < deadline:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
+            if PROTECTED_PIDS and not unprotected_descendants():
+                return
             time.sleep(0.002)
 
 

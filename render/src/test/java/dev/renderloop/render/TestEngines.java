@@ -36,7 +36,8 @@ final class TestEngines {
     /**
      * Processes descended from this JVM that are not part of a render worker. Allowed between jobs:
      * setpriv/bwrap, the worker parents (a {@code worker.py} process whose parent is not one), and
-     * the tikz driver's pre-warmed pdflatex (a child of a worker parent reading {@code wait.tex}).
+     * the tikz driver's fork server (a pdflatex child of a worker parent reading {@code wait.tex}; its
+     * per-job copies are children of the server, so a copy left between jobs counts as a stray).
      * Anything else, including a forked job child (which carries the worker's command line), is an
      * orphan the sandbox let live.
      */

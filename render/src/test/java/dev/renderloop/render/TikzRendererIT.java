@@ -46,16 +46,17 @@ class TikzRendererIT {
         // 1 in at 300 dpi plus the 2 pt border on each side: 300 + 2 * 2/72 * 300 = 316.7 px
         assertTrue(Math.abs(image.getWidth() - 317) <= 2, "width " + image.getWidth());
         assertEquals(0xff0000, image.getRGB(image.getWidth() / 2, image.getHeight() / 2) & 0xffffff);
-        assertEquals("pre-warmed", r.details().get("format"));
+        assertEquals("forked", r.details().get("format"));
+        assertEquals("pdf", r.details().get("page_size_from"), "the page size is read from the PDF, not by pdfinfo");
     }
 
     @Test
-    void fullDocumentWithTheStandardPreamble_usesThePreWarmedPdflatex_otherwisePlainPdflatex() {
+    void fullDocumentWithTheStandardPreamble_usesTheForkServer_otherwisePlainPdflatex() {
         String covered = "\\documentclass{standalone}\n\\usepackage{tikz}\n\\usetikzlibrary{positioning}\n"
                 + "\\begin{document}\\begin{tikzpicture}\\node[draw] (a) {A};\\node[right=of a] {B};\\end{tikzpicture}\\end{document}\n";
         RenderResult a = render(covered);
         assertTrue(a.ok(), a.error());
-        assertEquals("pre-warmed", a.details().get("format"), "a covered preamble goes to the pre-warmed pdflatex");
+        assertEquals("forked", a.details().get("format"), "a covered preamble goes to a copy of the warm pdflatex");
         String other = "\\documentclass{article}\n\\usepackage{tikz}\n\\pagestyle{empty}\n"
                 + "\\begin{document}\\begin{tikzpicture}\\draw (0,0) -- (1,1);\\end{tikzpicture}\\end{document}\n";
         RenderResult b = render(other);
@@ -69,6 +70,32 @@ class TikzRendererIT {
                 + "\\begin{tikzpicture}\n\\drawx (0,0) -- (1,1);\n\\end{tikzpicture}\n\\end{document}\n");
         assertEquals(ErrorKind.RUNTIME_ERROR, r.errorKind());
         assertTrue(r.error().contains("Undefined control sequence"), r.error());
+    }
+
+    @Test
+    void aJobsGlobalDefinitions_doNotReachTheNextJob() throws Exception {
+        // Both jobs run in copies of the same warm pdflatex: the first one's \gdef and global
+        // TikZ style must die with its copy.
+        RenderResult first = render("\\documentclass{standalone}\n\\usepackage{tikz}\n\\begin{document}"
+                + "\\gdef\\renderloopleak{1}\\tikzset{every path/.style={draw=red, fill=red}}"
+                + "\\begin{tikzpicture}\\fill (0,0) rectangle (1,1);\\end{tikzpicture}\\end{document}\n");
+        assertTrue(first.ok(), first.error());
+        assertEquals("forked", first.details().get("format"));
+        RenderResult second = render("\\ifdefined\\renderloopleak\\fill[red] (0,0) rectangle (1,1);"
+                + "\\else\\fill[green] (0,0) rectangle (1,1);\\fi\\draw[line width=5pt] (0,0.5) -- (1,0.5);");
+        assertTrue(second.ok(), second.error());
+        assertEquals("forked", second.details().get("format"));
+        BufferedImage image = ImageIO.read(second.lastFrame().toFile());
+        assertEquals(0x00ff00, image.getRGB(image.getWidth() / 2, image.getHeight() / 4) & 0xffffff, "\\gdef leaked");
+        assertEquals(0x000000, image.getRGB(image.getWidth() / 2, image.getHeight() / 2) & 0xffffff, "a global style leaked");
+    }
+
+    @Test
+    void afterATimedOutJob_theNextJobIsForkedAgain() {
+        assertEquals(ErrorKind.TIMEOUT, render("\\def\\a{\\a}\\a").errorKind());
+        RenderResult next = render("\\fill[blue] (0,0) circle (1);");
+        assertTrue(next.ok(), next.error());
+        assertEquals("forked", next.details().get("format"));
     }
 
     @Test
