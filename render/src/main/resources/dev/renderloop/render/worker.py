@@ -275,7 +275,9 @@ class TikzDriver:
     name = "tikz"
     compiles_python = False
     PACKAGES = ("tikz", "pgfplots", "amsmath", "amssymb", "xcolor")
-    LIBRARIES = ("arrows.meta", "positioning", "shapes", "calc", "decorations.pathreplacing",
+    # Not arrows.meta: loading it changes how the default "->" tip is drawn, so a document that does
+    # not load it would be typeset differently with the format than with its own preamble.
+    LIBRARIES = ("positioning", "shapes", "calc", "decorations.pathreplacing",
                  "patterns", "matrix", "fit", "backgrounds", "automata", "trees", "shadows")
     PREAMBLE = ("\\documentclass[border=2pt]{standalone}\n"
                 + "".join("\\usepackage{%s}\n" % p for p in PACKAGES)
@@ -465,11 +467,27 @@ class TikzDriver:
         libraries = set()
         for names in re.findall(r"\\usetikzlibrary\{([^}]*)\}", head):
             libraries.update(n.strip() for n in names.split(","))
+        # The format's compat level only: another one changes pgfplots' output.
+        settings = re.findall(r"\\pgfplotsset\{([^}]*)\}", head)
         other = re.sub(r"\\(documentclass|usepackage|usetikzlibrary|pgfplotsset)(\[[^\]]*\])?\{[^}]*\}", "", head)
+        # Class options: only a border, which \standaloneconfig sets for the job in the body (standalone
+        # applies it when the page is shipped out); any other option (tikz, varwidth, multi, ...) changes
+        # how the page is cut, so such a document compiles with its own preamble.
+        options = [o.strip() for o in (klass.group(1) or "[]")[1:-1].split(",") if o.strip()] if klass else []
+        border = [o for o in options if re.fullmatch(r"border=[-\w.\s]+|border=\{[-\w.\s]+\}", o)]
         covered = (klass is not None and klass.group(2).strip() == "standalone" and not other.strip()
+                   and len(border) == len(options) <= 1
+                   and all(s.replace(" ", "") == "compat=1.18" for s in settings)
                    and packages <= set(self.PACKAGES) and libraries <= set(self.LIBRARIES))
         if covered:
-            return self.PREAMBLE + "\\begin{document}" + code.split("\\begin{document}", 1)[1], True
+            # Without the option the page has no border (measured: standalone adds none then; the format has 2pt). The
+            # setting is made global because the page box (preview's group) was opened at \begin{document},
+            # and \ignorespaces drops the line end as \begin{document} would have.
+            config = ("{\\makeatletter\\standaloneconfig{%s}" % (border[0] if border else "border=0pt")
+                      + "".join("\\xdef\\sa@border@%s{\\sa@border@%s}" % (side, side)
+                                for side in ("left", "right", "top", "bottom"))
+                      + "}\\ignorespaces")
+            return self.PREAMBLE + "\\begin{document}" + config + code.split("\\begin{document}", 1)[1], True
         return code, False
 
     def render(self, compiled, settings, out_dir):

@@ -65,6 +65,39 @@ class TikzRendererIT {
     }
 
     @Test
+    void theForkServerKeepsTheDocumentsBorder_sameImageAsItsOwnPreamble() throws Exception {
+        // The format was dumped with border=2pt; a covered document's own border (or standalone's default
+        // without the option) must still be what its page gets: compare with the same document compiled
+        // with its own preamble (an extra preamble line makes it uncovered).
+        for (String options : List.of("[border=10pt]", "", "[border={1pt 6pt}]")) {
+            String body = "\\begin{document}\\begin{tikzpicture}\\fill[blue] (0,0) rectangle (1,1);"
+                    + "\\end{tikzpicture}\\end{document}\n";
+            String head = "\\documentclass" + options + "{standalone}\n\\usepackage{tikz}\n";
+            RenderResult forked = render(head + body);
+            RenderResult plain = render(head + "\\newcommand\\renderloopplain{}\n" + body);
+            assertTrue(forked.ok() && plain.ok(), forked.error() + " / " + plain.error());
+            assertEquals("forked", forked.details().get("format"), options);
+            assertEquals("plain", plain.details().get("format"), options);
+            BufferedImage a = ImageIO.read(forked.lastFrame().toFile());
+            BufferedImage b = ImageIO.read(plain.lastFrame().toFile());
+            assertEquals(b.getWidth() + "x" + b.getHeight(), a.getWidth() + "x" + a.getHeight(), options);
+            for (int y = 0; y < a.getHeight(); y++) {
+                for (int x = 0; x < a.getWidth(); x++) {
+                    assertEquals(b.getRGB(x, y), a.getRGB(x, y), options + " pixel " + x + "," + y);
+                }
+            }
+        }
+    }
+
+    @Test
+    void classOptionsOtherThanABorder_compileWithTheirOwnPreamble() {
+        RenderResult r = render("\\documentclass[tikz,border=3pt]{standalone}\n\\begin{document}"
+                + "\\begin{tikzpicture}\\draw (0,0) -- (1,1);\\end{tikzpicture}\\end{document}\n");
+        assertTrue(r.ok(), r.error());
+        assertEquals("plain", r.details().get("format"));
+    }
+
+    @Test
     void latexError_showsTheFirstErrorWithItsLine() {
         RenderResult r = render("\\documentclass{standalone}\n\\usepackage{tikz}\n\\begin{document}\n"
                 + "\\begin{tikzpicture}\n\\drawx (0,0) -- (1,1);\n\\end{tikzpicture}\n\\end{document}\n");
