@@ -52,6 +52,17 @@ public final class CausalLm implements AutoCloseable {
   private final NDArray finalNorm;
   private final Layer[] layers;
   private final float[] invFreq;
+  /**
+   * Constants that ops take as 0-d arrays, made once: DJL's {@code add(Number)} and the like create a fresh native
+   * scalar on every call (a JNI allocation and copy that cost as much as a small op).
+   */
+  private final NDArray eps;
+  private final NDArray scale;
+  /** rotate_half as a {@code [headDim, headDim]} signed permutation: {@code x @ rotation} is exact (one ±1 per column). */
+  private final NDArray rotation;
+  /** cos and sin per position, {@code [positions, headDim]}; grown on demand (see {@link #rotaryTables}). */
+  private NDArray cosTable;
+  private NDArray sinTable;
 
   /** The attached LoRA adapter (null: none), whether it is applied, and whether {@link #close()} closes it. */
   private LoraAdapter adapter;
@@ -82,6 +93,15 @@ public final class CausalLm implements AutoCloseable {
     for (int i = 0; i < half; i++) {
       invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (float) (2 * i) / config.headDim()));
     }
+    this.eps = manager.create((float) config.rmsNormEps());
+    this.scale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
+    int d = config.headDim();
+    float[] r = new float[d * d];
+    for (int j = 0; j < half; j++) {
+      r[(j + half) * d + j] = -1;  // output j < half reads -x[j + half]
+      r[j * d + j + half] = 1;  // output j + half reads x[j]
+    }
+    this.rotation = manager.create(r, new Shape(d, d));
   }
 
   /**
@@ -478,7 +498,7 @@ public final class CausalLm implements AutoCloseable {
     // the logits at position promptWidth - 1 + j predict completion token j; only those are projected
     NDArray logits = forward(step, batch.ids, batch.mask, positions(batch.mask, 0, width), null,
         batch.completionWidth + 1);
-    NDArray predicting = logits.get(new NDIndex(":, :-1, :"));
+    NDArray predicting = logits.get(new NDIndex().addAllDim().addSliceDim(0, batch.completionWidth));
     NDArray index = step.create(flatten(batch.targets), new Shape(rows, batch.completionWidth, 1));
     return predicting.logSoftmax(-1).gather(index, 2);
   }
@@ -564,6 +584,11 @@ public final class CausalLm implements AutoCloseable {
    * Runs the decoder over {@code ids} ({@code [rows][length]}, the last {@code length} positions of {@code mask});
    * with a cache, earlier positions come from it and the new keys/values are appended to it. Returns the logits of
    * the last {@code projected} positions, or of all with {@link #ALL}.
+   *
+   * <p>For a small model the cost is the number of native calls, not arithmetic (a DJL op costs a few microseconds
+   * however small its operands), so this is written to issue few of them: constants are made once, rotary tables
+   * are sliced from a cached table, no mask is added when nothing is masked, and grouped-query attention reads each
+   * key/value head once instead of repeating it per query head.
    */
   private NDArray forward(NDManager step, long[][] ids, long[][] mask, long[][] positions, Cache cache,
       int projected) {
@@ -572,33 +597,43 @@ public final class CausalLm implements AutoCloseable {
     int total = mask[0].length;
     int heads = config.heads();
     int kvHeads = config.kvHeads();
+    int groups = heads / kvHeads;
     int d = config.headDim();
     NDArray idArray = step.create(flatten(ids), new Shape((long) rows * length));
     NDArray x = embedding.get(new NDIndex("{}", idArray));
-    x.attach(step);
+    x.attach(step);  // results belong to their first operand's manager, here the model's
     x = x.reshape(rows, length, config.hiddenSize());
     NDArray[] rope = rotary(step, positions);
-    NDArray bias = step.create(maskBias(mask, length), new Shape(rows, 1, length, total));
-    float scale = (float) (1.0 / Math.sqrt(d));
+    NDArray bias = maskBias(step, mask, length);
     for (int i = 0; i < layers.length; i++) {
       Layer layer = layers[i];
       NDArray normed = rmsNorm(x, layer.inputNorm);
-      NDArray q = headNorm(project(normed, layer.qT, layer.qBias, i, Q).reshape(rows, length, heads, d),
-          layer.qNorm).transpose(0, 2, 1, 3);
-      NDArray k = headNorm(project(normed, layer.kT, layer.kBias, i, K).reshape(rows, length, kvHeads, d),
-          layer.kNorm).transpose(0, 2, 1, 3);
+      // rotary on [rows, length, heads, d] (a view of the projection), so that x @ rotation is one plain matmul;
+      // Qwen3's per-head q/k norms come first, as in transformers
+      NDArray q = applyRotary(headNorm(project(normed, layer.qT, layer.qBias, i, Q).reshape(rows, length, heads, d),
+          layer.qNorm), rope).transpose(0, 2, 1, 3);
+      NDArray k = applyRotary(headNorm(project(normed, layer.kT, layer.kBias, i, K).reshape(rows, length, kvHeads, d),
+          layer.kNorm), rope).transpose(0, 2, 1, 3);
       NDArray v = project(normed, layer.vT, layer.vBias, i, V).reshape(rows, length, kvHeads, d)
           .transpose(0, 2, 1, 3);
-      q = applyRotary(q, rope[0], rope[1]);
-      k = applyRotary(k, rope[0], rope[1]);
       if (cache != null) {
         k = cache.extend(cache.keys, i, k);
         v = cache.extend(cache.values, i, v);
       }
-      NDArray kAll = repeatKv(k, rows, total);
-      NDArray vAll = repeatKv(v, rows, total);
-      NDArray scores = q.matMul(kAll.transpose(0, 1, 3, 2)).mul(scale).add(bias);
-      NDArray attended = scores.softmax(-1).matMul(vAll).transpose(0, 2, 1, 3).reshape(rows, length, heads * d);
+      // Grouped-query attention without repeat_kv: query head j reads key/value head j / groups, so the queries of
+      // one key/value head are stacked into one matrix, [rows, kvHeads, groups * length, d], and multiplied with
+      // that head's keys and values once. Same dot products as transformers' repeat_kv, no copies of K and V.
+      NDArray grouped = groups == 1 ? q : q.reshape(rows, kvHeads, (long) groups * length, d);
+      NDArray scores = grouped.matMul(k.transpose(0, 1, 3, 2)).reshape(rows, heads, length, total).mul(scale);
+      if (bias != null) {
+        scores = scores.add(bias);
+      }
+      NDArray weights = scores.softmax(-1);
+      if (groups != 1) {
+        weights = weights.reshape(rows, kvHeads, (long) groups * length, total);
+      }
+      NDArray attended = weights.matMul(v).reshape(rows, heads, length, d).transpose(0, 2, 1, 3)
+          .reshape(rows, length, heads * d);
       x = x.add(project(attended, layer.oT, null, i, O));
       NDArray post = rmsNorm(x, layer.postNorm);
       NDArray gate = project(post, layer.gateT, null, i, GATE);
@@ -607,14 +642,18 @@ public final class CausalLm implements AutoCloseable {
     }
     if (projected != ALL) {
       // the LM head is the widest matmul; skip the positions whose logits nobody reads
-      x = x.get(new NDIndex(":, -" + projected + ":, :"));
+      x = x.get(new NDIndex().addAllDim().addSliceDim(length - projected, length));
     }
     return rmsNorm(x, finalNorm).matMul(lmHeadT);
   }
 
+  /**
+   * {@code x / sqrt(mean(x^2) + eps) * weight}; transformers multiplies by {@code rsqrt}, which differs from this
+   * division by at most an ulp and costs one more op here.
+   */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray variance = x.square().mean(new int[] {-1}, true);
-    return x.mul(variance.add((float) config.rmsNormEps()).sqrt().pow(-1)).mul(weight);
+    return x.div(variance.add(eps).sqrt()).mul(weight);
   }
 
   /**
@@ -651,56 +690,92 @@ public final class CausalLm implements AutoCloseable {
     return bias == null ? y : y.add(bias);
   }
 
-  /** Grouped-query attention: query head j reads key/value head j / (heads / kvHeads), like transformers' repeat_kv. */
-  private NDArray repeatKv(NDArray kv, int rows, int total) {
-    int groups = config.heads() / config.kvHeads();
-    if (groups == 1) {
-      return kv;
-    }
-    return kv.expandDims(2).broadcast(new Shape(rows, config.kvHeads(), groups, total, config.headDim()))
-        .reshape(rows, config.heads(), total, config.headDim());
-  }
-
-  /** cos and sin tables, {@code [rows, 1, length, headDim]}, with each frequency used for both halves. */
+  /**
+   * cos and sin for {@code positions}, each {@code [rows, length, 1, headDim]} (or {@code [1, length, 1, headDim]}
+   * when every row has the same consecutive positions, the case without padding), taken from the cached tables.
+   */
   private NDArray[] rotary(NDManager step, long[][] positions) {
     int rows = positions.length;
     int length = positions[0].length;
-    int d = config.headDim();
-    int half = d / 2;
-    float[] cos = new float[rows * length * d];
-    float[] sin = new float[rows * length * d];
-    for (int b = 0; b < rows; b++) {
+    long first = positions[0][0];
+    long last = first;
+    boolean consecutive = true;
+    for (long[] row : positions) {
       for (int l = 0; l < length; l++) {
-        int base = (b * length + l) * d;
-        for (int j = 0; j < half; j++) {
-          // transformers multiplies in F32 before taking cos/sin; so does this
-          float angle = invFreq[j] * (float) positions[b][l];
-          float c = (float) Math.cos(angle);
-          float s = (float) Math.sin(angle);
-          cos[base + j] = c;
-          cos[base + j + half] = c;
-          sin[base + j] = s;
-          sin[base + j + half] = s;
-        }
+        consecutive &= row[l] == first + l;
+        last = Math.max(last, row[l]);
       }
     }
-    Shape shape = new Shape(rows, 1, length, d);
-    return new NDArray[] {step.create(cos, shape), step.create(sin, shape)};
+    rotaryTables(last + 1);
+    NDArray[] out = new NDArray[2];
+    NDArray[] tables = {cosTable, sinTable};
+    NDArray index = consecutive ? null : step.create(flatten(positions), new Shape((long) rows * length));
+    for (int t = 0; t < 2; t++) {
+      NDArray picked = consecutive ? tables[t].get(new NDIndex().addSliceDim(first, first + length))
+          : tables[t].get(new NDIndex("{}", index));
+      picked.attach(step);  // a slice of the model's table belongs to the model's manager until attached
+      out[t] = picked.reshape(consecutive ? 1 : rows, length, 1, config.headDim());
+    }
+    return out;
+  }
+
+  /**
+   * Makes the cos/sin tables cover positions {@code [0, needed)}, doubling them when they do not; the values are the
+   * ones transformers computes (angle = inv_freq * position in F32, then cos/sin), each frequency used for both
+   * halves of the head.
+   */
+  private void rotaryTables(long needed) {
+    long have = cosTable == null ? 0 : cosTable.getShape().get(0);
+    if (needed <= have) {
+      return;
+    }
+    int count = (int) Math.max(needed, Math.max(2 * have, 256));
+    int d = config.headDim();
+    int half = d / 2;
+    float[] cos = new float[count * d];
+    float[] sin = new float[count * d];
+    for (int p = 0; p < count; p++) {
+      for (int j = 0; j < half; j++) {
+        // transformers multiplies in F32 before taking cos/sin; so does this
+        float angle = invFreq[j] * (float) p;
+        float c = (float) Math.cos(angle);
+        float s = (float) Math.sin(angle);
+        cos[p * d + j] = c;
+        cos[p * d + j + half] = c;
+        sin[p * d + j] = s;
+        sin[p * d + j + half] = s;
+      }
+    }
+    if (cosTable != null) {
+      cosTable.close();
+      sinTable.close();
+    }
+    cosTable = manager.create(cos, new Shape(count, d));
+    sinTable = manager.create(sin, new Shape(count, d));
   }
 
   /** x * cos + rotate_half(x) * sin, where rotate_half(x) = concat(-x2, x1) over the halves of the head. */
-  private NDArray applyRotary(NDArray x, NDArray cos, NDArray sin) {
-    int half = config.headDim() / 2;
-    NDArray first = x.get(new NDIndex("..., :" + half));
-    NDArray second = x.get(new NDIndex("..., " + half + ":"));
-    NDArray rotated = NDArrays.concat(new NDList(second.neg(), first), -1);
-    return x.mul(cos).add(rotated.mul(sin));
+  private NDArray applyRotary(NDArray x, NDArray[] rope) {
+    return x.mul(rope[0]).add(x.matMul(rotation).mul(rope[1]));
   }
 
-  /** Additive attention bias {@code [rows, 1, length, total]}: 0 where query may read key, else {@link #MASKED}. */
-  private static float[] maskBias(long[][] mask, int length) {
-    int rows = mask.length;
+  /**
+   * Additive attention bias, 0 where query may read key, else {@link #MASKED}: {@code [rows, 1, length, total]}, or
+   * {@code [1, 1, length, total]} without padding, or null when nothing is masked (one new position per row, no
+   * padding: the last query reads every key), which saves an op per layer in decoding.
+   */
+  private static NDArray maskBias(NDManager step, long[][] mask, int length) {
     int total = mask[0].length;
+    boolean padded = false;
+    for (long[] row : mask) {
+      for (long m : row) {
+        padded |= m == 0;
+      }
+    }
+    if (!padded && length == 1) {
+      return null;
+    }
+    int rows = padded ? mask.length : 1;
     int past = total - length;
     float[] out = new float[rows * length * total];
     for (int b = 0; b < rows; b++) {
@@ -712,7 +787,7 @@ public final class CausalLm implements AutoCloseable {
         }
       }
     }
-    return out;
+    return step.create(out, new Shape(rows, 1, length, total));
   }
 
   /** Position ids for the last {@code length} of {@code mask}'s columns: tokens counted from 0, padding at 1. */
