@@ -41,7 +41,7 @@ import jinjava.javax.el.CompositeELResolver;
  * <p>Known differences, which real chat templates avoid (they test booleans and serialise with {@code tojson}):
  * a boolean printed with {@code {{ }}} comes out {@code true} (jinja2: {@code True}), {@code none} as an empty string
  * ({@code None}), and a printed dict does not escape its strings the way Python's {@code repr} does. String
- * literals with {@code \u} escapes are refused (below). Lists print as Python prints them.
+ * literals with backslash-u escapes are refused (below). Lists print as Python prints them.
  *
  * <p>Anything else Jinjava cannot render (an unknown function such as {@code strftime_now}, a method it cannot find,
  * a syntax error) fails with {@link ChatTemplateException.Kind#UNSUPPORTED} and a message naming the template's file:
