@@ -318,6 +318,14 @@ public final class CausalLm implements AutoCloseable {
    *     distribution
    */
   public List<Sample> sample(long[] promptIds, SamplingParams params, int n) {
+    return sample(promptIds, params, n, StopCondition.NEVER);
+  }
+
+  /**
+   * {@link #sample(long[], SamplingParams, int)}, where a sample also stops after a token for which {@code stop}
+   * says so (stop strings; the token is kept, {@link Sample#stoppedAtEos()} is false).
+   */
+  public List<Sample> sample(long[] promptIds, SamplingParams params, int n, StopCondition stop) {
     if (n < 1) {
       throw new IllegalArgumentException("n must be >= 1, got " + n);
     }
@@ -340,6 +348,7 @@ public final class CausalLm implements AutoCloseable {
     float[][] rawLogProbs = new float[n][max];
     int[] lengths = new int[n];
     boolean[] eos = new boolean[n];
+    boolean[] done = new boolean[n];
     try (NDManager cacheManager = manager.newSubManager()) {
       Cache cache = new Cache(cacheManager, config.layers(), ones(prompt));
       float[] last;
@@ -352,7 +361,7 @@ public final class CausalLm implements AutoCloseable {
       for (int t = 0; t < max; t++) {
         boolean running = false;
         for (int b = 0; b < n; b++) {
-          if (eos[b]) {
+          if (done[b]) {
             continue;  // a finished row keeps being decoded with the batch; its output is ignored
           }
           int from = t == 0 ? 0 : b * vocab;  // the prefill ran the prompt once, for every row
@@ -367,7 +376,8 @@ public final class CausalLm implements AutoCloseable {
           seen[b].set(token);
           next[b][0] = token;
           eos[b] = params.eosTokenIds().contains((long) token);
-          running |= !eos[b];
+          done[b] = eos[b] || stop.stop(b, Arrays.copyOf(tokens[b], t + 1));
+          running |= !done[b];
         }
         if (!running || t == max - 1) {
           break;
