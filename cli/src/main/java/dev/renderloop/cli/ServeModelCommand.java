@@ -55,17 +55,10 @@ final class ServeModelCommand implements Callable<Integer> {
             err.println("renderloop serve-model: --port must be in 0..65535, --max-n and --max-body-bytes >= 1");
             return ExitCode.USAGE;
         }
-        if (adapter != null) {
-            // LoRA support (CausalLm with an attached adapter) is being added on another branch; until it is merged
-            // an adapter is refused rather than ignored, so no one serves the base model believing it is tuned.
-            err.println("renderloop serve-model: --adapter " + adapter + ": adapters need LoRA support in the model"
-                    + " module, which this build does not have yet; serve the base model without --adapter");
-            return ExitCode.UNAVAILABLE;
-        }
         String served = name != null ? name : model.toAbsolutePath().normalize().getFileName().toString();
         ChatModel chat;
         try {
-            chat = ChatModel.load(model);
+            chat = ChatModel.load(model, adapter);
         } catch (ModelFormatException e) {
             err.println("renderloop serve-model: " + e.getMessage());
             return ExitCode.USAGE;

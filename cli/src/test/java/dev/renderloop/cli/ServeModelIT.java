@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.renderloop.model.ChatMessage;
+import dev.renderloop.model.CausalLm;
 import dev.renderloop.model.ChatModel;
+import dev.renderloop.model.LoraAdapter;
+import dev.renderloop.model.LoraConfig;
+import dev.renderloop.model.SamplingParams;
 import dev.renderloop.policy.Candidate;
 import dev.renderloop.policy.Conversation;
 import dev.renderloop.policy.ImageContent;
@@ -27,9 +31,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code serve-model}'s server on the tiny chat checkpoint (random weights, trained tokenizer), driven through the
@@ -190,10 +196,48 @@ class ServeModelIT {
     }
 
     @Test
-    void theCommandRefusesAnAdapterAndABadModelDirectory() {
-        CliRun adapter = CliRun.of("serve-model", "--model", MODEL.toString(), "--adapter", "/tmp/lora", "--port", "0");
-        assertEquals(ExitCode.UNAVAILABLE, adapter.exitCode());
-        assertTrue(adapter.err().contains("adapters need LoRA support"), adapter.err());
+    void anAdapterChangesWhatIsServedAndEqualsTheInProcessAdaptedModel(@TempDir Path dir) throws Exception {
+        Path adapterDir = dir.resolve("adapter");
+        try (ChatModel plain = ChatModel.load(MODEL)) {
+            var config = new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj", "down_proj"), false);
+            try (CausalLm lm = CausalLm.load(MODEL);
+                    LoraAdapter adapter = LoraAdapter.initialise(config, lm.config(), "qwen2-tiny-chat", 3)) {
+                SplittableRandom random = new SplittableRandom(5);
+                for (var e : adapter.parameters().entrySet()) {
+                    if (e.getKey().contains("lora_B")) {  // B = 0 would leave the model unchanged
+                        float[] values = new float[Math.toIntExact(e.getValue().size())];
+                        for (int i = 0; i < values.length; i++) {
+                            values[i] = (float) (random.nextDouble() - 0.5);
+                        }
+                        e.getValue().set(values);
+                    }
+                }
+                adapter.save(adapterDir);
+            }
+        }
+        try (ChatModel adapted = ChatModel.load(MODEL, adapterDir);
+                ChatCompletionsServer tuned = ChatCompletionsServer.start(adapted, "tuned", "127.0.0.1", 0, 4, 64 * 1024);
+                Policy tunedPolicy = Policies.create("openai:tuned@http://127.0.0.1:" + tuned.port() + "/v1", null, 1,
+                        Duration.ofSeconds(120))) {
+            PolicyResponse base = ask(1, Sampling.greedy(12));
+            PolicyResponse viaServer = tunedPolicy.respond(
+                    new PolicyRequest(TASK, CONVERSATION, Purpose.GENERATE, 1, Sampling.greedy(12)));
+            assertTrue(base.ok() && viaServer.ok(), base.error() + " / " + viaServer.error());
+            assertNotEquals(texts(base), texts(viaServer), "the adapter should change the greedy text");
+            try (ChatModel direct = ChatModel.load(MODEL, adapterDir)) {
+                var prompt = direct.prompt(List.of(ChatMessage.system("You write SVG."),
+                        ChatMessage.user("Draw a red circle.")));
+                String text = direct.complete(prompt, SamplingParams.greedy(12, java.util.Set.of()), List.of(), 1).get(0).text();
+                assertEquals(List.of(text), texts(viaServer));
+            }
+        }
+    }
+
+    @Test
+    void theCommandRefusesAMissingAdapterAndABadModelDirectory() {
+        CliRun adapter = CliRun.of("serve-model", "--model", MODEL.toString(), "--adapter", "/no/such/lora", "--port", "0");
+        assertEquals(ExitCode.USAGE, adapter.exitCode());
+        assertTrue(adapter.err().contains("/no/such/lora"), adapter.err());
         CliRun missing = CliRun.of("serve-model", "--model", "/no/such/model", "--port", "0");
         assertEquals(ExitCode.USAGE, missing.exitCode());
         assertTrue(missing.err().contains("/no/such/model"), missing.err());

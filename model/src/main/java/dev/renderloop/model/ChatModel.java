@@ -54,11 +54,22 @@ public final class ChatModel implements AutoCloseable {
    *     lacks, or the chat template cannot be rendered exactly; the message names the file
    */
   public static ChatModel load(Path dir) throws ModelFormatException {
+    return load(dir, null);
+  }
+
+  /**
+   * {@link #load(Path)} with a LoRA adapter in the PEFT format attached and enabled (see
+   * {@link CausalLm#load(Path, Path)}); {@code adapterDir} null loads the base model.
+   *
+   * @throws ModelFormatException as {@link #load(Path)}, and when the adapter is missing, unsupported or made for
+   *     another model; the message names the file and the tensor
+   */
+  public static ChatModel load(Path dir, Path adapterDir) throws ModelFormatException {
     Tokenizer tokenizer = Tokenizer.load(dir);
     try {
       ChatTemplate template = ChatTemplate.of(tokenizer);
       int context = contextLength(dir.resolve("config.json"));
-      CausalLm lm = CausalLm.load(dir);
+      CausalLm lm = adapterDir == null ? CausalLm.load(dir) : CausalLm.load(dir, adapterDir);
       try {
         return of(lm, tokenizer, template, context);
       } catch (IllegalArgumentException e) {
