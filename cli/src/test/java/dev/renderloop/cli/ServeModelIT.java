@@ -196,6 +196,30 @@ class ServeModelIT {
     }
 
     @Test
+    void theLocalPolicyAnswersAsTheServerDoes() {
+        Sampling s = new Sampling(0.8, 0.9, 0.05, 10, 77L, true);
+        PolicyResponse remote = ask(2, s);
+        try (Policy local = Policies.create("local:" + MODEL, null, 1, Duration.ofSeconds(60))) {
+            assertEquals("local:" + MODEL, local.name());
+            PolicyResponse answer = local.respond(new PolicyRequest(TASK, CONVERSATION, Purpose.GENERATE, 2, s));
+            assertTrue(answer.ok(), answer.error());
+            assertEquals(texts(remote), texts(answer));
+            assertEquals(remote.usage(), answer.usage());
+            for (int i = 0; i < 2; i++) {
+                assertEquals(remote.candidates().get(i).tokenLogprobs().size(),
+                        answer.candidates().get(i).completionTokens());
+                assertEquals(remote.candidates().get(i).finishReason(), answer.candidates().get(i).finishReason());
+            }
+            PolicyResponse tooLong = local.respond(new PolicyRequest(TASK, CONVERSATION, Purpose.GENERATE, 1,
+                    Sampling.greedy(100_000)));
+            assertEquals(PolicyErrorKind.CONTEXT_TOO_LONG, tooLong.errorKind());
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Policies.create("local:" + MODEL + "+/no/such/lora", null, 1, Duration.ofSeconds(60)));
+        assertTrue(e.getMessage().contains("/no/such/lora"), e.getMessage());
+    }
+
+    @Test
     void anAdapterChangesWhatIsServedAndEqualsTheInProcessAdaptedModel(@TempDir Path dir) throws Exception {
         Path adapterDir = dir.resolve("adapter");
         try (ChatModel plain = ChatModel.load(MODEL)) {

@@ -1,7 +1,9 @@
 package dev.renderloop.policy;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ServiceLoader;
 
 /** Creates policies from their spec strings. */
 public final class Policies {
@@ -35,7 +37,8 @@ public final class Policies {
      * The policy a spec names.
      *
      * @param apiKeyEnv environment variable with the API key for {@code openai:} specs, or {@code null}
-     * @throws IllegalArgumentException for a bad spec, or one this build cannot serve yet
+     * @throws IllegalArgumentException for a bad spec, or one this build cannot serve (a {@code local:} spec without
+     *                                  a {@link LocalPolicyProvider} on the class path)
      */
     public static Policy create(String spec, String apiKeyEnv, int concurrency, Duration timeout) {
         PolicySpec s = PolicySpec.parse(spec);
@@ -43,8 +46,17 @@ public final class Policies {
             case ORACLE -> new OraclePolicy(s.seed());
             case OPENAI -> openAi(OpenAiConfig.of(URI.create(s.location()), s.model()).withApiKeyEnv(apiKeyEnv)
                     .withLimits(concurrency, timeout, 4, Duration.ofSeconds(1)));
-            case LOCAL -> throw new IllegalArgumentException("policy " + spec + ": the in-process model is not part of this build yet");
+            case LOCAL -> local(s);
             case RETRIEVAL -> throw new IllegalArgumentException("policy retrieval needs a training corpus: use Policies.retrieval(...)");
         };
+    }
+
+    /** The in-process model through the first {@link LocalPolicyProvider} on the class path. */
+    private static Policy local(PolicySpec spec) {
+        LocalPolicyProvider provider = ServiceLoader.load(LocalPolicyProvider.class).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("policy " + spec + ": no in-process model on the"
+                        + " class path (the renderloop CLI includes one; a library user adds renderloop-cli or"
+                        + " registers a " + LocalPolicyProvider.class.getName() + ")"));
+        return provider.open(spec.toString(), Path.of(spec.model()), spec.location() == null ? null : Path.of(spec.location()));
     }
 }
