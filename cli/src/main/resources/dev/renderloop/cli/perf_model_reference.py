@@ -1,8 +1,9 @@
 """Times transformers on a checkpoint for `renderloop perf model` (the reference side of the benchmark).
 
-Usage: python perf_model_reference.py MODEL_DIR IDS_FILE NEW_TOKENS
+Usage: python perf_model_reference.py MODEL_DIR IDS_FILE NEW_TOKENS [REPEAT [WARMUP_SECONDS]]
   IDS_FILE holds the prompt ids, comma-separated (one row). Prints one JSON object on stdout: prefill and
-  generate seconds (each after one warm-up), the greedy ids, VmHWM and ru_maxrss and the versions used.
+  generate seconds (each the median of REPEAT timed runs, default 1, after warm-up runs for
+  WARMUP_SECONDS, default 0: at least one), the greedy ids, VmHWM and ru_maxrss and the versions used.
 Needs torch and transformers; exits 3 with a message on stderr when either is missing.
 """
 import json
@@ -30,6 +31,8 @@ def vm_hwm_kib():
 
 def main():
     model_dir, ids_file, new_tokens = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    warmup_s = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
     with open(ids_file) as f:
         ids = [int(t) for t in f.read().strip().split(",")]
     threads = os.cpu_count()
@@ -46,15 +49,27 @@ def main():
                               max_new_tokens=new_tokens, min_new_tokens=new_tokens, eos_token_id=None,
                               pad_token_id=0)
 
+    def median_seconds(run):
+        times = []
+        result = None
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            result = run()
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        return times[len(times) // 2], result
+
+    def warm_up(run):
+        start = time.perf_counter()
+        run()
+        while time.perf_counter() - start < warmup_s:
+            run()
+
     with torch.no_grad():
-        prefill()  # warm-up
-        t0 = time.perf_counter()
-        prefill()
-        prefill_s = time.perf_counter() - t0
-        generate()  # warm-up
-        t1 = time.perf_counter()
-        out = generate()
-        generate_s = time.perf_counter() - t1
+        warm_up(prefill)
+        prefill_s, _ = median_seconds(prefill)
+        warm_up(generate)
+        generate_s, out = median_seconds(generate)
     print(json.dumps({
         "prefill_seconds": prefill_s,
         "generate_seconds": generate_s,

@@ -17,9 +17,9 @@ class PerfModelCommandIT {
     void perfModel_tiny_timesBothSidesWithIdenticalGreedyIds() throws Exception {
         assumeTrue(importsTorch(), PYTHON + " with torch and transformers is not installed here");
         CliRun run = CliRun.of("perf", "model", "--sizes", "tiny", "--prompt-tokens", "16", "--new-tokens", "8",
-                "--python", PYTHON.toString());
+                "--repeat", "2", "--warmup-seconds", "0.2", "--python", PYTHON.toString());
         assertEquals(ExitCode.OK, run.exitCode(), run.out() + run.err());
-        assertTrue(run.out().matches("(?s).*tiny \\(0\\.1M\\) +renderloop \\(DJL\\) +\\d+\\.\\d +\\d+\\.\\d +\\d+ MiB.*"), run.out());
+        assertTrue(run.out().matches("(?s).*tiny \\(0\\.1M\\) +renderloop \\(DJL, \\d+ threads?\\) +\\d+\\.\\d +\\d+\\.\\d +\\d+ MiB.*"), run.out());
         assertTrue(run.out().matches("(?s).*transformers \\(\\w+, \\d+ threads\\) +\\d+\\.\\d +\\d+\\.\\d +\\d+ MiB.*"), run.out());
         assertTrue(run.out().matches("(?s).*ratio +\\d+\\.\\d\\dx +\\d+\\.\\d\\dx +greedy ids identical: yes.*"), run.out());
     }
@@ -27,9 +27,9 @@ class PerfModelCommandIT {
     @Test
     void perfModel_withoutTorch_timesThisProjectAndSaysTheReferenceIsUnavailable() {
         CliRun run = CliRun.of("perf", "model", "--sizes", "tiny", "--prompt-tokens", "4", "--new-tokens", "2",
-                "--python", "/nonexistent/python");
+                "--repeat", "1", "--warmup-seconds", "0", "--python", "/nonexistent/python");
         assertEquals(ExitCode.UNAVAILABLE, run.exitCode(), run.out() + run.err());
-        assertTrue(run.out().matches("(?s).*renderloop \\(DJL\\) +\\d+\\.\\d +\\d+\\.\\d.*"), run.out());
+        assertTrue(run.out().matches("(?s).*renderloop \\(DJL, \\d+ threads?\\) +\\d+\\.\\d +\\d+\\.\\d.*"), run.out());
         assertTrue(run.out().contains("transformers side unavailable"), run.out());
     }
 
@@ -38,6 +38,9 @@ class PerfModelCommandIT {
         CliRun run = CliRun.of("perf", "model", "--sizes", "tiny,7b");
         assertEquals(ExitCode.USAGE, run.exitCode());
         assertTrue(run.err().contains("unknown size '7b'"), run.err());
+        CliRun repeat = CliRun.of("perf", "model", "--repeat", "0");
+        assertEquals(ExitCode.USAGE, repeat.exitCode());
+        assertTrue(repeat.err().contains("--repeat must be at least 1"), repeat.err());
     }
 
     private static boolean importsTorch() throws Exception {

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,6 +65,13 @@ public final class CausalLm implements AutoCloseable {
   private NDArray cosTable;
   private NDArray sinTable;
 
+  /**
+   * PyTorch intra-op threads while this model computes (see {@link #intraOpThreads}); libtorch's setting is global
+   * to the process, so it is applied at each forward pass and remembered in {@link #appliedThreads}.
+   */
+  private final int threads;
+  private static volatile int appliedThreads = -1;
+
   /** The attached LoRA adapter (null: none), whether it is applied, and whether {@link #close()} closes it. */
   private LoraAdapter adapter;
   private boolean adapterEnabled;
@@ -93,6 +101,7 @@ public final class CausalLm implements AutoCloseable {
     for (int i = 0; i < half; i++) {
       invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (float) (2 * i) / config.headDim()));
     }
+    this.threads = intraOpThreads(config);
     this.eps = manager.create((float) config.rmsNormEps());
     this.scale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
     int d = config.headDim();
@@ -602,6 +611,10 @@ public final class CausalLm implements AutoCloseable {
    */
   private NDArray forward(NDManager step, long[][] ids, long[][] mask, long[][] positions, Cache cache,
       int projected) {
+    if (appliedThreads != threads) {
+      JniUtils.setNumThreads(threads);
+      appliedThreads = threads;
+    }
     int rows = ids.length;
     int length = ids[0].length;
     int total = mask[0].length;
@@ -872,6 +885,34 @@ public final class CausalLm implements AutoCloseable {
   private static NDArray tensor(NDManager manager, SafetensorsReader weights, String name, long... shape)
       throws ModelFormatException {
     return manager.create(weights.floats(name, shape), new Shape(shape));
+  }
+
+  /**
+   * One thread for a narrow model (hidden size under 256), else one per core; the system property
+   * {@code renderloop.model.threads} overrides both. Why: a narrow model's ops are too small for PyTorch to split,
+   * yet its OpenMP workers wake and spin for each of them and compete with the JVM's JIT and GC threads; measured on
+   * 2 cores with the 64-wide perf checkpoint, 64 greedy tokens took 26-28 ms with one thread and 30-230 ms (erratic)
+   * with two, while the 768-wide one was 10-15 % slower with one thread.
+   */
+  static int intraOpThreads(ModelConfig config) {
+    String forced = System.getProperty("renderloop.model.threads");
+    if (forced != null) {
+      try {
+        int n = Integer.parseInt(forced.trim());
+        if (n >= 1) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the error below
+      }
+      throw new IllegalArgumentException("renderloop.model.threads must be a positive integer, got '" + forced + "'");
+    }
+    return config.hiddenSize() < 256 ? 1 : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** The PyTorch intra-op threads this model computes with (see {@link #intraOpThreads}). */
+  public int threads() {
+    return threads;
   }
 
   /** Loads the PyTorch engine without letting DJL reach the network (the native library ships as a jar). */
