@@ -276,7 +276,10 @@ class TikzDriver:
     compiles_python = False
     PACKAGES = ("tikz", "pgfplots", "amsmath", "amssymb", "xcolor")
     # Not arrows.meta: loading it changes how the default "->" tip is drawn, so a document that does
-    # not load it would be typeset differently with the format than with its own preamble.
+    # not load it would be typeset differently with the format than with its own preamble. A covered
+    # document that loads it gets it loaded at the start of its body instead (BODY_LIBRARIES: checked
+    # pixel for pixel against the document's own preamble by TikzSuiteIT).
+    BODY_LIBRARIES = ("arrows.meta",)
     LIBRARIES = ("positioning", "shapes", "calc", "decorations.pathreplacing",
                  "patterns", "matrix", "fit", "backgrounds", "automata", "trees", "shadows")
     PREAMBLE = ("\\documentclass[border=2pt]{standalone}\n"
@@ -478,7 +481,7 @@ class TikzDriver:
         covered = (klass is not None and klass.group(2).strip() == "standalone" and not other.strip()
                    and len(border) == len(options) <= 1
                    and all(s.replace(" ", "") == "compat=1.18" for s in settings)
-                   and packages <= set(self.PACKAGES) and libraries <= set(self.LIBRARIES))
+                   and packages <= set(self.PACKAGES) and libraries <= set(self.LIBRARIES) | set(self.BODY_LIBRARIES))
         if covered:
             # Without the option the page has no border (measured: standalone adds none then; the format has 2pt). The
             # setting is made global because the page box (preview's group) was opened at \begin{document},
@@ -486,7 +489,10 @@ class TikzDriver:
             config = ("{\\makeatletter\\standaloneconfig{%s}" % (border[0] if border else "border=0pt")
                       + "".join("\\xdef\\sa@border@%s{\\sa@border@%s}" % (side, side)
                                 for side in ("left", "right", "top", "bottom"))
-                      + "}\\ignorespaces")
+                      + "}"
+                      # after the group: a library loaded inside it would be forgotten at its end
+                      + "".join("\\usetikzlibrary{%s}" % l for l in self.BODY_LIBRARIES if l in libraries)
+                      + "\\ignorespaces")
             return self.PREAMBLE + "\\begin{document}" + config + code.split("\\begin{document}", 1)[1], True
         return code, False
 
