@@ -1,10 +1,6 @@
 package dev.renderloop.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -29,7 +25,6 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
       List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
   static final String FILE = "adapter_config.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * Keys of adapter_config.json that change nothing this module computes: provenance, and options that only
@@ -74,29 +69,13 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
    *     message names the file and the key
    */
   public static LoraConfig read(Path dir) throws ModelFormatException {
-    Path file = dir.resolve(FILE);
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (NoSuchFileException e) {
-      throw new ModelFormatException("no " + FILE + " in adapter directory " + dir);
-    } catch (IOException e) {
-      throw new ModelFormatException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    return parse(text, file.toString());
+    String text = ConfigFile.read(dir, FILE, "adapter");
+    return parse(text, dir.resolve(FILE).toString());
   }
 
   /** Parses the text of an {@code adapter_config.json}; {@code source} names it in error messages. */
   public static LoraConfig parse(String json, String source) throws ModelFormatException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
-    } catch (IOException e) {
-      throw new ModelFormatException(source + " is not valid JSON: " + e.getMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ModelFormatException(source + " is not a JSON object");
-    }
+    JsonNode root = ConfigFile.object(json, source);
     String type = root.path("peft_type").asText("");
     if (!type.equals("LORA")) {
       throw new ModelFormatException(source + ": peft_type '" + type + "' is not supported (only LORA)");

@@ -1,10 +1,6 @@
 package dev.renderloop.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -60,7 +56,6 @@ public record ModelConfig(
     }
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Checks the invariants the forward pass relies on. */
   public ModelConfig {
@@ -84,29 +79,13 @@ public record ModelConfig(
    *     message names the file and the field
    */
   public static ModelConfig read(Path dir) throws ModelFormatException {
-    Path file = dir.resolve("config.json");
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (NoSuchFileException e) {
-      throw new ModelFormatException("no config.json in model directory " + dir);
-    } catch (IOException e) {
-      throw new ModelFormatException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    return parse(text, file.toString());
+    String text = ConfigFile.read(dir, "config.json", "model");
+    return parse(text, dir.resolve("config.json").toString());
   }
 
   /** Parses the text of a {@code config.json}; {@code source} names it in error messages. */
   public static ModelConfig parse(String json, String source) throws ModelFormatException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
-    } catch (IOException e) {
-      throw new ModelFormatException(source + " is not valid JSON: " + e.getMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ModelFormatException(source + " is not a JSON object");
-    }
+    JsonNode root = ConfigFile.object(json, source);
     Architecture architecture = architecture(root, source);
     String act = root.path("hidden_act").asText("silu");
     if (!act.equals("silu")) {
