@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -142,12 +143,28 @@ final class PerfRenderCommand implements Callable<Integer> {
                             1000 * warmCpu / work.size(), 1000 * warmJvmCpu / work.size(), freshCpu / warmCpu);
                 }
                 printStages(out, warmResults);
+                printFailures(out, warmResults);
                 out.printf("  render cache hit: %.2f ms mean over %d hits%n", cacheHitMillis(work, settings, scratch), work.size());
                 return fresh.ok == work.size() && warm.ok == work.size() ? ExitCode.OK : ExitCode.RENDER_FAILED;
             } finally {
                 ScratchTree.delete(scratch);
             }
         }
+    }
+
+    /** The warm side's failures, by error kind, with the first error text of each: a failed render is never silent. */
+    private static void printFailures(PrintWriter out, List<RenderResult> results) {
+        Map<String, List<RenderResult>> failed = new java.util.TreeMap<>();
+        for (RenderResult r : results) {
+            if (!r.ok()) {
+                failed.computeIfAbsent(String.valueOf(r.errorKind()), k -> new ArrayList<>()).add(r);
+            }
+        }
+        failed.forEach((kind, rs) -> {
+            String error = rs.getFirst().error();
+            out.printf("  warm failures: %d x %s, first: %s%n", rs.size(), kind,
+                    error.length() > 300 ? error.substring(0, 300) + "..." : error);
+        });
     }
 
     /**

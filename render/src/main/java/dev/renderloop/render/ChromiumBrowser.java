@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,10 +49,20 @@ final class ChromiumBrowser implements AutoCloseable {
     private long rssMeasuredAt;  // guarded by this
     private volatile boolean wedged;
 
-    /** Pages prepared ahead of their jobs; at most {@link #sparePages}, counting those being prepared. */
+    /**
+     * Idle pages, ready for a job: new ones prepared ahead, and used ones after their reset. New ones
+     * are prepared while fewer than {@link #sparePages} are idle, being prepared or being reset.
+     */
     private final BlockingQueue<HtmlPageCapture.PreparedPage> spares = new LinkedBlockingQueue<>();
     private int sparesPreparing;  // guarded by spares
+    private int pagesResetting;  // guarded by spares
     private final int sparePages;
+    /** Pages draw only when asked ({@code HeadlessExperimental.beginFrame}, the headless shell's protocol). */
+    private final boolean beginFrames;
+    /** One asked-for frame at a time (see {@link HtmlPageCapture}'s frame requests). */
+    private final java.util.concurrent.Semaphore frames = new java.util.concurrent.Semaphore(1);
+    private final AtomicLong pagesCreated = new AtomicLong();
+    private final AtomicLong pagesReused = new AtomicLong();
     /** Viewport of the last job: spares are made at that size, which is nearly always the next job's too. */
     private volatile long lastSize = -1;
 
@@ -60,9 +71,10 @@ final class ChromiumBrowser implements AutoCloseable {
     int inFlight;
     volatile boolean retiring;
 
-    private ChromiumBrowser(int serial, Process process, Path scratch, int sparePages) {
+    private ChromiumBrowser(int serial, Process process, Path scratch, int sparePages, boolean beginFrames) {
         this.serial = serial;
         this.sparePages = sparePages;
+        this.beginFrames = beginFrames;
         this.process = process;
         this.scratch = scratch;
         this.cdp = new CdpConnection(process.getInputStream(), process.getOutputStream(), Integer.toString(serial));
@@ -80,11 +92,13 @@ final class ChromiumBrowser implements AutoCloseable {
      * @param sandbox how to confine the browser
      * @param scratch a fresh directory the browser may write to; deleted when the browser is closed
      * @param sparePages pages to keep prepared ahead of jobs (see {@link #takePage})
+     * @param beginFrames whether the flags enable begin-frame control ({@code --enable-begin-frame-control}):
+     *                    pages are then made to draw only when asked
      * @throws IOException the browser could not be started or did not answer within {@code timeout};
      *                     the message carries the tail of its stderr
      */
     static ChromiumBrowser launch(int serial, Path binary, List<String> flags, Sandbox sandbox, Path scratch,
-                                  int sparePages, Duration timeout) throws IOException {
+                                  int sparePages, boolean beginFrames, Duration timeout) throws IOException {
         int uid = sandbox.workerUid();
         for (String dir : List.of("profile", "tmp", ".cache", ".config")) {
             PythonWorker.own(Files.createDirectories(scratch.resolve(dir)), uid);
@@ -108,7 +122,7 @@ final class ChromiumBrowser implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(scratch.toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
-        ChromiumBrowser browser = new ChromiumBrowser(serial, pb.start(), scratch, sparePages);
+        ChromiumBrowser browser = new ChromiumBrowser(serial, pb.start(), scratch, sparePages, beginFrames);
         try {
             // The first answer says the browser is up and the pipe works.
             browser.cdp.call("Browser.getVersion", null, "", timeout);
@@ -128,10 +142,11 @@ final class ChromiumBrowser implements AutoCloseable {
     }
 
     /**
-     * A fresh page for one job: a spare if one is ready, else one made now at {@code width} x
-     * {@code height}. Either way another spare starts being prepared in the background, at this
-     * size, unless the browser is retiring. A spare's viewport may differ from the job's; the job
-     * then sets its own.
+     * A page for one job: an idle one if one is ready or about to be (a reset takes milliseconds, a new
+     * page a renderer process), else one made now at {@code width} x {@code height}. Either way
+     * another page starts being prepared in the background if fewer than {@link #sparePages} are idle
+     * or on their way, unless the browser is retiring. A page's viewport may differ from the job's;
+     * the job then sets its own.
      *
      * @throws CdpConnection.CdpException the browser refused or is gone
      * @throws TimeoutException           the browser did not set the page up in time
@@ -139,24 +154,114 @@ final class ChromiumBrowser implements AutoCloseable {
     HtmlPageCapture.PreparedPage takePage(int width, int height) throws CdpConnection.CdpException, TimeoutException, InterruptedException {
         lastSize = ((long) width << 32) | height;
         HtmlPageCapture.PreparedPage page;
-        while ((page = spares.poll()) != null) {
+        while ((page = nextIdle()) != null) {
             if (page.usable()) {
                 prepareSpare();
+                if (page.jobs() > 0) {
+                    pagesReused.incrementAndGet();
+                }
                 return page;
             }
-            HtmlPageCapture.discard(cdp, page);
+            discard(page);
         }
         prepareSpare();
-        return HtmlPageCapture.prepare(cdp, width, height);
+        pagesCreated.incrementAndGet();
+        return HtmlPageCapture.prepare(cdp, width, height, beginFrames);
     }
 
-    /** Starts preparing a spare page on a virtual thread, if fewer than {@link #sparePages} are ready or coming. */
+    /** An idle page, waiting while one is being reset or prepared; null when none is idle or coming. */
+    private HtmlPageCapture.PreparedPage nextIdle() throws InterruptedException {
+        long until = System.nanoTime() + IDLE_PAGE_WAIT.toNanos();
+        while (true) {
+            HtmlPageCapture.PreparedPage page = spares.poll();
+            if (page != null) {
+                return page;
+            }
+            synchronized (spares) {
+                if (pagesResetting + sparesPreparing == 0 || !healthy()) {
+                    return null;
+                }
+            }
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            // Short polls: a reset or preparation that fails adds nothing to the queue.
+            page = spares.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)), TimeUnit.NANOSECONDS);
+            if (page != null) {
+                return page;
+            }
+        }
+    }
+
+    /**
+     * Takes back a page whose job succeeded: it is reset in the background ({@link HtmlPageCapture#reset})
+     * and becomes idle again, or is disposed when the reset fails or the browser is retiring.
+     */
+    void recycle(HtmlPageCapture.PreparedPage page) {
+        if (retiring || !healthy()) {
+            discard(page);
+            return;
+        }
+        synchronized (spares) {
+            pagesResetting++;
+        }
+        Thread.ofVirtual().name("chromium-page-reset-" + serial).start(() -> {
+            boolean reset = false;
+            try {
+                reset = HtmlPageCapture.reset(cdp, page);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                synchronized (spares) {
+                    pagesResetting--;
+                    if (reset && !retiring && healthy()) {
+                        spares.add(page);
+                    }
+                }
+                if (!reset || retiring) {
+                    discard(page);
+                }
+            }
+        });
+    }
+
+    /** Disposes a page's context without waiting; a browser that does not confirm it in time is marked wedged. */
+    private void discard(HtmlPageCapture.PreparedPage page) {
+        if (!healthy()) {
+            return;
+        }
+        HtmlPageCapture.discard(cdp, page)
+                .orTimeout(HtmlPageCapture.DISPOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, t) -> {
+                    if (t instanceof TimeoutException) {
+                        markWedged("a browser context was not disposed within " + HtmlPageCapture.DISPOSE_TIMEOUT.toSeconds() + " s");
+                    }
+                });
+    }
+
+    /** The permit to ask any page of this browser for a frame. */
+    java.util.concurrent.Semaphore frames() {
+        return frames;
+    }
+
+    /** Pages made for jobs so far (spares included once taken). */
+    long pagesCreated() {
+        return pagesCreated.get();
+    }
+
+    /** Jobs that ran on a page reset after an earlier job. */
+    long pagesReused() {
+        return pagesReused.get();
+    }
+
+    /** Starts preparing a spare page on a virtual thread, if fewer than {@link #sparePages} are idle or coming. */
     private void prepareSpare() {
         if (retiring || !healthy()) {
             return;
         }
         synchronized (spares) {
-            if (spares.size() + sparesPreparing >= sparePages) {
+            if (spares.size() + sparesPreparing + pagesResetting >= sparePages) {
                 return;
             }
             sparesPreparing++;
@@ -165,7 +270,7 @@ final class ChromiumBrowser implements AutoCloseable {
             HtmlPageCapture.PreparedPage page = null;
             try {
                 long size = lastSize;
-                page = HtmlPageCapture.prepare(cdp, (int) (size >>> 32), (int) size);
+                page = HtmlPageCapture.prepare(cdp, (int) (size >>> 32), (int) size, beginFrames);
             } catch (CdpConnection.CdpException | TimeoutException e) {
                 // the browser is going away or overloaded; the next job prepares its own page
             } catch (InterruptedException e) {
@@ -203,6 +308,8 @@ final class ChromiumBrowser implements AutoCloseable {
     }
 
     private static final String UNSHARE = "/usr/bin/unshare";
+    /** How long a job waits for a page being reset or prepared before it makes its own. */
+    private static final Duration IDLE_PAGE_WAIT = Duration.ofSeconds(3);
     private static volatile Boolean netUnshare;
 
     /** Whether {@code unshare --net} works here (root, util-linux, a kernel that allows it); probed once. */

@@ -368,8 +368,30 @@ final class ChromiumRenderer implements Renderer {
         }
     }
 
+    /**
+     * Whether pages draw only when the renderer asks ({@code HeadlessExperimental.beginFrame}): in the
+     * headless shell, whose protocol has it. A page then draws no frame while it loads, and is captured
+     * in the first frame after its load event instead of in the next of a 60 Hz stream of frames.
+     */
+    boolean beginFrames() {
+        availability();
+        return binary != null && binary.getFileName().toString().contains("headless-shell");
+    }
+
     /** The browser's command-line flags, without the profile directory and the pipe. */
     List<String> flags() {
+        List<String> flags = new ArrayList<>(baseFlags());
+        if (beginFrames()) {
+            flags.addAll(List.of("--enable-begin-frame-control",
+                    // Each asked-for frame runs every stage (animations, layout, paint, raster) before it is drawn,
+                    // and only when asked: without these, parts of a frame would still come from threads on their own clock.
+                    "--run-all-compositor-stages-before-draw", "--disable-new-content-rendering-timeout",
+                    "--disable-threaded-animation", "--disable-threaded-scrolling", "--disable-checker-imaging"));
+        }
+        return flags;
+    }
+
+    private List<String> baseFlags() {
         return List.of(
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -379,9 +401,16 @@ final class ChromiumRenderer implements Renderer {
                 // The headless shell has no popup blocker: without this, window.open makes real pages.
                 "--block-new-web-contents",
                 // The omnibox popups are WebUI pages with their own renderer processes, made for every new window
-                // (one per job's context): disabling them makes a job's setup a third faster.
+                // (one per page's context): disabling them makes a page's setup a third faster.
+                // A page serves many jobs, one after another (see HtmlPageCapture.reset): site isolation, a
+                // new frame host per document and proactive browsing-instance swaps would each give the next
+                // job's document a new renderer process or frame, which is most of a job's cost; a page can
+                // load nothing from another site anyway. The back/forward cache would keep a job's document
+                // alive after the job.
                 "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,"
-                        + "InterestFeedContentSuggestions,WebUIOmniboxPopup,WebUIOmniboxAimPopup",
+                        + "InterestFeedContentSuggestions,WebUIOmniboxPopup,WebUIOmniboxAimPopup,"
+                        + "site-per-process,IsolateOrigins,BackForwardCache,ProactivelySwapBrowsingInstance,RenderDocument",
+                "--disable-site-isolation-trials",
                 // Defence in depth behind request interception: a proxy that refuses, loopback not exempt.
                 "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
                 "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
@@ -428,11 +457,14 @@ final class ChromiumRenderer implements Renderer {
                         String why = browser.healthy() ? "the browser did not set up a page: " + e.getMessage()
                                 : "the browser died before the page was loaded: " + browser.diagnostics();
                         outcome = new HtmlPageCapture.Outcome(RenderResult.failure(request.domain(), ErrorKind.RENDERER_CRASHED,
-                                why, millisSince(start)), true, true);
+                                why, millisSince(start)), true, true, null);
                         page = null;
                     }
                     if (page != null) {
                         outcome = HtmlPageCapture.run(browser, page, request, outputDir, limits, start);
+                        if (outcome.reusable() != null) {
+                            browser.recycle(outcome.reusable());
+                        }
                     }
                 } finally {
                     release(browser, outcome == null || outcome.browserBroken());
@@ -539,7 +571,7 @@ final class ChromiumRenderer implements Renderer {
         }
         try {
             ChromiumBrowser b = launcher.submit(() -> ChromiumBrowser.launch(serial, binary, flags(), sandbox, scratch,
-                    options.sparePages(), options.startTimeout())).get();
+                    options.sparePages(), beginFrames(), options.startTimeout())).get();
             browsersStarted.incrementAndGet();
             return b;
         } catch (ExecutionException e) {
@@ -606,6 +638,13 @@ final class ChromiumRenderer implements Renderer {
     OptionalLong browserPid() {
         synchronized (lock) {
             return current == null ? OptionalLong.empty() : OptionalLong.of(current.pid());
+        }
+    }
+
+    /** Jobs of the current browser that ran on a page reset after an earlier job (tests check reuse happened). */
+    long pagesReused() {
+        synchronized (lock) {
+            return current == null ? 0 : current.pagesReused();
         }
     }
 

@@ -69,6 +69,19 @@ final class HtmlPageCapture {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CdpConnection.Event WAKE = new CdpConnection.Event("RenderLoop.wake", null, "");
     private static final int MAX_BLOCKED_LOGGED = 20;
+    /** A frame with a screenshot of the viewport, encoded for speed (a larger file, the same pixels). */
+    private static final ObjectNode FRAME_SCREENSHOT = JSON.createObjectNode();
+    static {
+        FRAME_SCREENSHOT.putObject("screenshot").put("format", "png").put("optimizeForSpeed", true);
+    }
+    /** Frames without new pixels tolerated before the capture falls back to {@code Page.captureScreenshot}. */
+    private static final int MAX_EMPTY_FRAMES = 8;
+    /** How long one asked-for frame may take to be drawn. */
+    private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(5);
+    /** How long resetting a page between jobs may take before the page is disposed instead. */
+    static final Duration RESET_TIMEOUT = Duration.ofSeconds(2);
+    /** The origin of {@link #PAGE_URL}, whose stored data is cleared between jobs. */
+    static final String PAGE_ORIGIN = "http://renderloop.invalid";
     /** Console calls forwarded per page; see {@link #CONSOLE_CAP}. */
     static final int MAX_CONSOLE_LINES = 200;
     /**
@@ -97,8 +110,10 @@ final class HtmlPageCapture {
      * @param result        the render result
      * @param browserBroken the browser misbehaved (died, or did not dispose the context): replace it
      * @param retry         the browser failed before the page ran at all: the job may run again elsewhere
+     * @param reusable      the page after a successful job, to be reset and used again ({@link ChromiumBrowser#recycle});
+     *                      null when it was disposed
      */
-    record Outcome(RenderResult result, boolean browserBroken, boolean retry) {
+    record Outcome(RenderResult result, boolean browserBroken, boolean retry, PreparedPage reusable) {
     }
 
     private final ChromiumBrowser browser;
@@ -116,6 +131,7 @@ final class HtmlPageCapture {
     private final String targetId;
     private final String sessionId;
     private final boolean sized;
+    private final PreparedPage page;
     private long deadline;
     private long pageStart;
     private int documentsServed;
@@ -142,6 +158,7 @@ final class HtmlPageCapture {
         this.sessionId = page.sessionId();
         this.settings = request.settings();
         this.sized = page.width() == settings.width() && page.height() == settings.height();
+        this.page = page;
         this.document = request.code().getBytes(StandardCharsets.UTF_8);
         this.domain = request.domain();
         this.outputDir = outputDir;
@@ -154,10 +171,19 @@ final class HtmlPageCapture {
      * A page made ready before its job (see {@link ChromiumBrowser#takePage}): a fresh context with
      * one blank page, attached, its events already flowing into {@code events}, request interception,
      * dialogs, console and the console cap in place, its viewport {@code width} x {@code height} CSS
-     * pixels at device scale 1. Used by one job, then disposed.
+     * pixels at device scale 1. Used by one job at a time; between jobs it is reset ({@link #reset}) or
+     * disposed.
+     *
+     * @param beginFrames the page draws only when asked ({@code HeadlessExperimental.beginFrame}); see the class notes
+     * @param jobs        jobs this page has served
      */
     record PreparedPage(String contextId, String targetId, String sessionId, BlockingQueue<CdpConnection.Event> events,
-                        int width, int height) {
+                        int width, int height, boolean beginFrames, int jobs) {
+
+        /** The same page after one more job, its viewport now {@code width} x {@code height}. */
+        PreparedPage afterJob(int width, int height) {
+            return new PreparedPage(contextId, targetId, sessionId, events, width, height, beginFrames, jobs + 1);
+        }
 
         /** False when the idle page's renderer died or the browser went away while it waited. */
         boolean usable() {
@@ -172,7 +198,8 @@ final class HtmlPageCapture {
      * Creates a context and a page in it with a {@code width} x {@code height} viewport, and enables
      * what every job needs. On failure the context, if made, is disposed.
      */
-    static PreparedPage prepare(CdpConnection cdp, int width, int height) throws CdpConnection.CdpException, TimeoutException, InterruptedException {
+    static PreparedPage prepare(CdpConnection cdp, int width, int height, boolean beginFrames)
+            throws CdpConnection.CdpException, TimeoutException, InterruptedException {
         ObjectNode context = JSON.createObjectNode()
                 .put("proxyServer", "127.0.0.1:9")
                 .put("proxyBypassList", "<-loopback>");
@@ -183,7 +210,8 @@ final class HtmlPageCapture {
                     .put("url", "about:blank")
                     .put("browserContextId", contextId)
                     .put("width", width)
-                    .put("height", height);
+                    .put("height", height)
+                    .put("enableBeginFrameControl", beginFrames);
             String targetId = cdp.call("Target.createTarget", target, "", SETUP_TIMEOUT).path("targetId").asText();
             String sessionId = cdp.call("Target.attachToTarget", JSON.createObjectNode().put("targetId", targetId).put("flatten", true),
                     "", SETUP_TIMEOUT).path("sessionId").asText();
@@ -201,7 +229,7 @@ final class HtmlPageCapture {
                     cdp.send("Emulation.setEmulatedMedia", media, sessionId),
                     cdp.send("Emulation.setDeviceMetricsOverride", viewport(width, height), sessionId),
                     cdp.send("Page.addScriptToEvaluateOnNewDocument", JSON.createObjectNode().put("source", CONSOLE_CAP), sessionId)));
-            return new PreparedPage(contextId, targetId, sessionId, events, width, height);
+            return new PreparedPage(contextId, targetId, sessionId, events, width, height, beginFrames, 0);
         } catch (CdpConnection.CdpException | TimeoutException | InterruptedException | RuntimeException e) {
             cdp.send("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", contextId), "");
             throw e;
@@ -216,15 +244,83 @@ final class HtmlPageCapture {
                 .put("mobile", false);
     }
 
-    /** Disposes a prepared page that no job will use. */
-    static void discard(CdpConnection cdp, PreparedPage page) {
+    /**
+     * Disposes a page that no job will use, with its context and renderer process, without waiting;
+     * the answer completes when the browser confirms it.
+     */
+    static CompletableFuture<JsonNode> discard(CdpConnection cdp, PreparedPage page) {
         cdp.unsubscribe(page.sessionId());
-        cdp.send("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", page.contextId()), "");
+        return cdp.send("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", page.contextId()), "");
+    }
+
+    /**
+     * Makes a page that has served a job as good as new for the next one, or says it cannot. The
+     * page is navigated to {@code about:blank}, which unloads the job's document (its scripts, timers,
+     * workers, and its unload handlers' last writes happen now, not during the next job); then every
+     * kind of data stored for {@link #PAGE_ORIGIN} (cookies, local storage, IndexedDB, ...) is cleared,
+     * the session history reset to that one blank entry, and the window's name cleared. False, and the page must be disposed,
+     * when any step fails or the whole takes longer than {@link #RESET_TIMEOUT}: a renderer still
+     * busy with the last job's script cannot unload it in time, and such a page is never reused.
+     */
+    static boolean reset(CdpConnection cdp, PreparedPage page) throws InterruptedException {
+        String session = page.sessionId();
+        BlockingQueue<CdpConnection.Event> events = page.events();
+        long deadline = System.nanoTime() + RESET_TIMEOUT.toNanos();
+        events.clear();
+        CompletableFuture<JsonNode> navigation = cdp.send("Page.navigate", JSON.createObjectNode().put("url", "about:blank"), session);
+        navigation.whenComplete((r, t) -> events.offer(WAKE));
+        boolean blank = false;
+        boolean loaded = false;
+        while (!(loaded && navigation.isDone())) {
+            long left = deadline - System.nanoTime();
+            CdpConnection.Event e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (e == null) {
+                return false;
+            }
+            JsonNode p = e.params();
+            switch (e.method()) {
+                // The old document's last requests: refused, as during the job.
+                case "Fetch.requestPaused" -> cdp.send("Fetch.failRequest", JSON.createObjectNode()
+                        .put("requestId", p.path("requestId").asText()).put("errorReason", "BlockedByClient"), session);
+                // A beforeunload prompt is answered "leave"; any other dialog dismissed.
+                case "Page.javascriptDialogOpening" -> cdp.send("Page.handleJavaScriptDialog",
+                        JSON.createObjectNode().put("accept", "beforeunload".equals(p.path("type").asText())), session);
+                case "Page.frameNavigated" -> {
+                    JsonNode frame = p.path("frame");
+                    blank |= frame.path("parentId").isMissingNode() && "about:blank".equals(frame.path("url").asText());
+                }
+                case "Page.loadEventFired" -> loaded |= blank;
+                case "Inspector.targetCrashed", "Inspector.detached", CdpConnection.CONNECTION_CLOSED -> {
+                    return false;
+                }
+                default -> {
+                    // console output of the unloading document, lifecycle events: nothing to do
+                }
+            }
+        }
+        if (navigation.isCompletedExceptionally() || !navigation.join().path("errorText").asText("").isEmpty()) {
+            return false;
+        }
+        try {
+            awaitAll(List.of(
+                    cdp.send("Storage.clearDataForOrigin", JSON.createObjectNode().put("origin", PAGE_ORIGIN).put("storageTypes", "all"), session),
+                    cdp.send("Page.resetNavigationHistory", null, session),
+                    // The browsing context's name outlives its documents (HtmlPageReuseIT caught it): cleared on the blank page.
+                    cdp.send("Runtime.evaluate", JSON.createObjectNode().put("expression", "window.name = ''"), session)), deadline);
+        } catch (CdpConnection.CdpException | TimeoutException e) {
+            return false;
+        }
+        events.clear();
+        return true;
     }
 
     private static void awaitAll(List<CompletableFuture<JsonNode>> calls)
             throws CdpConnection.CdpException, TimeoutException, InterruptedException {
-        long until = System.nanoTime() + SETUP_TIMEOUT.toNanos();
+        awaitAll(calls, System.nanoTime() + SETUP_TIMEOUT.toNanos());
+    }
+
+    private static void awaitAll(List<CompletableFuture<JsonNode>> calls, long until)
+            throws CdpConnection.CdpException, TimeoutException, InterruptedException {
         for (CompletableFuture<JsonNode> f : calls) {
             try {
                 f.get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -257,13 +353,13 @@ final class HtmlPageCapture {
             result = stop.result;
         }
         if (result.ok()) {
-            disposeInBackground();
-            return new Outcome(result, false, false);
+            // Handed back: the browser resets it in the background while the caller takes the result.
+            return new Outcome(result, false, false, page.afterJob(settings.width(), settings.height()));
         }
         // After a failure the next job must find the browser clean, so the disposal is awaited.
         boolean disposed = dispose();
         boolean crashedBrowser = result.errorKind() == ErrorKind.RENDERER_CRASHED;
-        return new Outcome(result, crashedBrowser || !disposed, false);
+        return new Outcome(result, crashedBrowser || !disposed, false, null);
     }
 
     private RenderResult loadAndCapture(CompletableFuture<JsonNode> viewport) throws Stop, InterruptedException {
@@ -288,7 +384,9 @@ final class HtmlPageCapture {
         CompletableFuture<JsonNode> layoutCall = cdp.send("Page.getLayoutMetrics", null, sessionId);
         // Sent with the layout query rather than after its answer (one round trip less): most pages fit the
         // viewport, and for them this is the capture. A taller page is captured again below, at its full height.
-        CompletableFuture<JsonNode> viewportShot = cdp.send("Page.captureScreenshot", screenshot(settings.height()), sessionId);
+        CompletableFuture<JsonNode> viewportShot = page.beginFrames()
+                ? beginFrame(FRAME_SCREENSHOT)
+                : cdp.send("Page.captureScreenshot", screenshot(settings.height()), sessionId);
         JsonNode layout = await(layoutCall, "layout");
         JsonNode size = layout.path("cssContentSize");
         int contentHeight = (int) Math.ceil(size.path("height").asDouble(settings.height()));
@@ -297,8 +395,19 @@ final class HtmlPageCapture {
             log.add(String.format(Locale.ROOT, "renderloop: the page is %d px tall; the image shows its top %d px",
                     contentHeight, limits.maxPageHeight()));
         }
-        JsonNode image = await(height == settings.height() ? viewportShot
-                : cdp.send("Page.captureScreenshot", screenshot(height), sessionId), "screenshot");
+        String data = null;
+        if (height == settings.height() && page.beginFrames()) {
+            data = frameScreenshot(viewportShot);
+        } else if (height == settings.height()) {
+            data = await(viewportShot, "screenshot").path("data").asText("");
+        }
+        if (data == null) {
+            // Taller than the viewport (or no frame had the page's pixels): the compositor's capture beyond the
+            // viewport keeps the page's layout (100vh, fixed elements) as it was at the viewport's size.
+            CompletableFuture<JsonNode> capture = cdp.send("Page.captureScreenshot", screenshot(height), sessionId);
+            data = (page.beginFrames() ? awaitDrawing(capture) : await(capture, "screenshot")).path("data").asText("");
+        }
+        JsonNode image = JSON.createObjectNode().put("data", data);
         byte[] png;
         try {
             png = Base64.getDecoder().decode(image.path("data").asText(""));
@@ -322,6 +431,64 @@ final class HtmlPageCapture {
         } catch (IOException e) {
             return failure(ErrorKind.RENDERER_CRASHED, "cannot write the screenshot: " + e.getMessage());
         }
+    }
+
+    /**
+     * The PNG of the first frame drawn with the page, from the {@code beginFrame} already sent and, if
+     * that frame had nothing new to draw, up to {@value #MAX_EMPTY_FRAMES} more; null if none had.
+     */
+    private String frameScreenshot(CompletableFuture<JsonNode> frame) throws Stop, InterruptedException {
+        for (int i = 0; ; i++) {
+            JsonNode answer = await(frame, "screenshot");
+            String data = answer.path("screenshotData").asText("");
+            if (!data.isEmpty()) {
+                return data;
+            }
+            if (i == MAX_EMPTY_FRAMES) {
+                return null;
+            }
+            frame = beginFrame(FRAME_SCREENSHOT);
+        }
+    }
+
+    /**
+     * Waits for a command that needs the compositor to draw (a capture) on a page that draws only when
+     * asked: frames are issued one after another until it answers, within the job's deadline.
+     */
+    private JsonNode awaitDrawing(CompletableFuture<JsonNode> call) throws Stop, InterruptedException {
+        call.whenComplete((r, t) -> events.offer(WAKE));
+        CompletableFuture<JsonNode> frame = CompletableFuture.completedFuture(null);
+        while (!call.isDone()) {
+            if (frame.isDone()) {
+                frame = beginFrame(JSON.createObjectNode());
+                frame.whenComplete((r, t) -> events.offer(WAKE));
+            }
+            next("screenshot");
+        }
+        return await(call, "screenshot");
+    }
+
+    /**
+     * Asks the page for a frame. One frame at a time per browser ({@link ChromiumBrowser#frames()}): the
+     * headless shell 156 crashed (a failed surface readback, then a CHECK in the browser process) when
+     * two pages' frames were asked for at once, and never in thousands of frames asked for one by one.
+     * A frame not drawn within {@link #FRAME_TIMEOUT} fails the capture rather than hold up other jobs.
+     */
+    private CompletableFuture<JsonNode> beginFrame(ObjectNode params) throws Stop, InterruptedException {
+        java.util.concurrent.Semaphore frames = browser.frames();
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !frames.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+            throw new Stop(timedOut("screenshot"));
+        }
+        CompletableFuture<JsonNode> frame;
+        try {
+            frame = cdp.send("HeadlessExperimental.beginFrame", params, sessionId).orTimeout(FRAME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            frames.release();
+            throw e;
+        }
+        frame.whenComplete((r, t) -> frames.release());
+        return frame;
     }
 
     /** Parameters of a lossless capture of the page's top {@code height} CSS pixels. */
@@ -477,21 +644,6 @@ final class HtmlPageCapture {
         } catch (TimeoutException e) {
             return false;
         }
-    }
-
-    /**
-     * Disposes the context without waiting (after a successful render nothing depends on it); a
-     * browser that does not confirm in time is marked wedged, and the renderer replaces it.
-     */
-    private void disposeInBackground() {
-        cdp.unsubscribe(sessionId);
-        cdp.send("Target.disposeBrowserContext", JSON.createObjectNode().put("browserContextId", contextId), "")
-                .orTimeout(DISPOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((r, t) -> {
-                    if (t instanceof TimeoutException) {
-                        browser.markWedged("a browser context was not disposed within " + DISPOSE_TIMEOUT.toSeconds() + " s");
-                    }
-                });
     }
 
     private static String exceptionText(JsonNode details) {
