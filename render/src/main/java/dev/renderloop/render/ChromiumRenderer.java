@@ -29,12 +29,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Design</h2>
  *
- * <p><b>One warm browser, a fresh context per job.</b> Starting Chromium costs far more than
- * rendering a page, so one browser is started lazily and shared; each job gets its own browser
- * context (its own cookies, storage, cache and renderer process), disposed when the job ends
- * ({@link HtmlPageCapture}). The browser keeps {@link Options#sparePages} such contexts prepared
- * ahead of the next jobs ({@link ChromiumBrowser#takePage}). Up to {@link Options#maxConcurrentJobs} jobs run at once,
- * each on its own context.
+ * <p><b>One warm browser, a page per job, reset between jobs.</b> Starting Chromium costs far more
+ * than rendering a page, so one browser is started lazily and shared. Each job runs on a page with a
+ * browser context of its own (its own cookies, storage, cache and renderer process), used by one job
+ * at a time: after a successful job the page is reset (its document unloaded, its origin's data, history
+ * and window name cleared) and serves a later job; after a failed one it is disposed with its context
+ * ({@link HtmlPageCapture}). The browser keeps {@link Options#sparePages} pages idle or on their way
+ * ahead of the next jobs ({@link ChromiumBrowser#takePage}). Up to {@link Options#maxConcurrentJobs}
+ * jobs run at once, each on its own page and context.
  *
  * <p><b>Transport.</b> The DevTools pipe ({@code --remote-debugging-pipe}, fds 3 and 4), wired by a
  * {@code /bin/sh} that {@code exec}s the browser ({@link ChromiumBrowser}): no port is opened, and the
@@ -74,7 +76,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>no local files: the page's origin is http, from which Chromium refuses {@code file:} URLs
  *       (frames, images, fetch, XHR, navigation) before any request is made; under bubblewrap the
  *       private directories are hidden as well, and the browser's uid cannot read root's files;</li>
- *   <li>a fresh browser context per job, disposed afterwards, and a fresh profile directory per browser;</li>
+ *   <li>a browser context per page, one job at a time on it; between jobs the page is reset (the job's
+ *       document unloaded, stored data, history and window name cleared) or, if that fails or the job
+ *       failed, disposed with its renderer process; a fresh profile directory per browser;</li>
  *   <li>dialogs are dismissed, popups blocked (and closed if one opens), downloads denied;</li>
  *   <li>timeouts, the heap cap and the watchdog bound time and memory; the process-tree kill and the
  *       pipe bound the browser's life.</li>
@@ -87,7 +91,7 @@ final class ChromiumRenderer implements Renderer {
     /** Debian's headless shell (package chromium-headless-shell). */
     static final Path HEADLESS_SHELL = Path.of("/usr/lib/chromium/chromium-headless-shell");
     /** Changes whenever the capture can produce different pixels for the same page and browser. */
-    static final String CAPTURE_REVISION = "1";
+    static final String CAPTURE_REVISION = "2";
     private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(200);
     /** How stale the recycle check's reading of the browser's size may be (page processes have their own limit). */
     private static final Duration RSS_MAX_AGE = Duration.ofSeconds(1);
@@ -106,7 +110,7 @@ final class ChromiumRenderer implements Renderer {
      *                           (read when a job ends, at most once a second)
      * @param jsHeapBytes        V8 heap limit of each page
      * @param maxPageHeight      tallest capture in CSS pixels; the top of taller pages is captured and the log says so
-     * @param sparePages         contexts kept prepared ahead of jobs (each holds an idle renderer process); 0: none
+     * @param sparePages         pages kept idle, being reset or being prepared ahead of jobs (each holds a renderer process); 0: none
      * @param startTimeout       how long the browser may take to answer after launch
      */
     record Options(Path chromium, Path scratchDir, Sandbox sandbox, int maxConcurrentJobs, int maxJobsPerBrowser,

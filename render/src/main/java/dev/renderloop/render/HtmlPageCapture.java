@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One render of one HTML page on a running browser: a fresh browser context with one page in it
- * ({@link PreparedPage}), the page loaded from memory, a full-page screenshot, and the context
- * disposed again.
+ * One render of one HTML page on a running browser: a page in a browser context of its own
+ * ({@link PreparedPage}), the document loaded from memory, a full-page screenshot; then the page is
+ * either reset for the next job ({@link #reset}) or disposed with its context.
  *
  * <h2>Design</h2>
  *
@@ -44,18 +44,33 @@ import java.util.concurrent.TimeoutException;
  * blocks the page until it is answered, so even while waiting for a command's answer (the layout
  * metrics, the screenshot) the job keeps serving events: {@link #await} wakes on either.
  *
- * <p><b>Prepared ahead.</b> Creating a context and a page (a new renderer process), enabling the
- * domains and sizing the viewport take a warm browser about as long as rendering a simple page, and
- * depend on the request only through the viewport size, so the browser keeps such pages ready
- * ({@link #prepare}), made at the size of the last job; the job navigates, and sets the viewport
- * first only when its size differs (a resize costs a relayout and a new compositor surface).
+ * <p><b>Reused, reset between jobs.</b> Creating a context and a page (a new renderer process: ~60 ms
+ * of CPU in the renderer, ~20 ms in the browser) cost a warm browser more than rendering a simple page.
+ * So a page serves job after job, one at a time: after a successful job it is navigated to
+ * {@code about:blank}, which unloads the job's document (its timers, workers and unload handlers end
+ * there), then the origin's stored data is cleared, the history reset and the window name cleared
+ * ({@link #reset}, in the background while the caller takes the result). The next document starts in
+ * the same renderer process, on a page that shows it what a fresh page would ({@code HtmlPageReuseIT}
+ * compares the two, and their pixels). A page whose reset fails or runs late (a script still busy) is
+ * disposed instead, and every failed job's page is disposed. Each page has a context of its own, so
+ * two jobs running at once never share storage or a renderer process. New pages are made ahead
+ * ({@link #prepare}) at the size of the last job; a job sets the viewport first only when its size
+ * differs (a resize costs a relayout and a new compositor surface).
  *
- * <p><b>Time.</b> The job's timeout starts when the page is navigated (setting up the context is
- * the renderer's time, not the page's) and covers loading and capturing. On any failure the context
- * is disposed before the job returns, which takes its renderer process (and an endless loop in it)
+ * <p><b>Drawn when asked.</b> In the headless shell pages are made with begin-frame control: the
+ * compositor draws only when asked ({@code HeadlessExperimental.beginFrame}), so a page draws nothing
+ * while it loads, and the capture is the first frame after the load event, with its screenshot,
+ * instead of a wait for the next frame of a 60 Hz stream (~17 ms a job). A page taller than the
+ * viewport is captured by {@code Page.captureScreenshot} beyond the viewport, with frames asked for
+ * until it answers, which keeps its layout (viewport units, fixed elements) at the viewport's size.
+ * The full browser, which lacks the protocol, draws on its own clock and is captured the same way.
+ *
+ * <p><b>Time.</b> The job's timeout starts when the page is navigated (setting up the page is the
+ * renderer's time, not the page's) and covers loading and capturing. On any failure the context is
+ * disposed before the job returns, which takes its renderer process (and an endless loop in it)
  * along; if the browser does not confirm that within {@link #DISPOSE_TIMEOUT}, the outcome says the
- * browser is broken and the renderer replaces it. After a success the disposal is not awaited; a
- * browser that does not confirm it in time is marked wedged and replaced before the next job.
+ * browser is broken and the renderer replaces it. A browser that does not confirm a disposal in the
+ * background in time is marked wedged and replaced before the next job.
  *
  * <p>Not thread-safe: one instance per job, used by one thread.
  */
