@@ -40,7 +40,7 @@ final class PerfRenderCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--domain", required = true, description = "matplotlib or manim.")
+    @Option(names = "--domain", required = true, description = "matplotlib, manim, rdkit, tikz, svg, smiles or html.")
     String domain;
 
     @Option(names = "--jobs", paramLabel = "N", description = "Renders at a time, for both approaches (default: ${DEFAULT-VALUE}).")
