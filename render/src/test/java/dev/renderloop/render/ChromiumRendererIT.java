@@ -155,7 +155,7 @@ class ChromiumRendererIT {
 
     @Test
     void sameOriginStorage_works_andContextsDoNotShareIt() throws Exception {
-        // The first render stores a value; a later render, in a fresh context, must not see it.
+        // The first render stores a value; a later render, on a reset or a new page, must not see it.
         String page = "<!doctype html><body style=\"margin:0\"><div id=d style=\"width:100vw;height:100vh\"></div><script>"
                 + "d.style.background = localStorage.getItem('seen') ? '#0000ff' : '#ff0000';"
                 + "localStorage.setItem('seen', '1');</script>";
