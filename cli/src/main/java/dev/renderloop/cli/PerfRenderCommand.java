@@ -97,6 +97,7 @@ final class PerfRenderCommand implements Callable<Integer> {
             if (!List.of("svg", "smiles").contains(domain)) {  // in-process renderers run in the JVM itself
                 out.println("sandbox (warm side only): " + engine.sandboxDescription());
             }
+            out.flush();
             Path python = engineOptions.python != null ? engineOptions.python : RenderEngine.defaultPython();
             Path scratch = Files.createTempDirectory("renderloop-perf-");
             boolean pythonWorker = List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain);
@@ -104,6 +105,11 @@ final class PerfRenderCommand implements Callable<Integer> {
                 double freshCpu = treeCpuSeconds();
                 Measurement fresh = measure(work, p -> freshRender(python, p, settings, scratch));
                 freshCpu = treeCpuSeconds() - freshCpu;
+                String freshLabel = pythonWorker ? "fresh interpreter per program (published):"
+                        : domain.equals("html") ? "fresh browser per page (published):       " : "fresh renderer per render (published):    ";
+                out.printf("  %s %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency%n",
+                        freshLabel, fresh.ok, work.size(), fresh.seconds, fresh.rate(), fresh.meanLatencyMillis());
+                out.flush();  // printed as each side ends, so that outside tools can tell the phases apart
                 long warmStart = System.nanoTime();
                 engine.warmUp(domain, jobs);
                 if (!pythonWorker) {
@@ -121,11 +127,7 @@ final class PerfRenderCommand implements Callable<Integer> {
                 });
                 warmCpu = treeCpuSeconds() - warmCpu;
                 warmJvmCpu = jvmCpuSeconds() - warmJvmCpu;
-                String freshLabel = pythonWorker ? "fresh interpreter per program (published):"
-                        : domain.equals("html") ? "fresh browser per page (published):       " : "fresh renderer per render (published):    ";
                 String warmLabel = pythonWorker ? "warm pool, sandboxed, fork per job:       " : "warm renderer, reused:                    ";
-                out.printf("  %s %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency%n",
-                        freshLabel, fresh.ok, work.size(), fresh.seconds, fresh.rate(), fresh.meanLatencyMillis());
                 out.printf("  %s %3d/%d ok in %6.2f s -> %6.2f renders/s, %7.1f ms mean latency (start %.2f s, once)%n",
                         warmLabel, warm.ok, work.size(), warm.seconds, warm.rate(), warm.meanLatencyMillis(), startup);
                 if (pauseMillis == 0) {
