@@ -42,4 +42,16 @@ final class ConfigFile {
     }
     return root;
   }
+
+  /** {@code node.field} as an int; missing, null or non-integral values are errors naming {@code source}. */
+  static int requiredInt(JsonNode node, String field, String source) throws ModelFormatException {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      throw new ModelFormatException(source + ": missing field '" + field + "'");
+    }
+    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
+      throw new ModelFormatException(source + ": field '" + field + "' must be an integer, got " + value);
+    }
+    return value.intValue();
+  }
 }

@@ -101,7 +101,7 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
       }
       throw new ModelFormatException(source + ": " + key + " = " + entry.getValue() + " is not supported");
     }
-    int rank = requiredInt(root, "r", source);
+    int rank = ConfigFile.requiredInt(root, "r", source);
     JsonNode alphaNode = root.get("lora_alpha");
     double alpha = alphaNode == null || alphaNode.isNull() ? 8 : alphaNode.asDouble();  // PEFT's default
     if (alphaNode != null && !alphaNode.isNull() && !alphaNode.isNumber()) {
@@ -144,16 +144,5 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
       out.add(m.asText());
     }
     return out;
-  }
-
-  private static int requiredInt(JsonNode node, String field, String source) throws ModelFormatException {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      throw new ModelFormatException(source + ": missing field '" + field + "'");
-    }
-    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
-      throw new ModelFormatException(source + ": field '" + field + "' must be an integer, got " + value);
-    }
-    return value.intValue();
   }
 }

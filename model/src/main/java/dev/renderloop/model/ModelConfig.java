@@ -107,18 +107,18 @@ public record ModelConfig(
         }
       }
     }
-    int hidden = requiredInt(root, "hidden_size", source);
-    int heads = requiredInt(root, "num_attention_heads", source);
+    int hidden = ConfigFile.requiredInt(root, "hidden_size", source);
+    int heads = ConfigFile.requiredInt(root, "num_attention_heads", source);
     int kvHeads = root.has("num_key_value_heads") && !root.get("num_key_value_heads").isNull()
-        ? requiredInt(root, "num_key_value_heads", source) : heads;
+        ? ConfigFile.requiredInt(root, "num_key_value_heads", source) : heads;
     int headDim = root.has("head_dim") && !root.get("head_dim").isNull()
-        ? requiredInt(root, "head_dim", source) : hidden / heads;
+        ? ConfigFile.requiredInt(root, "head_dim", source) : hidden / heads;
     // Qwen2 always has q/k/v biases (its config has no switch); Llama and Qwen3 read attention_bias
     boolean bias = architecture == Architecture.QWEN2 || root.path("attention_bias").asBoolean(false);
     try {
-      return new ModelConfig(architecture, hidden, requiredInt(root, "num_hidden_layers", source), heads, kvHeads,
-          headDim, requiredInt(root, "intermediate_size", source), requiredDouble(root, "rms_norm_eps", source),
-          ropeTheta(root, source), requiredInt(root, "vocab_size", source),
+      return new ModelConfig(architecture, hidden, ConfigFile.requiredInt(root, "num_hidden_layers", source), heads, kvHeads,
+          headDim, ConfigFile.requiredInt(root, "intermediate_size", source), requiredDouble(root, "rms_norm_eps", source),
+          ropeTheta(root, source), ConfigFile.requiredInt(root, "vocab_size", source),
           root.path("tie_word_embeddings").asBoolean(false), bias, architecture == Architecture.QWEN3);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(source + ": " + e.getMessage(), e);
@@ -161,17 +161,6 @@ public record ModelConfig(
       return requiredDouble(root, "rope_theta", source);
     }
     return 10000.0;  // the transformers default for both families
-  }
-
-  private static int requiredInt(JsonNode node, String field, String source) throws ModelFormatException {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      throw new ModelFormatException(source + ": missing field '" + field + "'");
-    }
-    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
-      throw new ModelFormatException(source + ": field '" + field + "' must be an integer, got " + value);
-    }
-    return value.intValue();
   }
 
   private static double requiredDouble(JsonNode node, String field, String source) throws ModelFormatException {

@@ -422,10 +422,9 @@ final class HtmlPageCapture {
             CompletableFuture<JsonNode> capture = cdp.send("Page.captureScreenshot", screenshot(height), sessionId);
             data = (page.beginFrames() ? awaitDrawing(capture) : await(capture, "screenshot")).path("data").asText("");
         }
-        JsonNode image = JSON.createObjectNode().put("data", data);
         byte[] png;
         try {
-            png = Base64.getDecoder().decode(image.path("data").asText(""));
+            png = Base64.getDecoder().decode(data);
         } catch (IllegalArgumentException e) {
             return failure(ErrorKind.RENDERER_CRASHED, "the browser returned a screenshot that is not base64");
         }
