@@ -172,7 +172,8 @@ final class PerfRenderCommand implements Callable<Integer> {
     /**
      * Where a warm render's time goes, from what the renderer reports: medians of the caller's
      * latency, of the job inside the worker, and of every {@code *_ms} stage in the results'
-     * details; and how often each {@code format} (the tikz driver's path) was taken.
+     * details; and how often each path of the tikz driver was taken ({@code format}: how the document was
+     * typeset, {@code raster}: how the page was rasterised, {@code job}: in the worker parent or a job child).
      */
     private static void printStages(PrintWriter out, List<RenderResult> results) {
         List<RenderResult> ok = results.stream().filter(RenderResult::ok).toList();
@@ -189,10 +190,16 @@ final class PerfRenderCommand implements Callable<Integer> {
             line.append(String.format(", %s %.1f", stage.substring(0, stage.length() - 3), median(values)));
         }
         out.println(line);
-        java.util.Map<String, Long> formats = new java.util.TreeMap<>(ok.stream().filter(r -> r.details().containsKey("format"))
-                .collect(java.util.stream.Collectors.groupingBy(r -> r.details().get("format"), java.util.stream.Collectors.counting())));
-        if (!formats.isEmpty()) {
-            out.println("  warm path taken (format): " + formats + " of " + ok.size());
+        StringBuilder paths = new StringBuilder();
+        for (String key : List.of("format", "raster", "job")) {
+            java.util.Map<String, Long> counts = new java.util.TreeMap<>(ok.stream().filter(r -> r.details().containsKey(key))
+                    .collect(java.util.stream.Collectors.groupingBy(r -> r.details().get(key), java.util.stream.Collectors.counting())));
+            if (!counts.isEmpty()) {
+                paths.append(paths.isEmpty() ? "" : ", ").append(key).append(' ').append(counts);
+            }
+        }
+        if (!paths.isEmpty()) {
+            out.println("  warm path taken: " + paths + " of " + ok.size());
         }
     }
 

@@ -36,8 +36,9 @@ final class TestEngines {
     /**
      * Processes descended from this JVM that are not part of a render worker. Allowed between jobs:
      * setpriv/bwrap, the worker parents (a {@code worker.py} process whose parent is not one), and
-     * the tikz driver's fork server (a pdflatex child of a worker parent reading {@code wait.tex}; its
-     * per-job copies are children of the server, so a copy left between jobs counts as a stray).
+     * the tikz driver's two fork servers, children of a worker parent: pdflatex reading
+     * {@code wait.tex} and a bare {@code pdftoppm} (no arguments: its main() never runs). Their
+     * per-job copies are children of the servers, so a copy left between jobs counts as a stray.
      * Anything else, including a forked job child (which carries the worker's command line), is an
      * orphan the sandbox let live.
      */
@@ -49,8 +50,9 @@ final class TestEngines {
             boolean launcher = isLauncher(cmd);
             boolean parentIsWorker = parent.contains("worker.py") && !isLauncher(parent);
             boolean workerParent = cmd.contains("worker.py") && !parentIsWorker;
-            boolean tikzSpare = cmd.contains("pdflatex") && cmd.endsWith("wait.tex") && parentIsWorker;
-            if (!(launcher || workerParent || tikzSpare || cmd.isEmpty())) {
+            boolean tikzServer = parentIsWorker
+                    && (cmd.contains("pdflatex") && cmd.endsWith("wait.tex") || cmd.equals("/usr/bin/pdftoppm"));
+            if (!(launcher || workerParent || tikzServer || cmd.isEmpty())) {
                 stray.add(p.pid() + ": " + cmd + " (parent: " + parent + ")");
             }
         });
@@ -61,7 +63,8 @@ final class TestEngines {
         return cmd.startsWith("bwrap") || cmd.startsWith("/usr/bin/bwrap") || cmd.contains("setpriv");
     }
 
-    private static String cmdline(long pid) {
+    /** The command line of a process from /proc, arguments joined by spaces; empty if unreadable or gone. */
+    static String cmdline(long pid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
                     .replace('\0', ' ').strip();

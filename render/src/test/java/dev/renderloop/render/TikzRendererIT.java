@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** LaTeX/TikZ rendering and its hostile inputs, on the real pdflatex in the sandbox. */
 class TikzRendererIT {
@@ -48,6 +50,8 @@ class TikzRendererIT {
         assertEquals(0xff0000, image.getRGB(image.getWidth() / 2, image.getHeight() / 2) & 0xffffff);
         assertEquals("forked", r.details().get("format"));
         assertEquals("pdf", r.details().get("page_size_from"), "the page size is read from the PDF, not by pdfinfo");
+        assertEquals("forked", r.details().get("raster"), "rasterised by a copy of the warm pdftoppm");
+        assertEquals("parent", r.details().get("job"), "a covered document needs no job child");
     }
 
     @Test
@@ -62,6 +66,61 @@ class TikzRendererIT {
         RenderResult b = render(other);
         assertTrue(b.ok(), b.error());
         assertEquals("plain", b.details().get("format"));
+        assertEquals("child", b.details().get("job"), "a pdflatex of its own is started by a job child");
+        assertEquals("forked", b.details().get("raster"));
+    }
+
+    @Test
+    void aPageSizeOnlyPdfinfoCanRead_isLeftToAJobChild() throws Exception {
+        // A rotated page: the MediaBox alone does not say what pdftoppm draws, and the worker parent
+        // starts no pdfinfo, so the job is done again in a job child.
+        RenderResult r = render("\\global\\pdfpageattr{/Rotate 90}\\fill[red] (0,0) rectangle (3,1);");
+        assertTrue(r.ok(), r.error());
+        assertEquals("child", r.details().get("job"));
+        assertEquals("pdfinfo", r.details().get("page_size_from"));
+        assertEquals("forked", r.details().get("format"));
+        BufferedImage image = ImageIO.read(r.lastFrame().toFile());
+        assertTrue(image.getHeight() > 2 * image.getWidth(), "drawn rotated: " + image.getWidth() + "x" + image.getHeight());
+        assertEquals(0xff0000, image.getRGB(image.getWidth() / 2, image.getHeight() / 2) & 0xffffff);
+    }
+
+    @Test
+    void theJobsFileSizeLimit_appliesToTheForkedPdflatex() {
+        // The copy is forked from a server with a 256 MiB file-size limit; this job allows 1 MiB and
+        // writes 1.5 MiB to a file of its own.
+        String code = "\\newwrite\\f\\immediate\\openout\\f=big.txt\\def\\k{" + "x".repeat(1000) + "}"
+                + "\\count255=0 \\loop\\immediate\\write\\f{\\k}\\advance\\count255 by 1 \\ifnum\\count255<1600 \\repeat"
+                + "\\immediate\\closeout\\f\\fill (0,0) rectangle (1,1);";
+        RenderResult r = engine.render(new RenderRequest("tikz", code, FAST.withMaxFileBytes(1L << 20)));
+        assertEquals(ErrorKind.OUTPUT_TOO_LARGE, r.errorKind(), r.error());
+        RenderResult unlimited = render(code);
+        assertTrue(unlimited.ok(), "the same document within the default limit: " + unlimited.error());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pdflatex", "pdftoppm"})
+    void aForkServerThatDied_isReplaced_andNoJobIsLost(String program) throws Exception {
+        assertTrue(render("\\fill (0,0) circle (1);").ok());
+        // The server runs as another user in the sandbox's namespaces: found by its /proc cmdline and
+        // killed with kill(1), which ProcessHandle cannot do for it.
+        List<Long> servers = ProcessHandle.current().descendants().map(ProcessHandle::pid)
+                .filter(pid -> TestEngines.cmdline(pid).contains(program)).toList();
+        assertEquals(1, servers.size(), "one " + program + " server between jobs: " + servers);
+        long pid = servers.getFirst();
+        assertEquals(0, new ProcessBuilder("kill", "-KILL", Long.toString(pid)).inheritIO().start().waitFor());
+        for (int i = 0; i < 50 && TestEngines.cmdline(pid).contains(program); i++) {
+            Thread.sleep(20);  // gone once the worker reaped it; a zombie has an empty cmdline
+        }
+        RenderResult during = render("\\fill[blue] (0,0) circle (1);");
+        assertTrue(during.ok(), during.error());
+        assertEquals("child", during.details().get("job"), "without the server the job goes to a job child");
+        assertEquals(program.equals("pdflatex") ? "precompiled" : "forked", during.details().get("format"));
+        assertEquals(program.equals("pdftoppm") ? "exec" : "forked", during.details().get("raster"));
+        RenderResult after = render("\\fill[green] (0,0) circle (1);");
+        assertTrue(after.ok(), after.error());
+        assertEquals("parent", after.details().get("job"), "a new server took over: " + after.details());
+        assertEquals("forked", after.details().get("format"));
+        assertEquals("forked", after.details().get("raster"));
     }
 
     @Test
