@@ -295,6 +295,7 @@ class TikzDriver:
     # it (its regular expressions are linear in it only up to a factor of the occurrences); a longer
     # preamble is examined in a job child.
     MAX_PARENT_HEAD = 16 << 10
+    MAX_SERVER_FAILURES = 3
 
     def warm(self):
         import shutil
@@ -319,10 +320,18 @@ class TikzDriver:
         self.tex_server = None
         self.raster_server = None
         self.servers = 0
+        self.failures = {}
         self.after_job()
+        if self.fork_library:
+            missing = [name for name, server, wanted in (("pdflatex", self.tex_server, bool(self.format)),
+                                                         ("pdftoppm", self.raster_server, True))
+                       if wanted and server is None]
+            fork_note = "on" if not missing else "%s server did not start" % " and ".join(missing)
+            if not self.format:
+                fork_note += " (pdflatex: no format)"
         version = subprocess.run([self.pdflatex, "--version"], capture_output=True, text=True).stdout.splitlines()
         return {"pdflatex": version[0] if version else "unknown", "format": bool(self.format),
-                "fork_server": fork_note if self.format or not self.fork_library else "pdftoppm only (no format)"}
+                "fork_server": fork_note}
 
     @staticmethod
     def build_fork_library(fmt_dir):
@@ -351,19 +360,25 @@ class TikzDriver:
         otherwise reach the next job)."""
         if not self.fork_library:
             return
-        if self.format and not self.serving(self.tex_server, job_dir):
-            self.tex_server = self.start_tex_server()
-        if not self.serving(self.raster_server, job_dir):
-            self.raster_server = self.start_raster_server()
+        if self.format:
+            self.tex_server = self.kept_serving(self.tex_server, job_dir, self.start_tex_server)
+        self.raster_server = self.kept_serving(self.raster_server, job_dir, self.start_raster_server)
 
-    @staticmethod
-    def serving(server, job_dir):
-        if server is None:
-            return False
-        if server.alive() and not (job_dir is not None and server.cut_short(job_dir)):
-            return True
-        server.stop()
-        return False
+    def kept_serving(self, server, job_dir, start):
+        """The server if it still serves, else a new one; None once MAX_SERVER_FAILURES servers of
+        its kind never got warm (jobs then start their own programs, as without a C compiler)."""
+        if server is not None:
+            if server.alive() and not (job_dir is not None and server.cut_short(job_dir)):
+                return server
+            server.stop()
+        kind = start.__name__
+        if self.failures.get(kind, 0) >= self.MAX_SERVER_FAILURES:
+            return None
+        server = start()
+        if server.ready:
+            return server
+        self.failures[kind] = self.failures.get(kind, 0) + 1
+        return None
 
     def server_dir(self, name):
         import shutil
@@ -624,7 +639,11 @@ class ForkServer:
     in its job directory, so that the parent replaces the server before the next job: the late reply
     must not be taken for the next job's."""
 
+    READY_TIMEOUT = 30
+
     def __init__(self, name, library, mode, command, cwd, env):
+        """Starts the server and waits until it is warm; `ready` says whether it got there (if not, it
+        is stopped already)."""
         import subprocess
         self.name = name
         self.pending_name = ".fork-pending-" + name
@@ -653,6 +672,15 @@ class ForkServer:
         self.requests = request_write
         self.replies = reply_read
         self.buffered = b""
+        self.stopped = False
+        # The server says when it is warm. Waiting for it here keeps its warm-up out of the jobs: the
+        # worker's start pays for it, or the job after which a server had to be replaced.
+        try:
+            self.ready = self.reply_line(time.monotonic() + self.READY_TIMEOUT) == b"ready"
+        except TimeoutError:
+            self.ready = False
+        if not self.ready:
+            self.stop()
 
     def alive(self):
         if os.getpid() == self.owner:
@@ -715,6 +743,9 @@ class ForkServer:
 
     def stop(self):
         import shutil
+        if self.stopped:
+            return  # its descriptors may be another file's by now
+        self.stopped = True
         PROTECTED_PIDS.discard(self.process.pid)
         for fd in (self.requests, self.replies):
             try:
@@ -1086,6 +1117,7 @@ static void serve(struct request *r, char *line, size_t size) {
     char reply[4200], server_dir[4096];
     if (getcwd(server_dir, sizeof server_dir) == NULL) _exit(70);
     fflush(NULL);  /* nothing buffered before the fork may be written twice */
+    if (write(replies, "ready\n", 6) != 6) _exit(0);  /* warmed up: the worker waits for this */
     for (;;) {
         if (read_line(requests, line, size) != 0) _exit(0);
         char dir[4096];
