@@ -1,10 +1,14 @@
 package dev.renderloop.cli;
 
 import dev.renderloop.render.RenderEngine;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Options shared by every command that renders (a picocli mixin). */
 final class EngineOptions {
@@ -26,8 +30,39 @@ final class EngineOptions {
     @Option(names = "--no-cache", description = "Do not read or write the render cache.")
     boolean noCache;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    private Path scratch;
+
+    /** Checked when parsed: a directory that exists is writable, or one that does not can be created. */
+    @Option(names = "--scratch", paramLabel = "DIR",
+            description = "Directory for the workers' job files (default: $RENDERLOOP_SCRATCH, else the system temp "
+                    + "directory). A RAM file system such as /dev/shm makes short renders faster.")
+    void scratch(Path dir) {
+        Path target = dir.toAbsolutePath().normalize();
+        Path existing = target;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+            throw new ParameterException(mixee.commandLine(), "--scratch: " + dir
+                    + (existing == target ? " is not a writable directory" : " cannot be created in " + existing));
+        }
+        scratch = target;
+    }
+
+    /** Where job files go: --scratch, else $RENDERLOOP_SCRATCH, else the system temp directory. */
+    Path scratchDir() {
+        if (scratch != null) {
+            return scratch;
+        }
+        String env = System.getenv("RENDERLOOP_SCRATCH");
+        return Path.of(env != null && !env.isBlank() ? env : System.getProperty("java.io.tmpdir"));
+    }
+
     RenderEngine.Builder builder() {
-        RenderEngine.Builder b = RenderEngine.builder();
+        RenderEngine.Builder b = RenderEngine.builder().scratchDir(scratchDir());
         if (python != null) {
             b.python(python);
         }

@@ -99,7 +99,8 @@ final class PerfRenderCommand implements Callable<Integer> {
             }
             out.flush();
             Path python = engineOptions.python != null ? engineOptions.python : RenderEngine.defaultPython();
-            Path scratch = Files.createTempDirectory("renderloop-perf-");
+            // The published side's files go where the warm side's do: same file system, same costs.
+            Path scratch = Files.createTempDirectory(Files.createDirectories(engineOptions.scratchDir()), "renderloop-perf-");
             boolean pythonWorker = List.of("matplotlib", "manim", "rdkit", "tikz").contains(domain);
             try {
                 double freshCpu = treeCpuSeconds();

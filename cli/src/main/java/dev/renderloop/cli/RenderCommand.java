@@ -29,7 +29,7 @@ final class RenderCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--domain", required = true, description = "Renderer: manim or matplotlib.")
+    @Option(names = "--domain", required = true, description = "Renderer: manim, matplotlib, svg, smiles, rdkit, html or tikz.")
     String domain;
 
     @Parameters(paramLabel = "FILE", description = "The program to render.")
@@ -38,7 +38,7 @@ final class RenderCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Copy frames and media into DIR (paths in the output point there).")
     Path out;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Render timeout (default: 60 for manim, 30 for matplotlib).")
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Render timeout (default: the domain's, e.g. 60 for manim, 30 for matplotlib and tikz, 15 for html).")
     Double timeoutSeconds;
 
     @Option(names = "--size", paramLabel = "WxH", description = "Output size in pixels, e.g. 854x480.")

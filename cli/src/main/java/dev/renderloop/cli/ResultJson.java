@@ -28,6 +28,7 @@ final class ResultJson {
         m.put("render_millis", r.renderMillis());
         m.put("cached", r.cached());
         m.put("log", r.log().isEmpty() ? null : r.log());
+        m.put("details", new java.util.TreeMap<>(r.details()));
         return m;
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,6 +140,38 @@ class RenderCommandIT {
         CliRun noDomain = CliRun.of("render", file.toString());
         assertEquals(ExitCode.USAGE, noDomain.exitCode());
         assertTrue(noDomain.err().contains("--domain"), noDomain.err());
+    }
+
+    @Test
+    void badOptions_scratchThatIsAFileOrUnderOne_isAUsageError() throws Exception {
+        Path file = Files.writeString(dir.resolve("chart.py"), CHART);
+        CliRun onFile = render(file, "--scratch", file.toString());
+        assertEquals(ExitCode.USAGE, onFile.exitCode());
+        assertTrue(onFile.err().contains("--scratch: " + file + " is not a writable directory"), onFile.err());
+        CliRun underFile = render(file, "--scratch", file.resolve("sub").toString());
+        assertEquals(ExitCode.USAGE, underFile.exitCode());
+        assertTrue(underFile.err().contains("cannot be created in " + file), underFile.err());
+    }
+
+    @Test
+    void scratchOnARamFileSystem_rendersInTheSandbox_andIsLeftEmpty() throws Exception {
+        // /dev is replaced inside the sandbox: the worker's files there must be bound into it.
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "no /dev/shm");
+        Path scratch = shm.resolve("renderloop-it-" + ProcessHandle.current().pid());
+        Path file = Files.writeString(dir.resolve("square.tex"), "\\fill[red] (0,0) rectangle (1,1);");
+        try {
+            CliRun run = CliRun.of("render", "--domain", "tikz", "--no-cache", "--json", "--scratch", scratch.toString(), file.toString());
+            assertEquals(0, run.exitCode(), run.out() + run.err());
+            assertEquals("parent", run.json().get("details").get("job").asText(), run.out());
+            CliRun chart = render(Files.writeString(dir.resolve("chart.py"), CHART), "--scratch", scratch.toString());
+            assertEquals(0, chart.exitCode(), chart.out() + chart.err());
+            try (var left = Files.list(scratch)) {
+                assertEquals(List.of(), left.toList(), "every engine removes its scratch directory when closed");
+            }
+        } finally {
+            ScratchTree.delete(scratch);
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * How model-written programs are confined. Two layers:
@@ -155,9 +156,10 @@ final class Sandbox {
         return env;
     }
 
+    /** Whether the sandbox's own mounts cover p: a hidden directory, or /dev (a new one: /dev/shm is empty there). */
     private static boolean isUnderHidden(Path p) {
         String s = p.toAbsolutePath().normalize().toString();
-        return HIDDEN.stream().anyMatch(h -> s.equals(h) || s.startsWith(h + "/"));
+        return Stream.concat(HIDDEN.stream(), Stream.of("/dev")).anyMatch(h -> s.equals(h) || s.startsWith(h + "/"));
     }
 
     /** Runs {@code true} in the sandbox; returns null on success or the failure text. */
