@@ -16,14 +16,17 @@ import java.util.stream.Stream;
  * <ol>
  *   <li><b>Around the worker</b> (this class): bubblewrap puts the whole Python worker in new user,
  *       network, PID, IPC and UTS namespaces with a read-only view of the system, {@code /home},
- *       {@code /root}, {@code /tmp}, {@code /run} and {@code /var/tmp} replaced by empty tmpfs (only the
- *       worker's scratch directory and the interpreter's own directories are mapped back), an
+ *       {@code /root}, {@code /tmp}, {@code /run} and {@code /var/tmp} replaced by empty tmpfs and a new
+ *       {@code /dev} (only the worker's scratch directory and the interpreter's own directories are
+ *       mapped back, wherever they are, {@code /dev/shm} included), an
  *       environment built from an allowlist, and {@code --die-with-parent} as a dead-man's switch.
  *       When the JVM runs as root, the worker first drops to uid/gid 65534 with {@code setpriv}: the
  *       kernel never enforces the process-count limit against root.</li>
  *   <li><b>Around each job</b> (worker.py): a forked child in its own process group with address-space,
  *       CPU-time, file-size, process-count and open-file limits, killed as a group on timeout, and
- *       every leftover descendant killed before the next job (the worker is a child subreaper).</li>
+ *       every leftover descendant killed before the next job (the worker is a child subreaper). A tikz
+ *       job whose programs are copies of the driver's fork servers (pdflatex, pdftoppm) needs no job
+ *       child: each copy gets the job's limits, and the deadline and the cleanup are the same.</li>
  * </ol>
  *
  * <p>Without bubblewrap (not installed, or user namespaces disabled) the first layer falls back to

@@ -20,6 +20,11 @@ each {"type": "render", "id", "job_dir", "settings"} (the code is in job_dir/sce
 {"type": "result", ...} line, and {"type": "ping"} with {"type": "pong"}. File descriptor 1 is
 reserved for the protocol; anything printed elsewhere is redirected to stderr.
 
+A driver whose jobs run no code of the job's in this process may do them here, without a job
+child (render_in_parent: the tikz driver for documents its fork servers typeset and rasterise,
+each job in a fresh fork of a server, under the job's limits); the deadline and the cleanup after
+the job are the same.
+
 Only the standard library is used here; the driver imports its library lazily.
 """
 
@@ -273,10 +278,12 @@ class TikzDriver:
     plain pdflatex. No shell escape; kpathsea's paranoid mode forbids reading or writing outside
     the job directory; the job's limits and group kill cover pdflatex.
 
-    A covered job does not even start pdflatex: a warm pdflatex (the fork server, below) has loaded
-    the format, fonts and TikZ, and forks a copy of itself for each job, as this worker forks its
-    own job children; the copy reads the job's body and exits. Loading the format and warming up
-    cost ~90 ms of CPU per pdflatex, the body itself ~25 ms."""
+    A covered job does not even start pdflatex: a warm pdflatex (a fork server, FORK_SERVER_C) has
+    loaded the format, fonts and TikZ, and forks a copy of itself for each job, as this worker forks
+    its own job children; the copy reads the job's body and exits. Loading the format and warming up
+    cost ~90 ms of CPU per pdflatex, the body itself ~12 ms. pdftoppm is a fork server too: its
+    start (loading and linking poppler) was half of a 300 dpi rasterisation. A covered job needs no
+    job child either (render_in_parent): it runs nothing in this process."""
     name = "tikz"
     compiles_python = False
     PACKAGES = ("tikz", "pgfplots", "amsmath", "amssymb", "xcolor")
@@ -526,8 +533,6 @@ class TikzDriver:
         import subprocess
         in_parent = deadline is not None
         started = time.monotonic()
-        with open(os.path.join(job_dir, "doc.tex"), "w", encoding="utf-8") as f:
-            f.write(text)
         pdf = os.path.join(job_dir, "doc.pdf")
         mode = "plain"
         tex_cpu = None
@@ -546,6 +551,8 @@ class TikzDriver:
         if mode != "forked":
             if in_parent:
                 raise NeedsJobChild()
+            with open(os.path.join(job_dir, "doc.tex"), "w", encoding="utf-8") as f:
+                f.write(text)
             command = [self.pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                        "-file-line-error", "doc.tex"]
             if mode == "precompiled":
@@ -635,9 +642,9 @@ class ForkServer:
     same pristine state. Usable from the parent and from a job child (which inherits the pipes).
 
     The server runs in a session of its own under fixed limits; each copy applies the job's limits
-    on top. A request whose reply never came (the job was killed or timed out) leaves a pending file
-    in its job directory, so that the parent replaces the server before the next job: the late reply
-    must not be taken for the next job's."""
+    on top. A request whose reply never came (the job was killed or timed out) is remembered (by the
+    parent in memory, by a job child as a pending file in its job directory), so that the parent
+    replaces the server before the next job: the late reply must not be taken for the next job's."""
 
     READY_TIMEOUT = 30
 
@@ -672,6 +679,7 @@ class ForkServer:
         self.requests = request_write
         self.replies = reply_read
         self.buffered = b""
+        self.pending = None  # the job directory of a request without its reply yet (in this process)
         self.stopped = False
         # The server says when it is warm. Waiting for it here keeps its warm-up out of the jobs: the
         # worker's start pays for it, or the job after which a server had to be replaced.
@@ -696,7 +704,7 @@ class ForkServer:
             return False
 
     def cut_short(self, job_dir):
-        return os.path.exists(os.path.join(job_dir, self.pending_name))
+        return self.pending == job_dir or os.path.exists(os.path.join(job_dir, self.pending_name))
 
     def request(self, job_dir, settings, arguments, deadline):
         """(wait status, CPU microseconds) of the copy that served the request in job_dir; None if
@@ -707,8 +715,12 @@ class ForkServer:
         fields += list(arguments)
         if any("\t" in f or "\n" in f for f in fields):
             raise ValueError("a fork-server request field holds a tab or a line end")
-        pending = os.path.join(job_dir, self.pending_name)
-        open(pending, "w").close()
+        # The parent keeps the pending request in memory; a job child, which the parent may kill
+        # before the reply, leaves a file (a file more per job costs ~0.1 ms on some file systems).
+        pending = None if os.getpid() == self.owner else os.path.join(job_dir, self.pending_name)
+        if pending:
+            open(pending, "w").close()
+        self.pending = job_dir
         try:
             os.write(self.requests, ("\t".join(fields) + "\n").encode())
         except OSError:
@@ -721,7 +733,9 @@ class ForkServer:
                 return None
             status, cpu, directory = line.decode("utf-8", "replace").split(" ", 2)
             if directory == job_dir:
-                os.unlink(pending)
+                self.pending = None
+                if pending:
+                    os.unlink(pending)
                 return int(status), int(cpu)
 
     def reply_line(self, deadline):
@@ -1080,8 +1094,9 @@ static int lower(int which, long long value, long long extra_hard) {
 
 /* In a fresh pdflatex copy, now in its job directory: the files pdflatex holds open in the server's
    directory become the job's own. The transcript (doc.log) and the aux file (doc.aux, opened by
-   \begin{document}) are replaced by new ones in the job directory; wait.tex, still being read, is
-   kept; any other file there would be shared between jobs, so the copy refuses to run. */
+   \begin{document}, read back by \end{document}) are replaced by new ones in the job directory;
+   wait.tex, still being read, is kept; any other file there would be shared between jobs, so the
+   copy refuses to run. */
 static int take_over_files(const char *server_dir) {
     DIR *dir = opendir("/proc/self/fd");
     struct dirent *entry;
