@@ -113,10 +113,10 @@ final class PerfRenderCommand implements Callable<Integer> {
                 out.flush();  // printed as each side ends, so that outside tools can tell the phases apart
                 long warmStart = System.nanoTime();
                 engine.warmUp(domain, jobs);
-                if (!pythonWorker) {
-                    // In-process renderers warm up on their first render (class loading, JIT, browser start).
-                    engine.render(new RenderRequest(domain, work.getFirst().code(), settings));
-                }
+                // One render per worker before the clock starts, counted in the start: class loading and
+                // the JIT on the engine's path, a browser's first page, a worker's first job.
+                measure(work.subList(0, Math.min(jobs, work.size())),
+                        p -> engine.render(new RenderRequest(domain, p.code(), settings)).ok());
                 double startup = (System.nanoTime() - warmStart) / 1e9;
                 List<RenderResult> warmResults = java.util.Collections.synchronizedList(new ArrayList<>());
                 double warmCpu = treeCpuSeconds();
