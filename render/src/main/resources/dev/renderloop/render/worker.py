@@ -787,7 +787,7 @@ def copy_signal(program, status):
 def read_job_file(path, limit):
     """The bytes of a regular file a job's program wrote (never through a link); None if it is
     larger than limit (None: 1 MiB, and no error); RenderError if larger than a given limit."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a FIFO would block a plain open
     try:
         info = os.fstat(fd)
         import stat
@@ -977,7 +977,8 @@ def latex_error(log_path):
     """The first LaTeX error in the log with the lines that locate it, as a model should see it."""
     try:
         # With -halt-on-error the error ends the log: its last part is enough, whatever the log's size.
-        with open(log_path, "rb") as f:
+        # Read by the worker parent too: never through a link, never blocking on something not a file.
+        with open(log_path, "rb", opener=lambda path, flags: os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK)) as f:
             f.seek(max(0, os.fstat(f.fileno()).st_size - (256 << 10)))
             lines = f.read().decode("latin-1").splitlines()
     except OSError:
