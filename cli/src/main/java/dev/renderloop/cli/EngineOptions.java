@@ -52,13 +52,9 @@ final class EngineOptions {
         scratch = target;
     }
 
-    /** Where job files go: --scratch, else $RENDERLOOP_SCRATCH, else the system temp directory. */
+    /** Where job files go: --scratch, else the engine's default ($RENDERLOOP_SCRATCH, else the system temp directory). */
     Path scratchDir() {
-        if (scratch != null) {
-            return scratch;
-        }
-        String env = System.getenv("RENDERLOOP_SCRATCH");
-        return Path.of(env != null && !env.isBlank() ? env : System.getProperty("java.io.tmpdir"));
+        return scratch != null ? scratch : RenderEngine.defaultScratchDir();
     }
 
     RenderEngine.Builder builder() {

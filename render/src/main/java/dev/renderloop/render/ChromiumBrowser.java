@@ -61,7 +61,6 @@ final class ChromiumBrowser implements AutoCloseable {
     private final boolean beginFrames;
     /** One asked-for frame at a time (see {@link HtmlPageCapture}'s frame requests). */
     private final java.util.concurrent.Semaphore frames = new java.util.concurrent.Semaphore(1);
-    private final AtomicLong pagesCreated = new AtomicLong();
     private final AtomicLong pagesReused = new AtomicLong();
     /** Viewport of the last job: spares are made at that size, which is nearly always the next job's too. */
     private volatile long lastSize = -1;
@@ -165,7 +164,6 @@ final class ChromiumBrowser implements AutoCloseable {
             discard(page);
         }
         prepareSpare();
-        pagesCreated.incrementAndGet();
         return HtmlPageCapture.prepare(cdp, width, height, beginFrames);
     }
 
@@ -243,11 +241,6 @@ final class ChromiumBrowser implements AutoCloseable {
     /** The permit to ask any page of this browser for a frame. */
     java.util.concurrent.Semaphore frames() {
         return frames;
-    }
-
-    /** Pages made for jobs so far (spares included once taken). */
-    long pagesCreated() {
-        return pagesCreated.get();
     }
 
     /** Jobs that ran on a page reset after an earlier job. */

@@ -168,6 +168,11 @@ public final class RenderEngine implements AutoCloseable {
         return Builder.defaultPython();
     }
 
+    /** Where worker scratch directories are made unless told otherwise: {@code $RENDERLOOP_SCRATCH}, else {@code java.io.tmpdir}. */
+    public static Path defaultScratchDir() {
+        return Builder.defaultScratchDir();
+    }
+
     /** The domains this engine has a renderer for (available or not). */
     public Set<String> domains() {
         return Set.copyOf(renderers.keySet());
@@ -303,7 +308,7 @@ public final class RenderEngine implements AutoCloseable {
         private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
         private Path cacheDir = defaultCacheDir();
         private long cacheMaxBytes = 2L << 30;
-        private Path scratchDir = Path.of(System.getProperty("java.io.tmpdir"));
+        private Path scratchDir = defaultScratchDir();
         private Path outputDir;
         private int maxCodeBytes = SourceText.DEFAULT_MAX_BYTES;
         private Duration workerStartTimeout = Duration.ofSeconds(60);
@@ -353,7 +358,7 @@ public final class RenderEngine implements AutoCloseable {
             return this;
         }
 
-        /** Where worker scratch directories are made; default {@code java.io.tmpdir}. */
+        /** Where worker scratch directories are made; default {@code $RENDERLOOP_SCRATCH}, else {@code java.io.tmpdir}. */
         public Builder scratchDir(Path dir) {
             this.scratchDir = dir;
             return this;
@@ -416,6 +421,11 @@ public final class RenderEngine implements AutoCloseable {
                 return Path.of(env);
             }
             return Files.isExecutable(Path.of("/usr/bin/python3")) ? Path.of("/usr/bin/python3") : Path.of("python3");
+        }
+
+        static Path defaultScratchDir() {
+            String env = System.getenv("RENDERLOOP_SCRATCH");
+            return Path.of(env != null && !env.isBlank() ? env : System.getProperty("java.io.tmpdir"));
         }
 
         static Path defaultCacheDir() {

@@ -38,6 +38,7 @@ import random
 import re
 import resource
 import signal
+import stat
 import struct
 import sys
 import time
@@ -516,8 +517,7 @@ class TikzDriver:
         except NeedsJobChild:
             return None
         except TimeoutError:
-            return {"status": "error", "error_kind": "timeout",
-                    "error": "the render did not finish within %g s and was killed" % float(settings.get("timeout_seconds", 60))}
+            return timeout_result(float(settings.get("timeout_seconds", 60)))
         except RenderError as e:
             return {"status": "error", "error_kind": e.kind, "error": str(e)}
         except Exception as e:  # noqa: B902 - the worker's own failure, reported as the job's, never fatal
@@ -585,6 +585,8 @@ class TikzDriver:
             if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
                 raise RenderError("runtime_error", "pdftoppm could not rasterise the PDF (wait status %d)" % status)
             ppm = read_job_file(os.path.join(job_dir, "page.ppm"), 3 * width * height + 64)
+            if ppm is None:
+                raise RenderError("runtime_error", "pdftoppm wrote more than a %dx%d image" % (width, height))
             raster_cpu /= 1e6
         elif in_parent:
             raise NeedsJobChild()
@@ -615,7 +617,7 @@ class TikzDriver:
         it is unambiguous there: one plain /MediaBox (the fork server turns object streams off) and
         nothing that pdftoppm would apply on top of it (crop box, rotation, user unit); else pdfinfo,
         which the parent does not run (NeedsJobChild)."""
-        data = read_job_file(pdf, None)
+        data = read_job_file(pdf, 1 << 20)
         if data is not None:
             boxes = re.findall(rb"/MediaBox\s*\[\s*(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s*\]", data)
             if (len(boxes) == 1 and data.count(b"/MediaBox") == 1
@@ -785,18 +787,15 @@ def copy_signal(program, status):
 
 
 def read_job_file(path, limit):
-    """The bytes of a regular file a job's program wrote (never through a link); None if it is
-    larger than limit (None: 1 MiB, and no error); RenderError if larger than a given limit."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a FIFO would block a plain open
+    """The bytes of a regular file a job's program wrote, read without following a link or blocking
+    on something that is not a file; None if it is larger than limit bytes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         info = os.fstat(fd)
-        import stat
         if not stat.S_ISREG(info.st_mode):
             raise RenderError("runtime_error", "%s is not a regular file" % os.path.basename(path))
-        if info.st_size > (limit if limit is not None else 1 << 20):
-            if limit is None:
-                return None
-            raise RenderError("runtime_error", "%s is larger than expected (%d bytes)" % (os.path.basename(path), info.st_size))
+        if info.st_size > limit:
+            return None
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read()
     finally:
@@ -1525,13 +1524,17 @@ def reap_all(deadline):
             time.sleep(0.002)
 
 
+def timeout_result(timeout):
+    """The result of a job whose deadline passed."""
+    return {"status": "error", "error_kind": "timeout",
+            "error": "the render did not finish within %g s and was killed" % timeout}
+
+
 def classify(job_dir, status, timed_out, timeout):
     result = read_result(job_dir)
     log_tail = read_tail(os.path.join(job_dir, LOG_FILE), 4096)
     if timed_out:
-        return {"status": "error", "error_kind": "timeout",
-                "error": "the render did not finish within %g s and was killed" % timeout,
-                "log_tail": log_tail}
+        return dict(timeout_result(timeout), log_tail=log_tail)
     if result is not None:
         result["log_tail"] = log_tail
         return result
