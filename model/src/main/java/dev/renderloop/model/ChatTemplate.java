@@ -4,6 +4,7 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.el.TruthyTypeConverter;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
@@ -16,7 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.tree.TreeStore;
+import jinjava.de.odysseus.el.tree.impl.Builder;
+import jinjava.de.odysseus.el.tree.impl.Cache;
 import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ExpressionFactory;
 
 /**
  * A model's Jinja chat template, rendered in Java the way {@code transformers}' {@code apply_chat_template(messages,
@@ -89,7 +95,17 @@ public final class ChatTemplate {
             .withHandleBackslashInQuotesOnly(true)
             .build())
         .build();
-    this.jinjava = new Jinjava(config);
+    // jinja2's expression syntax where Jinjava's differs (ChatTemplateSyntax); the features are those Jinjava's own
+    // factory gets from its default profile
+    ExpressionFactory expressions = new ExpressionFactoryImpl(new TreeStore(
+        new ChatTemplateSyntax(Builder.Feature.METHOD_INVOCATIONS, Builder.Feature.VARARGS), new Cache(1000)),
+        new TruthyTypeConverter());
+    this.jinjava = new Jinjava(config) {
+      @Override
+      public ExpressionFactory getExpressionFactory() {
+        return expressions;
+      }
+    };
     jinjava.getGlobalContext().registerFunction(
         new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raise", String.class));
     jinjava.getGlobalContext().registerFilter(new ToJson());
