@@ -116,7 +116,19 @@ public final class ChatModel implements AutoCloseable {
    * @throws ChatTemplateException when the template refuses the messages
    */
   public Prompt prompt(List<ChatMessage> messages) {
-    String text = template.render(messages, true);
+    return prompt(messages, java.util.Map.of());
+  }
+
+  /**
+   * {@link #prompt(List)} with extra chat-template variables (see
+   * {@link ChatTemplate#render(List, boolean, java.util.Map)}), e.g. {@code Map.of("enable_thinking", false)} for
+   * Qwen3.
+   *
+   * @throws ChatTemplateException as {@link #prompt(List)}
+   * @throws IllegalArgumentException when a variable name is reserved or not an identifier
+   */
+  public Prompt prompt(List<ChatMessage> messages, java.util.Map<String, ?> templateVariables) {
+    String text = template.render(messages, true, templateVariables);
     return new Prompt(text, tokenizer.encode(text));
   }
 

@@ -58,6 +58,9 @@ import jinjava.javax.el.ExpressionFactory;
  * <p>Thread-safe: every render uses its own interpreter.
  */
 public final class ChatTemplate {
+  private static final java.util.Set<String> RESERVED =
+      java.util.Set.of("messages", "add_generation_prompt", "tools", "documents");
+
   private final String source;
   private final String renderedSource;
   private final String origin;
@@ -168,6 +171,26 @@ public final class ChatTemplate {
    *     for these messages, {@link ChatTemplateException.Kind#UNSUPPORTED} when it uses Jinja this class lacks
    */
   public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    return render(messages, addGenerationPrompt, Map.of());
+  }
+
+  /**
+   * {@link #render(List, boolean)} with extra template variables, as {@code apply_chat_template(...,
+   * **variables)} passes its keyword arguments: Qwen3's {@code enable_thinking=False} is
+   * {@code Map.of("enable_thinking", false)}. A variable the template does not read changes nothing.
+   *
+   * @param variables names to values: strings, booleans, numbers, null, or lists and maps of them
+   * @throws IllegalArgumentException when a name is one this class sets ({@code messages},
+   *     {@code add_generation_prompt}, {@code tools}, {@code documents}) or is not an identifier
+   * @throws ChatTemplateException as {@link #render(List, boolean)}
+   */
+  public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
+    for (String name : variables.keySet()) {
+      if (RESERVED.contains(name) || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        throw new IllegalArgumentException("template variable '" + name + "' cannot be set: "
+            + (RESERVED.contains(name) ? "render sets it" : "not an identifier"));
+      }
+    }
     List<Map<String, Object>> list = new ArrayList<>(messages.size());
     for (ChatMessage m : messages) {
       Map<String, Object> map = new LinkedHashMap<>();
@@ -176,6 +199,7 @@ public final class ChatTemplate {
       list.add(map);
     }
     Map<String, Object> context = new HashMap<>(specialTokens);
+    context.putAll(variables);
     context.put("messages", list);
     context.put("add_generation_prompt", addGenerationPrompt);
     // transformers passes tools=None and documents=None; templates test them with "if tools"

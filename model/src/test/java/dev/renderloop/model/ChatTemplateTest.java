@@ -72,4 +72,50 @@ class ChatTemplateTest {
     assertEquals("{\"a\": [1, true, null]}", PythonJson.dumps(Map.of("a", java.util.Arrays.asList(1L, true, null)),
         null));
   }
+
+  @Test
+  void jinja2SyntaxJinjavaParsesOtherwiseRendersAsTransformersRendersIt() throws Exception {
+    JsonNode expected = new ObjectMapper().readTree(
+        Path.of("src/test/resources/dev/renderloop/model/real-chat/syntax-probes.json").toFile());
+    List<ChatMessage> messages = ChatTemplateParityIT.messages(expected.get("messages"));
+    int n = 0;
+    for (JsonNode c : expected.get("cases")) {
+      String template = c.get("template").asText();
+      assertEquals(c.get("text").asText(), ChatTemplate.parse(template, "probe", Map.of()).render(messages, true),
+          template);
+      n++;
+    }
+    assertEquals(5, n);
+  }
+
+  @Test
+  void templateVariablesReachTheTemplateAndReservedNamesAreRefused() {
+    ChatTemplate t = ChatTemplate.parse("{{ messages[0].content }}{% if enable_thinking is defined and "
+        + "enable_thinking is false %}<think></think>{% endif %}", "probe", Map.of());
+    List<ChatMessage> m = List.of(ChatMessage.user("q"));
+    assertEquals("q", t.render(m, true));
+    assertEquals("q", t.render(m, true, Map.of("enable_thinking", true)));
+    assertEquals("q<think></think>", t.render(m, true, Map.of("enable_thinking", false)));
+    for (String name : List.of("messages", "add_generation_prompt", "tools", "documents", "not-a-name", "")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> t.render(m, true, Map.of(name, false)), name);
+      assertTrue(e.getMessage().contains("'" + name + "'"), e.getMessage());
+    }
+  }
+
+  @Test
+  void constructsJinjavaLacksAreRefusedNamingTheConstruct() {
+    // transformers defines {% generation %} (assistant masks) and strftime_now; this renderer does not
+    Map<String, String> constructs = Map.of(
+        "{% for m in messages %}{% generation %}{{ m.content }}{% endgeneration %}{% endfor %}", "generation",
+        "{{ strftime_now('%d %b %Y') }}", "strftime_now",
+        "{{ messages[0].content.casefold() }}", "casefold");
+    constructs.forEach((template, construct) -> {
+      ChatTemplateException e = assertThrows(ChatTemplateException.class,
+          () -> ChatTemplate.parse(template, "chat_template.jinja", Map.of()).check(), template);
+      assertEquals(ChatTemplateException.Kind.UNSUPPORTED, e.kind());
+      assertTrue(e.getMessage().contains(construct) && e.getMessage().contains("chat_template.jinja"),
+          e.getMessage());
+    });
+  }
 }
