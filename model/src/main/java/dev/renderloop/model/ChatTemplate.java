@@ -44,6 +44,12 @@ import jinjava.javax.el.ExpressionFactory;
  *       optional {@code indent}) and {@code |trim} with Python's notion of whitespace.
  * </ul>
  *
+ * <p>Jinjava's expression parser is replaced by {@link ChatTemplateSyntax}, which parses three constructs as jinja2 does
+ * (a keyword argument's value is a whole expression: {@code namespace(i=messages|length - 1)}; {@code not} binds looser
+ * than comparisons and tests: {@code not x is defined}; slices with a step: {@code messages[::-1]}), and
+ * {@link #render(List, boolean, Map)} passes extra variables as {@code apply_chat_template}'s keyword arguments do
+ * ({@code enable_thinking}).
+ *
  * <p>Known differences, which real chat templates avoid (they test booleans and serialise with {@code tojson}):
  * a boolean printed with {@code {{ }}} comes out {@code true} (jinja2: {@code True}), {@code none} as an empty string
  * ({@code None}), and a printed dict does not escape its strings the way Python's {@code repr} does. String
@@ -53,7 +59,8 @@ import jinjava.javax.el.ExpressionFactory;
  * a syntax error) fails with {@link ChatTemplateException.Kind#UNSUPPORTED} and a message naming the template's file:
  * a prompt that differs from the model's training format is never produced silently. {@link #check()} renders a
  * one-message conversation so that such a template is refused when the model is loaded, not at the first request.
- * Parity is tested against transformers on two templates in the Qwen (ChatML) and Llama 3 shapes.
+ * Parity is tested against transformers on two fixture templates in the Qwen (ChatML) and Llama 3 shapes and on the
+ * real templates of Qwen3, Llama 3, Llama 3.1 (the short one of the npm packages), DeepSeek V3 and Gemma 3.
  *
  * <p>Thread-safe: every render uses its own interpreter.
  */
