@@ -39,10 +39,12 @@ final class BenchCommand implements Callable<Integer> {
             + "(the JSONL or parquet), or a JSONL suite file.")
     String suite;
 
-    @Option(names = "--policy", required = true, paramLabel = "SPEC", description = "openai:MODEL@BASE_URL, retrieval, oracle or oracle-defects:SEED.")
+    @Option(names = "--policy", required = true, paramLabel = "SPEC", description = "openai:MODEL@BASE_URL (an OpenAI-compatible server), local:MODEL_DIR[+ADAPTER_DIR] (the in-process model), "
+            + "retrieval, oracle or oracle-defects:SEED.")
     String policySpec;
 
-    @Option(names = "--strategy", defaultValue = "vanilla,ritl,ritl-doc", description = "Comma-separated strategies (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--strategy", defaultValue = "vanilla,ritl,ritl-doc", description = "Comma-separated strategies: vanilla, ritl, ritl-doc, ritl-vis "
+            + "(ritl-vis needs --critic) (default: ${DEFAULT-VALUE}).")
     String strategies;
 
 

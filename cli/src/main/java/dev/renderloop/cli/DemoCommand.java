@@ -49,7 +49,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--suite", paramLabel = "SUITE", description = "More suites (e.g. manimbench:PATH, tikz).")
     List<String> moreSuites = new ArrayList<>();
 
-    @Option(names = "--policy", paramLabel = "SPEC", description = "More policies (e.g. openai:MODEL@BASE_URL).")
+    @Option(names = "--policy", paramLabel = "SPEC", description = "More policies: openai:MODEL@BASE_URL or local:MODEL_DIR[+ADAPTER_DIR] "
+            + "(repeatable).")
     List<String> morePolicies = new ArrayList<>();
 
     @Option(names = "--limit", paramLabel = "N", description = "Only the first N tasks of each suite.")
