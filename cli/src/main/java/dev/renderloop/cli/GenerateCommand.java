@@ -99,6 +99,10 @@ final class GenerateCommand implements Callable<Integer> {
         Strategy chosen;
         Task task;
         try {
+            String unknown = RenderDomains.problem(domain);
+            if (unknown != null) {
+                throw new IllegalArgumentException(unknown);
+            }
             chosen = Strategy.parse(strategy);
             PolicySpec.parse(policySpec);
             task = task();

@@ -1,6 +1,7 @@
 package dev.renderloop.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,8 @@ class SuitesTest {
 
     @Test
     void readJsonl_resolvesTargetsAgainstTheFile_andSkipsBlankLines() throws Exception {
+        Files.createDirectories(dir.resolve("t"));
+        Files.write(dir.resolve("t/a.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
         Path file = Files.writeString(dir.resolve("s.jsonl"), """
                 {"id": "a", "domain": "svg", "description": "a red square", "code": "<svg/>", "target": "t/a.png", "level": "easy"}
 
@@ -52,6 +55,28 @@ class SuitesTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Suites.readJsonl(array)).getMessage().contains("not a JSON object"));
         Path dup = Files.writeString(dir.resolve("d.jsonl"), "{\"id\": \"a\", \"domain\": \"svg\", \"code\": \"x\"}\n{\"id\": \"a\", \"domain\": \"svg\", \"code\": \"y\"}\n");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Suites.readJsonl(dup)).getMessage().contains("task id a twice"));
+    }
+
+    @Test
+    void readJsonl_targetFileThatDoesNotExist_isAnErrorNamingFileAndLine_evenWithADescription() throws Exception {
+        Files.createDirectories(dir.resolve("t"));
+        Files.write(dir.resolve("t/a.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        Path file = Files.writeString(dir.resolve("s.jsonl"), """
+                {"id": "a", "domain": "svg", "description": "a red square", "code": "<svg/>", "target": "t/a.png"}
+                {"id": "b", "domain": "svg", "description": "a blue circle", "code": "<svg/>", "target": "t/b.png"}
+                """);
+        var e = assertThrows(IllegalArgumentException.class, () -> Suites.readJsonl(file));
+        assertEquals("s.jsonl line 2: target file " + dir.resolve("t/b.png") + " does not exist", e.getMessage());
+    }
+
+    @Test
+    void readJsonl_badJson_saysTheLineOnce_withoutTheParsersLocationNoise() throws Exception {
+        Path garbage = Files.writeString(dir.resolve("g.jsonl"), "{\"id\": \"a\", \"domain\": \"svg\", \"code\": \"x\"}\n{\"id\": \"b\",, }\n");
+        String message = assertThrows(IllegalArgumentException.class, () -> Suites.readJsonl(garbage)).getMessage();
+        assertTrue(message.startsWith("g.jsonl line 2: not valid JSON (column "), message);
+        assertFalse(message.contains("line: 1"), message);
+        assertFalse(message.contains("REDACTED"), message);
+        assertFalse(message.contains("\n"), message);
     }
 
     @Test
