@@ -51,6 +51,29 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void score_imageClaiming30000x30000Pixels_isRefusedAsBadInput() throws Exception {
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        byte[] ihdr = java.nio.ByteBuffer.allocate(17).put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(30000).putInt(30000).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0).array();
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ihdr);
+        png.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(13).array());
+        png.writeBytes(ihdr);
+        png.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        Path bomb = Files.write(dir.resolve("bomb.png"), png.toByteArray());
+        Path small = dir.resolve("small.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", small.toFile());
+        for (String[] args : new String[][] {
+                {"score", "--domain", "image", "--reference", small.toString(), "--candidate", bomb.toString()},
+                {"score", "--domain", "video", "--reference", bomb.toString(), "--candidate", small.toString()}}) {
+            CliRun run = CliRun.of(args);
+            assertEquals(ExitCode.USAGE, run.exitCode(), run.out() + run.err());
+            assertTrue(run.err().contains("30000 x 30000 = 900000000 pixels, over the limit of 89478485"), run.err());
+        }
+    }
+
+    @Test
     void runFolderNames_areShortAndReadable() {
         assertEquals("manimbench-train-oracle-defects_1", RunFolderName.of("manimbench:train.jsonl", "oracle-defects:1"));
         assertEquals("manimbench-manim_sft_dataset_test_v2-retrieval",
