@@ -63,6 +63,10 @@ public final class SuiteSource {
                 tasks = new ArrayList<>(Suites.bundled(domain).tasks());
             } else {
                 Path path = Path.of(spec);
+                if (!Files.isRegularFile(path) && (spec.contains("/") || spec.contains("."))) {
+                    // Bundled names have neither: this was meant as a file.
+                    throw new IllegalArgumentException("no such file: " + spec + (Files.exists(path) ? " (not a regular file)" : ""));
+                }
                 if (!Files.isRegularFile(path)) {
                     throw new IllegalArgumentException("unknown suite '" + spec + "': expected one of " + Suites.BUNDLED
                             + ", manimbench:PATH or a JSONL suite file");

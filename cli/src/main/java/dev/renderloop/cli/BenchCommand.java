@@ -39,10 +39,12 @@ final class BenchCommand implements Callable<Integer> {
             + "(the JSONL or parquet), or a JSONL suite file.")
     String suite;
 
-    @Option(names = "--policy", required = true, paramLabel = "SPEC", description = "openai:MODEL@BASE_URL, retrieval, oracle or oracle-defects:SEED.")
+    @Option(names = "--policy", required = true, paramLabel = "SPEC", description = "openai:MODEL@BASE_URL (an OpenAI-compatible server), local:MODEL_DIR[+ADAPTER_DIR] (the in-process model), "
+            + "retrieval, oracle or oracle-defects:SEED.")
     String policySpec;
 
-    @Option(names = "--strategy", defaultValue = "vanilla,ritl,ritl-doc", description = "Comma-separated strategies (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--strategy", defaultValue = "vanilla,ritl,ritl-doc", description = "Comma-separated strategies: vanilla, ritl, ritl-doc, ritl-vis "
+            + "(ritl-vis needs --critic) (default: ${DEFAULT-VALUE}).")
     String strategies;
 
 
@@ -55,7 +57,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--level", description = "Level filter (e.g. Basic).")
     String level;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/SUITE-POLICY).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/SUITE-POLICY, e.g. "
+            + "runs/manimbench-train-oracle-defects_1).")
     Path out;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Pairs at once (default: the render workers).")
@@ -96,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
             err.println("renderloop bench: " + e.getMessage());
             return ExitCode.USAGE;
         }
-        Path dir = out != null ? out : Path.of("runs", (loaded.name() + "-" + policySpec).replaceAll("[^A-Za-z0-9._-]", "_"));
+        Path dir = out != null ? out : Path.of("runs", RunFolderName.of(loaded.name(), policySpec));
         Map<String, InstalledApiDocumentation> docs = new HashMap<>();
         try (ModelOptions.Models models = modelOptions.open();
              RenderEngine engine = engineOptions.builder().build();

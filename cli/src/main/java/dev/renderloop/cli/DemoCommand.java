@@ -14,6 +14,7 @@ import dev.renderloop.policy.Sampling;
 import dev.renderloop.render.RenderEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +50,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--suite", paramLabel = "SUITE", description = "More suites (e.g. manimbench:PATH, tikz).")
     List<String> moreSuites = new ArrayList<>();
 
-    @Option(names = "--policy", paramLabel = "SPEC", description = "More policies (e.g. openai:MODEL@BASE_URL).")
+    @Option(names = "--policy", paramLabel = "SPEC", description = "More policies: openai:MODEL@BASE_URL or local:MODEL_DIR[+ADAPTER_DIR] "
+            + "(repeatable).")
     List<String> morePolicies = new ArrayList<>();
 
     @Option(names = "--limit", paramLabel = "N", description = "Only the first N tasks of each suite.")
@@ -77,7 +79,8 @@ final class DemoCommand implements Callable<Integer> {
                 SuiteSource.Loaded suite = SuiteSource.load(suiteName, null, null, limit);
                 for (String policySpec : policies) {
                     PolicySpec.parse(policySpec);
-                    RunLayout layout = new RunLayout(out.resolve((suiteName + "-" + policySpec).replaceAll("[^A-Za-z0-9._-]", "_")));
+                    RunLayout layout = new RunLayout(out.resolve(RunFolderName.of(suite.name(), policySpec)));
+                    boolean earlier = Files.exists(layout.database());
                     try (Policy policy = policySpec.equals("retrieval") ? Policies.retrieval(suite.tasks())
                             : Policies.create(policySpec, apiKeyEnv, 8, Duration.ofSeconds(300))) {
                         o.printf(Locale.ROOT, "%s with %s ...%n", suite.name(), policy.name());
@@ -93,6 +96,11 @@ final class DemoCommand implements Callable<Integer> {
                                 .documentation(domain -> BenchCommand.documentation(engine, domain, docs))
                                 .provenance(BenchCommand.provenance(engine))
                                 .build().run();
+                        if (earlier && outcome.alreadyDone() > 0) {
+                            // A rerun keeps the finished pairs of the last one: say so, or old results pass for new ones.
+                            o.printf(Locale.ROOT, "  resuming %s: %d of %d pairs already done (delete the folder to start afresh)%n",
+                                    layout.dir(), outcome.alreadyDone(), outcome.pairs());
+                        }
                         summaries.add(outcome.summary());
                         runs.add(layout);
                         outcome.notApplicable().forEach((s, why) -> o.println("  " + s + ": not applicable: " + why));

@@ -53,7 +53,8 @@ final class GenerateCommand implements Callable<Integer> {
     String strategy;
 
     @Option(names = "--policy", required = true, paramLabel = "SPEC",
-            description = "openai:MODEL@BASE_URL, retrieval, oracle or oracle-defects:SEED.")
+            description = "openai:MODEL@BASE_URL (an OpenAI-compatible server), local:MODEL_DIR[+ADAPTER_DIR] (the in-process model), "
+            + "retrieval, oracle or oracle-defects:SEED.")
     String policySpec;
 
     @Parameters(arity = "0..1", paramLabel = "DESCRIPTION", description = "What to draw (or use --task).")
@@ -98,6 +99,10 @@ final class GenerateCommand implements Callable<Integer> {
         Strategy chosen;
         Task task;
         try {
+            String unknown = RenderDomains.problem(domain);
+            if (unknown != null) {
+                throw new IllegalArgumentException(unknown);
+            }
             chosen = Strategy.parse(strategy);
             PolicySpec.parse(policySpec);
             task = task();

@@ -62,6 +62,11 @@ final class RenderCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("renderloop render: " + e.getMessage());
             return ExitCode.USAGE;
         }
+        String unknown = RenderDomains.problem(domain);
+        if (unknown != null) {
+            spec.commandLine().getErr().println("renderloop render: " + unknown);
+            return ExitCode.USAGE;
+        }
         SourceText source = read(file);
         RenderResult result;
         if (source == null) {

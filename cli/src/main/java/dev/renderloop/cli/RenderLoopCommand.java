@@ -39,6 +39,7 @@ public final class RenderLoopCommand implements Runnable {
     /** Runs the CLI in-process (tests call this). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new RenderLoopCommand());
+        addHelpOptions(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(t -> ExitCode.INTERNAL);
@@ -58,6 +59,22 @@ public final class RenderLoopCommand implements Runnable {
             return ExitCode.USAGE;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Gives every subcommand, however deep, {@code -h/--help}: picocli answers it before it checks required options,
+     * so {@code renderloop bench --help} prints the usage and exits 0. Added to the built tree so that a new subcommand
+     * cannot forget it; the top command has it (and {@code --version}) from its annotation.
+     */
+    private static void addHelpOptions(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        if (spec.findOption("--help") == null && !(spec.userObject() instanceof CommandLine.HelpCommand)) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            addHelpOptions(sub);
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -41,7 +41,6 @@ import picocli.CommandLine.Model.CommandSpec;
         + "rendered first), images (--domain image) or videos (--domain video: video files, frame folders or PNGs).")
 final class ScoreCommand implements Callable<Integer> {
     private static final Set<String> PYTHON_DOMAINS = Set.of("manim", "matplotlib", "rdkit");
-    private static final List<String> RENDER_DOMAINS = List.of("manim", "matplotlib", "rdkit", "svg", "smiles", "html", "tikz");
 
     @Spec
     CommandSpec spec;
@@ -82,9 +81,9 @@ final class ScoreCommand implements Callable<Integer> {
                 case "image" -> images(metrics, report, models);
                 case "video" -> videos(metrics, report, models);
                 default -> {
-                    if (!RENDER_DOMAINS.contains(domain)) {
+                    if (!RenderDomains.ALL.contains(domain)) {
                         err.println("renderloop score: unknown domain '" + domain + "'; expected image, video or one of "
-                                + RENDER_DOMAINS);
+                                + RenderDomains.ALL);
                         return ExitCode.USAGE;
                     }
                     Integer code = programs(metrics, report, models, err);

@@ -4,8 +4,11 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Objects;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * An opaque RGB picture: a rendered frame, a target image or a tile of one.
@@ -55,24 +58,64 @@ public record Picture(int width, int height, int[] rgb) {
     }
 
     /**
-     * Reads a PNG, JPEG, BMP or GIF file.
+     * The most pixels {@link #read(Path)} decodes: Pillow's decompression-bomb limit (89,478,485, about 9459 x 9459).
+     * A small compressed file can claim a huge size (an 875 KB PNG of 30000 x 30000 takes 5.9 GB decoded).
+     */
+    public static final long MAX_PIXELS = 89_478_485L;
+
+    /**
+     * Reads a PNG, JPEG, BMP or GIF file of at most {@link #MAX_PIXELS} pixels.
      *
-     * @throws IOException with a message naming the file when it is missing, unreadable or not an image
+     * @throws IOException with a message naming the file when it is missing, unreadable, not an image, or larger
+     *                     than the bound (checked from the header, before any pixel is decoded)
      */
     public static Picture read(Path file) throws IOException {
+        return read(file, MAX_PIXELS);
+    }
+
+    /** {@link #read(Path)} with another pixel bound. */
+    public static Picture read(Path file, long maxPixels) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("no such image file: " + file);
         }
         BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IOException("not an image this reader understands (PNG, JPEG, BMP, GIF): " + file);
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                if (w * h > maxPixels) {
+                    throw new ImageTooLarge("image " + file + " is " + w + " x " + h + " = " + w * h
+                            + " pixels, over the limit of " + maxPixels + " (a decompression bomb, or an image to scale down first)");
+                }
+                image = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageTooLarge e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("not an image this reader")) {
+                throw (IOException) e;
+            }
             throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
         }
         if (image == null) {
             throw new IOException("not an image this reader understands (PNG, JPEG, BMP, GIF): " + file);
         }
         return of(image);
+    }
+
+    /** An image whose header claims more pixels than the bound allows. */
+    public static final class ImageTooLarge extends IOException {
+        ImageTooLarge(String message) {
+            super(message);
+        }
     }
 
     /** The picture as an opaque {@code TYPE_INT_RGB} image (shares no state with this record). */

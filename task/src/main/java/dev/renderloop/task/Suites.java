@@ -21,7 +21,8 @@ import java.util.function.Function;
  * <p>JSONL format, one task per line: {@code {"id": "...", "domain": "...", "description": "...",
  * "code": "...", "target": "targets/ID.png", "level": "..."}}; {@code id}, {@code domain} and
  * {@code code} are required, {@code target} is a PNG path relative to the JSONL file (optional),
- * blank lines are skipped. A malformed line is an error naming the file and line number.
+ * blank lines are skipped. A malformed line, or a {@code target} file that does not exist, is an error naming the
+ * file and line number.
  */
 public final class Suites {
     /** Domains with a bundled suite. */
@@ -88,17 +89,30 @@ public final class Suites {
                 continue;
             }
             try {
-                JsonNode node = JSON.readTree(line);
+                JsonNode node;
+                try {
+                    node = JSON.readTree(line);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    // The parser's own message ends with its location ("line: 1", a redacted source): we know the line.
+                    String what = e.getOriginalMessage().lines().findFirst().orElse("").strip();
+                    throw new IllegalArgumentException("not valid JSON (column "
+                            + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()) + "): " + what, e);
+                }
                 if (node == null || !node.isObject()) {
                     throw new IllegalArgumentException("not a JSON object");
                 }
                 String id = required(node, "id");
                 TargetImage target = node.hasNonNull("target") ? explicitTarget.apply(node.get("target").asText())
                         : defaultTarget.apply(id);
+                if (node.hasNonNull("target") && !target.exists()) {
+                    // A named target that is not there is a broken suite, description or not: never score without it silently.
+                    throw new IllegalArgumentException("target file " + (target.file() != null ? target.file() : target.resource())
+                            + " does not exist");
+                }
                 String domain = defaultDomain != null && !node.hasNonNull("domain") ? defaultDomain : required(node, "domain");
                 tasks.add(new Task(id, domain, node.path("description").asText(""),
                         required(node, "code"), target, node.hasNonNull("level") ? node.get("level").asText() : null));
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(name + " line " + number + ": " + e.getMessage(), e);
             }
         }

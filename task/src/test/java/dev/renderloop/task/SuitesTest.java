@@ -1,6 +1,7 @@
 package dev.renderloop.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,8 @@ class SuitesTest {
 
     @Test
     void readJsonl_resolvesTargetsAgainstTheFile_andSkipsBlankLines() throws Exception {
+        Files.createDirectories(dir.resolve("t"));
+        Files.write(dir.resolve("t/a.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
         Path file = Files.writeString(dir.resolve("s.jsonl"), """
                 {"id": "a", "domain": "svg", "description": "a red square", "code": "<svg/>", "target": "t/a.png", "level": "easy"}
 
@@ -55,9 +58,33 @@ class SuitesTest {
     }
 
     @Test
+    void readJsonl_targetFileThatDoesNotExist_isAnErrorNamingFileAndLine_evenWithADescription() throws Exception {
+        Files.createDirectories(dir.resolve("t"));
+        Files.write(dir.resolve("t/a.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        Path file = Files.writeString(dir.resolve("s.jsonl"), """
+                {"id": "a", "domain": "svg", "description": "a red square", "code": "<svg/>", "target": "t/a.png"}
+                {"id": "b", "domain": "svg", "description": "a blue circle", "code": "<svg/>", "target": "t/b.png"}
+                """);
+        var e = assertThrows(IllegalArgumentException.class, () -> Suites.readJsonl(file));
+        assertEquals("s.jsonl line 2: target file " + dir.resolve("t/b.png") + " does not exist", e.getMessage());
+    }
+
+    @Test
+    void readJsonl_badJson_saysTheLineOnce_withoutTheParsersLocationNoise() throws Exception {
+        Path garbage = Files.writeString(dir.resolve("g.jsonl"), "{\"id\": \"a\", \"domain\": \"svg\", \"code\": \"x\"}\n{\"id\": \"b\",, }\n");
+        String message = assertThrows(IllegalArgumentException.class, () -> Suites.readJsonl(garbage)).getMessage();
+        assertTrue(message.startsWith("g.jsonl line 2: not valid JSON (column "), message);
+        assertFalse(message.contains("line: 1"), message);
+        assertFalse(message.contains("REDACTED"), message);
+        assertFalse(message.contains("\n"), message);
+    }
+
+    @Test
     void readsTheManimBenchTrainingSplitWithManimAsDefaultDomain() throws Exception {
         java.nio.file.Path file = java.nio.file.Path.of("../../shared/data/manimbench/train.jsonl");
-        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.isRegularFile(file), "CI clones beside ../shared: " + file.toAbsolutePath());
+        // A user's clone has no ../shared (CI's has): ManimBench is not in the repository (README, "ManimBench").
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(file),
+                "ManimBench training split not found at " + file.toAbsolutePath().normalize() + " (CI clones beside ../shared)");
         Suite suite = Suites.readJsonl(file, "manim");
         org.junit.jupiter.api.Assertions.assertEquals(316, suite.tasks().size());
         for (Task t : suite.tasks()) {
