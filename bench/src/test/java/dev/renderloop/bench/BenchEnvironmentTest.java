@@ -93,10 +93,12 @@ class BenchEnvironmentTest {
         }
     }
 
-    /** Always fails the way an unreachable server does, after counting the request. */
+    /** Fails the way an unreachable server does (counting the requests) until it is "fixed", then answers as the oracle. */
     static final class UnreachablePolicy implements Policy {
         final AtomicInteger requests = new AtomicInteger();
         final PolicyErrorKind kind;
+        final Policy oracle = Policies.oracle();
+        volatile boolean fixed;
 
         UnreachablePolicy(PolicyErrorKind kind) {
             this.kind = kind;
@@ -109,6 +111,9 @@ class BenchEnvironmentTest {
 
         @Override
         public PolicyResponse respond(PolicyRequest request) {
+            if (fixed) {
+                return oracle.respond(request);
+            }
             requests.incrementAndGet();
             return PolicyResponse.failure(kind, "POST http://127.0.0.1:9/v1/chat/completions: Connection refused", null, 3, 4);
         }
@@ -186,6 +191,7 @@ class BenchEnvironmentTest {
         }
         try (RunStore store = RunStore.openReadOnly(layout)) {
             assertTrue(store.finals().stream().allMatch(FinalRow::success), store.finals().toString());
+            assertTrue(store.referenceFailures().isEmpty(), "the task's reference is rendered again and recorded as ok");
         }
     }
 
@@ -201,12 +207,39 @@ class BenchEnvironmentTest {
         }
         assertEquals(0, finals(layout));
         // After the server is fixed the same command runs every pair.
+        policy.fixed = true;
         try (RenderEngine engine = engine(new FakeSvgRenderer(true))) {
-            Bench.Outcome o = bench(layout, tasks(10, 0), Policies.oracle(), engine).build().run();
+            Bench.Outcome o = bench(layout, tasks(10, 0), policy, engine).build().run();
             assertEquals(0, o.alreadyDone());
             assertEquals(20, o.ran());
         }
         assertEquals(20, finals(layout));
+    }
+
+    @Test
+    void aLoneTransportFailureLeavesItsPairForTheNextRun() throws Exception {
+        RunLayout layout = new RunLayout(dir.resolve("run"));
+        Policy oracle = Policies.oracle();
+        Policy flaky = new Policy() {
+            @Override
+            public String name() {
+                return "flaky";
+            }
+
+            @Override
+            public PolicyResponse respond(PolicyRequest request) {
+                return request.task().id().equals("t1")
+                        ? PolicyResponse.failure(PolicyErrorKind.TIMEOUT, "no answer within 120 s", null, 120_000, 4)
+                        : oracle.respond(request);
+            }
+        };
+        try (RenderEngine engine = engine(new FakeSvgRenderer(true))) {
+            Bench.Outcome o = bench(layout, tasks(4, 0), flaky, engine).strategies(List.of(Strategy.VANILLA)).build().run();
+            assertEquals(1, o.deferred());
+            assertEquals(3, o.ran());
+            assertTrue(o.deferredWhy().contains("timeout"), o.deferredWhy());
+        }
+        assertEquals(3, finals(layout), "no row for the pair that got no answer");
     }
 
     @Test

@@ -48,7 +48,7 @@ class RenderEngineTest {
             calls.incrementAndGet();
             fakeClock.addAndGet(7_000_000);  // every render "takes" 7 ms
             try {
-                return switch (request.code()) {
+                return switch (request.code().strip()) {
                     case "ok" -> {
                         Path f = Files.write(outputDir.resolve("f.png"), new byte[] {1});
                         yield new RenderResult("scripted", null, "", List.of(f), f, f, null, 7, 7, false, "");
@@ -178,7 +178,7 @@ class RenderEngineTest {
             var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(entry.toFile());
             assertEquals("1.0", node.path("provenance").path("renderer_version").asText());
             assertEquals(854, node.path("provenance").path("settings").path("width").asInt());
-            assertEquals(RenderEngine.sha256("ok".getBytes()), node.path("provenance").path("code_sha256").asText());
+            assertEquals(RenderEngine.sha256("ok\n".getBytes()), node.path("provenance").path("code_sha256").asText());
         }
     }
 
