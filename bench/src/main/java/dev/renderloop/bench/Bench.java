@@ -382,6 +382,9 @@ public final class Bench {
             Task t = toRender.get(e.getKey());
             RenderResult ref = e.getValue();
             List<String> frames = ref.ok() ? copyFrames(ref.frames(), layout.referenceFrames(t.id())) : List.of();
+            if (ref.ok()) {
+                copyVideo(ref, layout.referenceFrames(t.id()));
+            }
             store.putTask(t.id(), t.domain(), t.level(), t.description(), t.code(), ref.status(),
                     ref.ok() ? null : ref.errorKind().wireName() + ": " + ref.errorTail(10), frames);
         }
@@ -546,6 +549,9 @@ public final class Bench {
         }
         List<String> frames = run.success() ? copyFrames(run.finalRender().frames(), layout.finalFrames(task.id(), strategy.wireName()))
                 : List.of();
+        if (run.success()) {
+            copyVideo(run.finalRender(), layout.finalFrames(task.id(), strategy.wireName()));
+        }
         long policyMs = run.attempts().stream().mapToLong(Attempt::policyMillis).sum();
         long renderMs = run.attempts().stream().filter(a -> a.render() != null).mapToLong(a -> a.render().renderMillis()).sum();
         long prompt = run.attempts().stream().mapToLong(Attempt::promptTokens).sum();
@@ -574,6 +580,34 @@ public final class Bench {
             }
         }
         return scorer.score(task, run.finalCode(), run.finalRender());
+    }
+
+    /** Video files the report plays (Manim renders an mp4 beside its frames); stills have none. */
+    static final List<String> VIDEO_EXTENSIONS = List.of("mp4", "webm");
+
+    /** Stores a render's video, when it has one, as {@code video.EXT} beside its frames (the report plays it). */
+    private static void copyVideo(RenderResult render, Path dir) {
+        Path media = render.media();
+        if (media == null) {
+            return;
+        }
+        String name = media.getFileName().toString();
+        String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        if (!VIDEO_EXTENSIONS.contains(ext) || !Files.isRegularFile(media)) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+            Path target = dir.resolve("video." + ext);
+            Files.deleteIfExists(target);
+            try {
+                Files.createLink(target, media);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(media, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the video " + media + " in " + dir, e);
+        }
     }
 
     private List<String> copyFrames(List<Path> frames, Path dir) {

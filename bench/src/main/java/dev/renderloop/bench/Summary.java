@@ -60,7 +60,7 @@ final class Summary {
             }
             s.put("levels", levels);
             metrics.put(strategy, s);
-            correlations.put(strategy, correlations(mine));
+            correlations.put(strategy, correlations(mine.stream().filter(r -> !referenceFailures.containsKey(r.taskId())).toList()));
             for (FinalRow r : mine) {
                 if (!referenceFailures.containsKey(r.taskId())) {
                     r.unavailable().forEach(unavailable::putIfAbsent);
@@ -134,6 +134,11 @@ final class Summary {
         List<Map<String, Object>> out = new ArrayList<>();
         for (String c : CODE) {
             for (String v : VISUAL) {
+                // A metric that some rendered answer lacks is unavailable in this run (e.g. VS without a CLIP model,
+                // which only failed renders "have", as the published 0): correlating its zeros would mean nothing.
+                if (rows.stream().anyMatch(r -> r.success() && (r.metrics().get(v) == null || r.metrics().get(c) == null))) {
+                    continue;
+                }
                 List<double[]> pairs = new ArrayList<>();
                 for (FinalRow r : rows) {
                     Double a = r.metrics().get(c);
