@@ -462,7 +462,17 @@ public final class Bench {
         Set<String> ids = tasks.stream().map(Task::id).collect(java.util.stream.Collectors.toSet());
         Map<String, String> failures = new LinkedHashMap<>(referenceFailures);
         failures.keySet().retainAll(ids);
-        s.putAll(Summary.of(rows, strategies.stream().map(Strategy::wireName).toList(), failures));
+        // Metrics no answer can have without their model: failed renders' published zeros must not stand in for them.
+        Map<String, String> missingModels = new LinkedHashMap<>();
+        if (clip == null) {
+            missingModels.put("vs_paper", "needs a CLIP image embedder (--clip-model); none configured");
+            missingModels.put("vs_corrected", "needs a CLIP image embedder (--clip-model); none configured");
+        }
+        if (codebert == null) {
+            missingModels.put("codebert", "needs a CodeBERT model (--codebert-model); none configured");
+            missingModels.put("cbb", "needs a CodeBERT model (--codebert-model); none configured");
+        }
+        s.putAll(Summary.of(rows, strategies.stream().map(Strategy::wireName).toList(), failures, missingModels));
         s.put("not_applicable", notApplicable);
         return s;
     }

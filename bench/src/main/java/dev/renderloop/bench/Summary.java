@@ -42,6 +42,15 @@ final class Summary {
      *                          metrics (and their "reference does not render" reasons out of {@code unavailable})
      */
     static Map<String, Object> of(List<FinalRow> rows, List<String> strategies, Map<String, String> referenceFailures) {
+        return of(rows, strategies, referenceFailures, Map.of());
+    }
+
+    /**
+     * @param unavailableInRun metric -> why no task of the run can have it (e.g. VS without a CLIP model): such a
+     *                         metric is null even where every answer failed and so "scored" the published 0
+     */
+    static Map<String, Object> of(List<FinalRow> rows, List<String> strategies, Map<String, String> referenceFailures,
+                                  Map<String, String> unavailableInRun) {
         Map<String, Object> metrics = new LinkedHashMap<>();
         Map<String, Object> correlations = new LinkedHashMap<>();
         Map<String, String> unavailable = new LinkedHashMap<>();
@@ -51,22 +60,25 @@ final class Summary {
                 continue;
             }
             Map<String, Object> s = new LinkedHashMap<>();
-            s.put("all", group(mine, referenceFailures.keySet()));
+            s.put("all", group(mine, referenceFailures.keySet(), unavailableInRun.keySet()));
             Map<String, Object> levels = new LinkedHashMap<>();
             for (String level : new TreeSet<>(mine.stream().map(r -> r.level() == null ? "" : r.level()).toList())) {
                 if (!level.isEmpty()) {
-                    levels.put(level, group(mine.stream().filter(r -> level.equals(r.level())).toList(), referenceFailures.keySet()));
+                    levels.put(level, group(mine.stream().filter(r -> level.equals(r.level())).toList(), referenceFailures.keySet(),
+                            unavailableInRun.keySet()));
                 }
             }
             s.put("levels", levels);
             metrics.put(strategy, s);
-            correlations.put(strategy, correlations(mine.stream().filter(r -> !referenceFailures.containsKey(r.taskId())).toList()));
+            correlations.put(strategy, correlations(mine.stream().filter(r -> !referenceFailures.containsKey(r.taskId())).toList())
+                    .stream().filter(c -> !unavailableInRun.containsKey(c.get("code")) && !unavailableInRun.containsKey(c.get("visual"))).toList());
             for (FinalRow r : mine) {
                 if (!referenceFailures.containsKey(r.taskId())) {
                     r.unavailable().forEach(unavailable::putIfAbsent);
                 }
             }
         }
+        unavailableInRun.forEach(unavailable::putIfAbsent);
         Set<String> inRun = new HashSet<>();
         rows.forEach(r -> inRun.add(r.taskId()));
         Map<String, String> leftTasks = new TreeMap<>(referenceFailures);
@@ -91,6 +103,10 @@ final class Summary {
     }
 
     static Map<String, Object> group(List<FinalRow> rows, Set<String> referenceFailed) {
+        return group(rows, referenceFailed, Set.of());
+    }
+
+    static Map<String, Object> group(List<FinalRow> rows, Set<String> referenceFailed, Set<String> unavailableInRun) {
         List<FinalRow> visualRows = rows.stream().filter(r -> !referenceFailed.contains(r.taskId())).toList();
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("n", rows.size());
@@ -108,7 +124,7 @@ final class Summary {
             }
             // Only a metric every task has is averaged: a mean over the tasks that happen to have it (say, the failed
             // renders, whose VS is 0 without any model) would be a different, biased number.
-            g.put(m, present.isEmpty() || present.size() < over.size() ? null
+            g.put(m, present.isEmpty() || present.size() < over.size() || unavailableInRun.contains(m) ? null
                     : stat(present.stream().mapToDouble(Double::doubleValue).toArray()));
         }
         g.put("mean_rounds", stat(values(rows, FinalRow::repairs)));

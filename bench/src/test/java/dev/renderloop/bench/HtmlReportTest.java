@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The report of a synthetic run folder (3 tasks x 2 strategies, hostile texts): structure, escaping, links. */
 class HtmlReportTest {
     private static final Pattern IMG_SRC = Pattern.compile("<img src=\"([^\"]+)\"");
-    private static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
+    /** Links to files (the in-page glossary link is not one). */
+    private static final Pattern HREF = Pattern.compile("href=\"([^\"#][^\"]*)\"");
 
     @TempDir
     Path tmp;
