@@ -106,6 +106,8 @@ public final class Agent {
      *
      * @throws IllegalArgumentException when the task has neither a description nor a target image, or the strategy
      *                                  needs a component this agent lacks (documentation, critic)
+     * @throws PolicyUnavailableException when the policy (or critic) gives no answer for a reason of the environment
+     *                                  (unreachable, unauthorized, ...); the attempts before it were given to the listener
      */
     public AgentRun run(Task task, Strategy strategy, Consumer<Attempt> listener) {
         if (task.description().isBlank() && (task.target() == null || !task.target().exists())) {
@@ -258,9 +260,17 @@ public final class Agent {
     }
 
     private Answer ask(Task task, Conversation prompt, Purpose purpose) {
-        PolicyResponse response = policy.respond(new PolicyRequest(task, prompt, purpose, 1, config.sampling()));
+        PolicyResponse response = checked(policy, policy.respond(new PolicyRequest(task, prompt, purpose, 1, config.sampling())));
         ExtractedCode code = CodeExtractor.extract(task.domain(), response.text());
         return new Answer(prompt, response, code);
+    }
+
+    /** {@code response}, unless it failed for a reason of the environment (then the run stops: not the model's outcome). */
+    private static PolicyResponse checked(Policy from, PolicyResponse response) {
+        if (!response.ok() && response.errorKind().environmental()) {
+            throw new PolicyUnavailableException(response.errorKind(), from.name(), response.error());
+        }
+        return response;
     }
 
     /** The critic's verdict on a render. */
@@ -286,7 +296,7 @@ public final class Agent {
             }
         }
         Conversation prompt = Prompts.critique(task, frames);
-        PolicyResponse response = critic.respond(new PolicyRequest(task, prompt, Purpose.CRITIQUE, 1, config.sampling()));
+        PolicyResponse response = checked(critic, critic.respond(new PolicyRequest(task, prompt, Purpose.CRITIQUE, 1, config.sampling())));
         String text = response.text().strip();
         // A critic that cannot answer never passes a render silently: its failure is recorded and repaired against.
         boolean pass = response.ok() && text.toUpperCase(Locale.ROOT).startsWith("PASS");

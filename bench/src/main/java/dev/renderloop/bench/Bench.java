@@ -6,11 +6,15 @@ import dev.renderloop.agent.AgentRun;
 import dev.renderloop.agent.ApiDocumentation;
 import dev.renderloop.agent.Attempt;
 import dev.renderloop.agent.AttemptJson;
+import dev.renderloop.agent.PolicyUnavailableException;
 import dev.renderloop.agent.ReferenceScorer;
 import dev.renderloop.agent.Strategy;
 import dev.renderloop.policy.Policy;
+import dev.renderloop.policy.PolicyErrorKind;
+import dev.renderloop.render.ErrorKind;
 import dev.renderloop.render.RenderEngine;
 import dev.renderloop.render.RenderResult;
+import dev.renderloop.render.Renderer;
 import dev.renderloop.score.ImageEmbedder;
 import dev.renderloop.score.Metric;
 import dev.renderloop.score.TextEmbedder;
@@ -42,7 +46,10 @@ import java.util.function.LongSupplier;
  * run's database as they complete, then the summary. Running it again on the same run folder resumes: pairs with
  * a final row are not run again, a pair cut short is run from the start, and the summary is computed from the
  * final rows alone, so the numbers equal those of an uninterrupted run. A task that fails, or a pair that throws,
- * is recorded and never stops the run.
+ * is recorded and never stops the run. What the environment breaks is not the model's outcome and is never recorded
+ * as one: an unavailable renderer or references that mostly fail for one reason refuse the run before it starts, and
+ * a policy that cannot be reached stops it after a few pairs in a row ({@link BenchStoppedException}); such pairs have
+ * no final row, so the next run runs them.
  */
 public final class Bench {
     private final RunLayout layout;
@@ -159,10 +166,13 @@ public final class Bench {
      * @param fixedMillis  the harness's time outside pairs: opening the database (the first open in a process loads
      *                     DuckDB's native library), reading what is done, computing and writing the summary
      * @param summary      the summary as written to summary.json
+     * @param deferred     pairs that failed for a reason of the environment (fewer than would stop the run): not
+     *                     recorded, so running the same command again runs them
+     * @param deferredWhy  the last such reason, or {@code null} when none
      */
     public record Outcome(int pairs, int alreadyDone, int ran, Map<String, String> notApplicable, long wallMillis,
                           long renderMillis, long scoreMillis, long policyMillis, long pairHarnessMillis, long fixedMillis,
-                          Map<String, Object> summary) {
+                          Map<String, Object> summary, int deferred, String deferredWhy) {
     }
 
     /** Time accounts of the pairs run now, in nanoseconds. */
@@ -173,7 +183,17 @@ public final class Bench {
         final java.util.concurrent.atomic.AtomicLong harness = new java.util.concurrent.atomic.AtomicLong();
     }
 
-    /** Runs (or resumes) the benchmark and writes summary.json. */
+    private record Pair(Task task, Strategy strategy) {
+    }
+
+    /**
+     * Runs (or resumes) the benchmark, writes summary.json and the HTML report ({@code report/index.html}).
+     *
+     * @throws BenchStoppedException when the environment, not the model, stops the run: a renderer of the suite is
+     *                               unavailable, most references fail for one reason (both before anything runs), or
+     *                               the policy fails for a reason of the environment several pairs in a row. No row is
+     *                               written for what the environment broke, so the same command resumes once it is fixed.
+     */
     public Outcome run() throws IOException {
         long start = clock.getAsLong();
         Map<String, String> notApplicable = new LinkedHashMap<>();
@@ -190,8 +210,6 @@ public final class Bench {
                 }
             }
         }
-        record Pair(Task task, Strategy strategy) {
-        }
         List<Pair> pairs = new ArrayList<>();
         for (Task t : runnable) {
             for (Strategy s : strategies) {
@@ -202,6 +220,15 @@ public final class Bench {
                 }
             }
         }
+        for (String domain : tasks.stream().map(Task::domain).distinct().toList()) {
+            Renderer.Availability a = engine.availability(domain);
+            if (!a.available()) {
+                throw new BenchStoppedException(BenchStoppedException.Reason.RENDERER_UNAVAILABLE, "the " + domain
+                        + " renderer cannot run on this machine: " + a.detail() + "; nothing was run (its renders would all fail "
+                        + "for this machine's reason, not the model's)");
+            }
+        }
+        Outcome outcome;
         try (RunStore store = RunStore.open(layout);
              ReferenceScorer scorer = new ReferenceScorer(engine, clip, dino, codebert)) {
             String config = RunStore.JSON.writeValueAsString(configuration());
@@ -212,55 +239,202 @@ public final class Bench {
             }
             store.putMeta("config", config);
             store.putMeta("provenance", RunStore.JSON.writeValueAsString(provenance));
+            // Rows an earlier version wrote for failures of the environment are not results: run those pairs again.
+            store.dropEnvironmentFailures(ENVIRONMENTAL_POLICY_ERRORS);
             Set<String> done = store.donePairs();
             Set<String> partial = store.partialPairs();
-            Set<String> knownTasks = java.util.concurrent.ConcurrentHashMap.newKeySet();
-            knownTasks.addAll(store.taskIds());
             List<Pair> todo = pairs.stream().filter(p -> !done.contains(RunStore.pair(p.task().id(), p.strategy().wireName()))).toList();
             int alreadyDone = pairs.size() - todo.size();
-            Progress bar = new Progress(progress, pairs.size(), alreadyDone, clock);
             Accounts accounts = new Accounts();
-            long fixedStart = clock.getAsLong();
-            long fixed = fixedStart - start;
             ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
                 Thread t = new Thread(r, "bench-pair");
                 t.setDaemon(true);
                 return t;
             });
+            EnvironmentWatch watch = new EnvironmentWatch();
+            long fixed;
             try {
-                List<Future<?>> futures = new ArrayList<>();
-                for (Pair p : todo) {
-                    futures.add(pool.submit(() -> {
-                        FinalRow row = runPair(store, scorer, p.task(), p.strategy(), accounts, knownTasks,
-                                partial.contains(RunStore.pair(p.task().id(), p.strategy().wireName())));
-                        bar.done(row.success());
-                        return null;
-                    }));
-                }
-                for (Future<?> f : futures) {
-                    try {
-                        f.get();
-                    } catch (ExecutionException e) {
-                        throw new IOException("benchmark storage failed: " + e.getCause().getMessage(), e.getCause());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted", e);
+                checkReferences(store, scorer, todo.stream().map(Pair::task).toList(), pool, accounts);
+                long fixedStart = clock.getAsLong();
+                fixed = fixedStart - start;
+                Progress bar = new Progress(progress, pairs.size(), alreadyDone, clock);
+                try {
+                    List<Future<?>> futures = new ArrayList<>();
+                    for (Pair p : todo) {
+                        futures.add(pool.submit(() -> {
+                            if (watch.stopped()) {
+                                watch.deferred();
+                                return null;
+                            }
+                            FinalRow row = runPair(store, scorer, p.task(), p.strategy(), accounts, watch,
+                                    partial.contains(RunStore.pair(p.task().id(), p.strategy().wireName())));
+                            if (row != null) {
+                                bar.done(row.success());
+                            }
+                            return null;
+                        }));
                     }
+                    await(futures);
+                } finally {
+                    bar.finish();
                 }
             } finally {
                 pool.shutdownNow();
-                bar.finish();
+            }
+            if (watch.stopped()) {
+                throw new BenchStoppedException(BenchStoppedException.Reason.POLICY_UNAVAILABLE, "stopped after "
+                        + EnvironmentWatch.STOP_AFTER + " pairs in a row failed for a reason of the environment, not the model's: "
+                        + watch.reason() + ". Nothing was recorded for them; fix it and run the same command again to resume ("
+                        + (alreadyDone + todo.size() - watch.deferredCount()) + " of " + pairs.size() + " pairs are done).");
             }
             long summaryStart = clock.getAsLong();
-            Map<String, Object> summary = summary(store.finals(), notApplicable);
+            Map<String, Object> summary = summary(store.finals(), store.referenceFailures(), notApplicable);
             Files.writeString(layout.summary(), RunStore.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
             long end = clock.getAsLong();
             fixed += end - summaryStart;
-            return new Outcome(pairs.size(), alreadyDone, todo.size(), notApplicable, (end - start) / 1_000_000,
-                    accounts.render.get() / 1_000_000, accounts.score.get() / 1_000_000, accounts.policy.get() / 1_000_000,
-                    accounts.harness.get() / 1_000_000, fixed / 1_000_000, summary);
+            outcome = new Outcome(pairs.size(), alreadyDone, todo.size() - watch.deferredCount(), notApplicable,
+                    (end - start) / 1_000_000, accounts.render.get() / 1_000_000, accounts.score.get() / 1_000_000,
+                    accounts.policy.get() / 1_000_000, accounts.harness.get() / 1_000_000, fixed / 1_000_000, summary,
+                    watch.deferredCount(), watch.reason());
         } catch (SQLException e) {
             throw new IOException("run database error: " + e.getMessage(), e);
+        }
+        // The report reads the database read-only, so it is written once the run has closed it.
+        HtmlReport.write(layout);
+        return outcome;
+    }
+
+    private static void await(List<Future<?>> futures) throws IOException {
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw new IOException("benchmark storage failed: " + e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+    }
+
+    /** Policy error kinds (wire names) that are the environment's, not the model's. */
+    private static final Set<String> ENVIRONMENTAL_POLICY_ERRORS = java.util.Arrays.stream(PolicyErrorKind.values())
+            .filter(PolicyErrorKind::environmental).map(PolicyErrorKind::wireName).collect(java.util.stream.Collectors.toSet());
+
+    /**
+     * Renders the references of the tasks still to run (and of stored tasks whose reference failed: the environment
+     * may have been fixed since), records them, and refuses the run when more than half of the suite's references
+     * fail with one and the same error: a missing library or runtime, not something a model could be scored on.
+     */
+    private void checkReferences(RunStore store, ReferenceScorer scorer, List<Task> todo, ExecutorService pool, Accounts accounts)
+            throws SQLException, IOException {
+        Map<String, String> storedFailures = store.referenceFailures();
+        Set<String> known = store.taskIds();
+        Map<String, Task> toRender = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            if (storedFailures.containsKey(t.id()) || (!known.contains(t.id()) && todo.contains(t))) {
+                toRender.put(t.id(), t);
+            }
+        }
+        Map<String, Future<RenderResult>> renders = new LinkedHashMap<>();
+        for (Task t : toRender.values()) {
+            renders.put(t.id(), pool.submit(() -> {
+                long r0 = clock.getAsLong();
+                RenderResult r = scorer.reference(t);
+                accounts.render.addAndGet(clock.getAsLong() - r0);
+                return r;
+            }));
+        }
+        Map<String, RenderResult> results = new LinkedHashMap<>();
+        for (Map.Entry<String, Future<RenderResult>> e : renders.entrySet()) {
+            try {
+                results.put(e.getKey(), e.getValue().get());
+            } catch (ExecutionException ex) {
+                throw new IOException("rendering the reference of " + e.getKey() + " failed: " + ex.getCause(), ex.getCause());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", ex);
+            }
+        }
+        // Outcomes over the suite: stored successes count as successes, everything else was rendered now.
+        Map<String, Integer> bySignature = new LinkedHashMap<>();
+        int judged = 0;
+        for (Task t : tasks) {
+            RenderResult r = results.get(t.id());
+            if (r != null) {
+                judged++;
+                if (!r.ok()) {
+                    bySignature.merge(signature(r), 1, Integer::sum);
+                }
+            } else if (known.contains(t.id())) {
+                judged++;
+            }
+        }
+        for (Map.Entry<String, Integer> e : bySignature.entrySet()) {
+            if (e.getValue() * 2 > judged) {
+                throw new BenchStoppedException(BenchStoppedException.Reason.REFERENCES_FAIL, e.getValue() + " of " + judged
+                        + " reference programs of the suite fail to render with the same error, so this machine lacks something "
+                        + "they need: " + e.getKey() + ". Nothing was run; install what is missing, or choose tasks that "
+                        + "render here (--level, --limit, a smaller suite).");
+            }
+        }
+        for (Map.Entry<String, RenderResult> e : results.entrySet()) {
+            Task t = toRender.get(e.getKey());
+            RenderResult ref = e.getValue();
+            List<String> frames = ref.ok() ? copyFrames(ref.frames(), layout.referenceFrames(t.id())) : List.of();
+            if (ref.ok()) {
+                copyVideo(ref, layout.referenceFrames(t.id()));
+            }
+            store.putTask(t.id(), t.domain(), t.level(), t.description(), t.code(), ref.status(),
+                    ref.ok() ? null : ref.errorKind().wireName() + ": " + ref.errorTail(10), frames);
+        }
+    }
+
+    /** A failed render's kind and last non-blank error line: what makes two failures "the same reason". */
+    private static String signature(RenderResult r) {
+        List<String> lines = r.error().lines().filter(l -> !l.isBlank()).toList();
+        return r.errorKind().wireName() + (lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1).strip());
+    }
+
+    /**
+     * Counts pairs that failed for a reason of the environment; after {@link #STOP_AFTER} in a row (no pair
+     * completing in between) the run stops: the server is down or refuses us, and every further pair would wait out
+     * its retries for nothing.
+     */
+    private static final class EnvironmentWatch {
+        static final int STOP_AFTER = 3;
+        private int consecutive;
+        private int deferred;
+        private boolean stopped;
+        private String reason;
+
+        synchronized void failed(String why) {
+            consecutive++;
+            deferred++;
+            reason = why;
+            if (consecutive >= STOP_AFTER) {
+                stopped = true;
+            }
+        }
+
+        synchronized void completed() {
+            consecutive = 0;
+        }
+
+        synchronized void deferred() {
+            deferred++;
+        }
+
+        synchronized boolean stopped() {
+            return stopped;
+        }
+
+        synchronized int deferredCount() {
+            return deferred;
+        }
+
+        synchronized String reason() {
+            return reason;
         }
     }
 
@@ -277,7 +451,7 @@ public final class Bench {
         return c;
     }
 
-    private Map<String, Object> summary(List<FinalRow> rows, Map<String, String> notApplicable) {
+    private Map<String, Object> summary(List<FinalRow> rows, Map<String, String> referenceFailures, Map<String, String> notApplicable) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("run", layout.dir().getFileName().toString());
         s.put("suite", suiteName);
@@ -285,26 +459,38 @@ public final class Bench {
         s.put("baseline", policy.baseline());
         s.put("strategies", strategies.stream().map(Strategy::wireName).toList());
         s.put("provenance", provenance);
-        s.putAll(Summary.of(rows, strategies.stream().map(Strategy::wireName).toList()));
+        Set<String> ids = tasks.stream().map(Task::id).collect(java.util.stream.Collectors.toSet());
+        Map<String, String> failures = new LinkedHashMap<>(referenceFailures);
+        failures.keySet().retainAll(ids);
+        // Metrics no answer can have without their model: failed renders' published zeros must not stand in for them.
+        Map<String, String> missingModels = new LinkedHashMap<>();
+        if (clip == null) {
+            missingModels.put("vs_paper", "needs a CLIP image embedder (--clip-model); none configured");
+            missingModels.put("vs_corrected", "needs a CLIP image embedder (--clip-model); none configured");
+        }
+        if (codebert == null) {
+            missingModels.put("codebert", "needs a CodeBERT model (--codebert-model); none configured");
+            missingModels.put("cbb", "needs a CodeBERT model (--codebert-model); none configured");
+        }
+        s.putAll(Summary.of(rows, strategies.stream().map(Strategy::wireName).toList(), failures, missingModels));
         s.put("not_applicable", notApplicable);
         return s;
     }
 
+    /** Runs one pair and records its final row; {@code null} when the environment failed it (nothing recorded). */
     private FinalRow runPair(RunStore store, ReferenceScorer scorer, Task task, Strategy strategy, Accounts accounts,
-                             Set<String> knownTasks, boolean partial) throws SQLException, IOException {
+                             EnvironmentWatch watch, boolean partial) throws SQLException, IOException {
         long start = clock.getAsLong();
         long spent = 0; // render, score and policy time of this pair, in ns
-        // The reference renders once per task (the scorer caches it; a second strategy of the same task waits for the
-        // first's render there, and that wait is render time). No lock is held while it renders.
+        // The reference rendered before the pairs (the scorer keeps it), so this is a lookup.
         long r0 = clock.getAsLong();
         RenderResult ref = scorer.reference(task);
         long r = clock.getAsLong() - r0;
         accounts.render.addAndGet(r);
         spent += r;
-        if (knownTasks.add(task.id())) {
-            List<String> frames = ref.ok() ? copyFrames(ref.frames(), layout.referenceFrames(task.id())) : List.of();
-            store.putTask(task.id(), task.domain(), task.level(), task.description(), task.code(), ref.status(),
-                    ref.ok() ? null : ref.errorKind().wireName() + ": " + ref.errorTail(10), frames);
+        if (!ref.ok() && ref.errorKind() == ErrorKind.RENDERER_UNAVAILABLE) {
+            watch.failed("the " + task.domain() + " renderer is unavailable: " + ref.errorTail(3));
+            return null;
         }
         if (partial) {
             store.deletePartial(task.id(), strategy.wireName()); // what a killed run left of this pair
@@ -337,6 +523,11 @@ public final class Bench {
                     throw new IllegalStateException("cannot store an attempt: " + e.getMessage(), e);
                 }
             });
+        } catch (PolicyUnavailableException e) {
+            // Not the model's outcome: nothing final is written, and the attempts before it are a partial pair that a
+            // later run deletes and runs again.
+            watch.failed(e.getMessage());
+            return null;
         } catch (RuntimeException e) {
             if (e instanceof IllegalStateException && e.getCause() instanceof SQLException) {
                 throw e;
@@ -345,8 +536,14 @@ public final class Bench {
             FinalRow row = new FinalRow(task.id(), strategy.wireName(), task.level(), false, 0, seq.get(), 0, 0, 0, 0,
                     (clock.getAsLong() - start) / 1_000_000, "", List.of(), "harness_error", e.toString(), Map.of(), Map.of());
             store.putFinal(row);
+            watch.completed();
             return row;
         }
+        if (run.finalRender() != null && run.finalRender().errorKind() == ErrorKind.RENDERER_UNAVAILABLE) {
+            watch.failed("the " + task.domain() + " renderer is unavailable: " + run.finalRender().errorTail(3));
+            return null;
+        }
+        watch.completed();
         long f0 = clock.getAsLong();
         List<Metric> scores = finalScores(scorer, task, run);
         scoring.addAndGet(clock.getAsLong() - f0);
@@ -362,6 +559,9 @@ public final class Bench {
         }
         List<String> frames = run.success() ? copyFrames(run.finalRender().frames(), layout.finalFrames(task.id(), strategy.wireName()))
                 : List.of();
+        if (run.success()) {
+            copyVideo(run.finalRender(), layout.finalFrames(task.id(), strategy.wireName()));
+        }
         long policyMs = run.attempts().stream().mapToLong(Attempt::policyMillis).sum();
         long renderMs = run.attempts().stream().filter(a -> a.render() != null).mapToLong(a -> a.render().renderMillis()).sum();
         long prompt = run.attempts().stream().mapToLong(Attempt::promptTokens).sum();
@@ -390,6 +590,34 @@ public final class Bench {
             }
         }
         return scorer.score(task, run.finalCode(), run.finalRender());
+    }
+
+    /** Video files the report plays (Manim renders an mp4 beside its frames); stills have none. */
+    static final List<String> VIDEO_EXTENSIONS = List.of("mp4", "webm");
+
+    /** Stores a render's video, when it has one, as {@code video.EXT} beside its frames (the report plays it). */
+    private static void copyVideo(RenderResult render, Path dir) {
+        Path media = render.media();
+        if (media == null) {
+            return;
+        }
+        String name = media.getFileName().toString();
+        String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        if (!VIDEO_EXTENSIONS.contains(ext) || !Files.isRegularFile(media)) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+            Path target = dir.resolve("video." + ext);
+            Files.deleteIfExists(target);
+            try {
+                Files.createLink(target, media);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(media, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the video " + media + " in " + dir, e);
+        }
     }
 
     private List<String> copyFrames(List<Path> frames, Path dir) {

@@ -24,9 +24,15 @@ final class ReportPages {
             new Column("codebleu", "CodeBLEU"), new Column("cbb", "CBB"), new Column("ast_distance", "AST distance"),
             new Column("mean_rounds", "mean rounds"), new Column("tokens", "tokens"), new Column("latency_ms", "latency ms"));
 
-    static final List<Column> PAPER_COLUMNS = List.of(new Column("rsr", "RSR"), new Column("vs_paper", "VS paper"),
-            new Column("vs_corrected", "VS corrected"), new Column("codebleu", "CodeBLEU"), new Column("cbb", "CBB"),
-            new Column("ast_distance", "AST distance"), new Column("mean_rounds", "mean rounds"));
+    /**
+     * The comparison page's columns: the paper's, with the SSIM-based visual metrics that need no model beside the
+     * full VS (without a CLIP model, the default, they are the visual numbers there are).
+     */
+    static final List<Column> COMPARISON_COLUMNS = List.of(new Column("rsr", "RSR"), new Column("vs_paper", "VS paper"),
+            new Column("vs_corrected", "VS corrected"), new Column("vs_paper_ssim", "VS paper (SSIM)"),
+            new Column("vs_corrected_ssim", "VS corrected (SSIM)"), new Column("ssim", "SSIM"), new Column("tiled", "Tiled"),
+            new Column("codebleu", "CodeBLEU"), new Column("cbb", "CBB"), new Column("ast_distance", "AST distance"),
+            new Column("mean_rounds", "mean rounds"));
 
     /** The per-task "key metric", the first of these that any final answer of the run has. */
     private static final List<String> KEY_METRICS = List.of("vs_corrected", "vs_paper", "vs_corrected_ssim", "ssim", "tiled", "codebleu");
@@ -51,6 +57,10 @@ final class ReportPages {
             .strip{display:flex;flex-wrap:wrap;gap:4px}.strip img{max-width:180px;max-height:140px;border:1px solid #ccc;background:#fff}
             .diff{font-family:ui-monospace,monospace;font-size:12px}.diff span{display:block;white-space:pre-wrap}
             .diff .add{background:#e6ffec}.diff .del{background:#ffebe9}.diff .same{color:#444}
+            .ci{display:block;font-size:.85em;color:#555}.note{color:#444}
+            .media{display:block;width:100%;max-width:640px;background:#000;margin-bottom:.4em}
+            #glossary dt{font-weight:bold;margin-top:.4em}#glossary dd{margin:0 0 0 1.5em}
+            @media print{video.media{display:none}}
             .wide{overflow-x:auto}details summary{cursor:pointer}dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em}dl.kv dt{font-weight:bold}dl.kv dd{margin:0}
             """;
 
@@ -65,7 +75,11 @@ final class ReportPages {
         b.append("<h1>Run ").append(escape(name)).append("</h1>\n");
         b.append(runHeader(in));
 
-        b.append("<h2>Metrics</h2>\n<div class=\"wide\">").append(metricsTable(in, "all", RUN_COLUMNS, "metrics")).append("</div>\n");
+        List<Column> columns = shown(List.of(in), RUN_COLUMNS, "all");
+        b.append("<h2>Metrics</h2>\n<p class=\"note\">Mean with its 95 % bootstrap confidence interval below; what each metric "
+                + "measures: <a href=\"#glossary\">glossary</a>.</p>\n");
+        b.append("<div class=\"wide\">").append(metricsTable(in, "all", columns, "metrics")).append("</div>\n");
+        b.append(hiddenColumns(List.of(in), RUN_COLUMNS, columns)).append(leftOutNote(in));
         b.append("<h2>By level</h2>\n<div class=\"wide\">").append(levelTable(in)).append("</div>\n");
         b.append("<h2>Charts</h2>\n<div class=\"charts\">").append(barCharts(in)).append("</div>\n");
         b.append("<h3>Code metric against visual metric (one point per task)</h3>\n<div class=\"charts\">")
@@ -73,6 +87,7 @@ final class ReportPages {
         b.append("<h3>Correlations</h3>\n").append(correlationTable(in));
         b.append(unavailableSection(in));
         b.append("<h2>Tasks</h2>\n").append(taskTable(in, taskFiles));
+        b.append(GLOSSARY);
         return b.append("</body></html>\n").toString();
     }
 
@@ -122,7 +137,13 @@ final class ReportPages {
             return b.append("</tr>\n").toString();
         }
         b.append("<td class=\"num\">").append(group.has("n") ? escape(group.get("n").asText()) : na("n missing from summary.json")).append("</td>");
-        Map<String, String> unavailable = ReportInput.stringMap(in.summary().get("unavailable"));
+        Map<String, String> unavailable = new java.util.LinkedHashMap<>(ReportInput.stringMap(in.summary().get("unavailable")));
+        JsonNode left = in.summary().path("left_out");
+        if (left.path("n").asInt(0) > 0 && left.path("n").asInt() >= left.path("of").asInt(Integer.MAX_VALUE)) {
+            for (String v : Summary.VISUAL) {
+                unavailable.putIfAbsent(v, "no task's reference rendered here, so there is nothing to compare with");
+            }
+        }
         for (Column c : columns) {
             b.append("<td class=\"num\">").append(statCell(group, c.key(), unavailable)).append("</td>");
         }
@@ -142,16 +163,72 @@ final class ReportPages {
         if (st == null || st.isNull() || !st.path("mean").isNumber()) {
             String why = unavailable.get(key);
             if (why == null) {
-                why = st == null ? key + " is missing from summary.json" : key + " is not defined for this domain";
+                // Code metrics are computed for Python programs only, SSIM and tiled for stills only; a metric without
+                // a recorded reason and with no value in this group is one of those.
+                why = st == null ? key + " is missing from summary.json" : key + " has no value for these tasks (not computed for their domain)";
             }
             return na(why);
         }
-        String s = HtmlText.number(st.get("mean").asDouble());
+        String s = escape(HtmlText.number(st.get("mean").asDouble()));
         JsonNode ci = st.get("ci95");
         if (ci != null && ci.isArray() && ci.size() == 2 && ci.get(0).isNumber() && ci.get(1).isNumber()) {
-            s += " [" + HtmlText.number(ci.get(0).asDouble()) + ", " + HtmlText.number(ci.get(1).asDouble()) + "]";
+            // the interval on its own line keeps the columns narrow
+            s += "<span class=\"ci\"> [" + escape(HtmlText.number(ci.get(0).asDouble())) + ", "
+                    + escape(HtmlText.number(ci.get(1).asDouble())) + "]</span>";
         }
-        return escape(s);
+        return s;
+    }
+
+    /** The columns with a value for some strategy of some run (an all-n/a column is listed under the table instead). */
+    static List<Column> shown(List<ReportInput> runs, List<Column> columns, String level) {
+        List<Column> out = new ArrayList<>();
+        for (Column c : columns) {
+            boolean any = false;
+            for (ReportInput in : runs) {
+                for (String s : in.strategies()) {
+                    any |= stat(group(in, s, level), c.key()) != null;
+                }
+            }
+            if (any || c.key().equals("rsr")) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The columns left out of a table because no run has a value, each with the reason. */
+    private static String hiddenColumns(List<ReportInput> runs, List<Column> all, List<Column> shown) {
+        List<Column> hidden = all.stream().filter(c -> !shown.contains(c)).toList();
+        if (hidden.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("<p class=\"note\" id=\"hidden-columns\">Not shown, no value in ")
+                .append(runs.size() == 1 ? "this run" : "any run").append(": ");
+        List<String> parts = new ArrayList<>();
+        for (Column c : hidden) {
+            String why = null;
+            for (ReportInput in : runs) {
+                why = why != null ? why : ReportInput.stringMap(in.summary().get("unavailable")).get(c.key());
+            }
+            parts.add("<b>" + escape(c.title()) + "</b> (" + escape(why != null ? why : "not computed for these tasks' domain") + ")");
+        }
+        return b.append(String.join("; ", parts)).append(".</p>\n").toString();
+    }
+
+    /** How many tasks the visual metrics leave out because their reference did not render, and why. */
+    static String leftOutNote(ReportInput in) {
+        JsonNode left = in.summary().path("left_out");
+        int n = left.path("n").asInt(0);
+        if (n == 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("<p class=\"note\" id=\"left-out\">The visual metrics (VS, its SSIM parts, SSIM, "
+                + "tiled) cover ").append(left.path("of").asInt() - n).append(" of ").append(left.path("of").asInt())
+                .append(" tasks: ").append(n).append(n == 1 ? " reference does" : " references do")
+                .append(" not render here, so there is nothing to compare with. RSR and the code metrics cover every task.</p><ul class=\"note\">");
+        ReportInput.stringMap(left.get("tasks")).forEach((task, why) -> b.append("<li>").append(escape(task)).append(": ")
+                .append(escape(why.lines().filter(l -> !l.isBlank()).reduce((a, z) -> z).orElse(why))).append("</li>"));
+        return b.append("</ul>\n").toString();
     }
 
     static String na(String reason) {
@@ -166,12 +243,13 @@ final class ReportPages {
         if (levels.isEmpty()) {
             return "<p>No per-level metrics in summary.json (the suite has no levels).</p>\n";
         }
+        List<Column> columns = shown(List.of(in), COMPARISON_COLUMNS, "all");
         StringBuilder b = new StringBuilder("<table id=\"levels\"><thead><tr><th>level</th><th>strategy</th><th>n</th>");
-        PAPER_COLUMNS.forEach(c -> b.append("<th>").append(escape(c.title())).append("</th>"));
+        columns.forEach(c -> b.append("<th>").append(escape(c.title())).append("</th>"));
         b.append("</tr></thead><tbody>\n");
         for (String level : levels) {
             for (String s : in.strategies()) {
-                b.append(metricsRow(in, s, level, PAPER_COLUMNS, "<td>" + escape(level) + "</td><td>" + escape(s) + "</td>"));
+                b.append(metricsRow(in, s, level, columns, "<td>" + escape(level) + "</td><td>" + escape(s) + "</td>"));
             }
         }
         return b.append("</tbody></table>\n").toString();
@@ -221,13 +299,21 @@ final class ReportPages {
             list.sort(java.util.Comparator.comparingInt((JsonNode c) -> rank(CODE_ORDER, c.path("code").asText()))
                     .thenComparingInt(c -> rank(VISUAL_ORDER, c.path("visual").asText())));
             List<String[]> pairs = new ArrayList<>();  // code, visual, caption
+            JsonNode all = group(in, s, "all");
             for (JsonNode c : list) {
+                // A metric without a value for the strategy (say, VS without a CLIP model, which only failed renders
+                // "have", as 0) would plot as a column of zeros: such pairs are not drawn.
+                if (stat(all, c.path("code").asText()) == null || stat(all, c.path("visual").asText()) == null) {
+                    continue;
+                }
                 String caption = "n=" + c.path("n").asText("?") + ", Pearson " + coefficient(c.get("pearson"))
                         + ", Spearman " + coefficient(c.get("spearman"));
                 pairs.add(new String[] {c.path("code").asText(""), c.path("visual").asText(""), caption});
             }
             if (pairs.isEmpty()) {
-                pairs.add(new String[] {"codebleu", "vs_corrected", "no correlation for this strategy in summary.json"});
+                b.append("<p class=\"note\">").append(escape(s)).append(": no code metric and visual metric that both have values "
+                        + "(code metrics are computed for Python programs; VS needs a CLIP model).</p>");
+                continue;
             }
             for (String[] p : pairs.subList(0, Math.min(SCATTERS_PER_STRATEGY, pairs.size()))) {
                 List<SvgChart.Point> points = new ArrayList<>();
@@ -341,7 +427,7 @@ final class ReportPages {
 
         b.append("<h2>Renders</h2>\n");
         String reference = "ok".equals(t.referenceStatus())
-                ? strip(in, t.referenceFrames(), "reference")
+                ? video(in, t.referenceFrames(), "reference") + strip(in, t.referenceFrames(), "reference")
                 : "<p class=\"no\">reference did not render</p><pre class=\"error\">" + escape(t.referenceError()) + "</pre>";
         for (String s : in.strategies()) {
             ReportInput.Final f = in.finalOf(t.id(), s);
@@ -355,7 +441,7 @@ final class ReportPages {
             if (f == null) {
                 b.append("<p>").append(na("no final answer")).append("</p>");
             } else if (f.success()) {
-                b.append(strip(in, f.finalFrames(), s));
+                b.append(video(in, f.finalFrames(), s)).append(strip(in, f.finalFrames(), s));
             } else {
                 b.append("<p class=\"no\">did not render: ").append(escape(nz(f.errorKind()))).append("</p><pre class=\"error\">")
                         .append(escape(f.error())).append("</pre>");
@@ -507,6 +593,31 @@ final class ReportPages {
         return b.append("</details>").toString();
     }
 
+    /**
+     * The render's video (Manim), stored beside its frames as {@code video.mp4} or {@code video.webm}, as a video
+     * element with controls, loaded from the run folder by a relative path; empty for stills. The frame strip stays
+     * below it (and is what prints: print CSS hides the video).
+     */
+    private static String video(ReportInput in, List<String> frames, String label) {
+        if (frames.isEmpty()) {
+            return "";
+        }
+        Path root = in.run().dir().toAbsolutePath().normalize();
+        Path first = root.resolve(frames.get(0).replace('\\', '/')).normalize();
+        if (!first.startsWith(root) || first.getParent() == null) {
+            return "";
+        }
+        for (String ext : Bench.VIDEO_EXTENSIONS) {
+            Path v = first.getParent().resolve("video." + ext);
+            if (Files.isRegularFile(v)) {
+                String url = "../../" + HtmlText.urlPath(root.relativize(v).toString().replace('\\', '/'));
+                return "<video class=\"media\" controls muted loop playsinline preload=\"auto\" src=\"" + escape(url)
+                        + "\" aria-label=\"" + escape(label + " video") + "\"></video>";
+            }
+        }
+        return "";
+    }
+
     /** Up to 8 frames, evenly spread over the render (first and last included), as img elements. */
     private static String strip(ReportInput in, List<String> frames, String alt) {
         if (frames.isEmpty()) {
@@ -539,9 +650,11 @@ final class ReportPages {
     static String comparison(List<ReportInput> runs, Path outDir) {
         StringBuilder b = head("Comparison of runs");
         b.append("<h1>Comparison of ").append(runs.size()).append(" runs</h1>\n");
-        b.append("<p>Each cell: mean [95 % confidence interval]; n/a cells give their reason as a tooltip.</p>\n");
+        b.append("<p>Each cell: mean with its 95 % confidence interval below; n/a cells give their reason as a tooltip. "
+                + "What each metric measures: <a href=\"#glossary\">glossary</a>.</p>\n");
+        List<Column> columns = shown(runs, COMPARISON_COLUMNS, "all");
         b.append("<table id=\"comparison\"><thead><tr><th>run</th><th>suite</th><th>policy</th><th>strategy</th><th>n</th>");
-        PAPER_COLUMNS.forEach(c -> b.append("<th>").append(escape(c.title())).append("</th>"));
+        columns.forEach(c -> b.append("<th>").append(escape(c.title())).append("</th>"));
         b.append("</tr></thead><tbody>\n");
         Path out = outDir.toAbsolutePath().normalize();
         for (ReportInput in : runs) {
@@ -553,12 +666,38 @@ final class ReportPages {
             String policy = escape(in.summaryText("policy"))
                     + (in.summary().path("baseline").asBoolean(false) ? " <span class=\"badge baseline\">baseline</span>" : "");
             for (String s : in.strategies()) {
-                b.append(metricsRow(in, s, "all", PAPER_COLUMNS, "<td>" + runCell + "</td><td>" + escape(in.summaryText("suite"))
+                b.append(metricsRow(in, s, "all", columns, "<td>" + runCell + "</td><td>" + escape(in.summaryText("suite"))
                         + "</td><td>" + policy + "</td><td>" + escape(s) + "</td>"));
             }
         }
-        return b.append("</tbody></table>\n</body></html>\n").toString();
+        b.append("</tbody></table>\n").append(hiddenColumns(runs, COMPARISON_COLUMNS, columns));
+        for (ReportInput in : runs) {
+            String note = leftOutNote(in);
+            if (!note.isEmpty()) {
+                String name = in.summaryText("run").isEmpty() ? in.run().dir().getFileName().toString() : in.summaryText("run");
+                b.append("<p><b>").append(escape(name)).append("</b></p>").append(note);
+            }
+        }
+        return b.append(GLOSSARY).append("</body></html>\n").toString();
     }
+
+    /** What each metric measures, its range, and how the paper's VS differs from the corrected one. */
+    static final String GLOSSARY = """
+            <h2 id="glossary">Glossary</h2>
+            <dl id="glossary-terms">
+            <dt>RSR (render success rate), 0 to 1</dt><dd>Fraction of tasks whose final code rendered (Manim: the scene             produced a video or image). Counted over every task. "RSR, blank renders failed" also counts a render that             drew nothing (one flat colour) as a failure.</dd>
+            <dt>VS paper, 0 to 1</dt><dd>Visual similarity to the reference render as published: sqrt(SSIM part x CLIP             part). SSIM part: grayscale SSIM of every (reference frame, candidate frame) pair gives a matrix; the row             maxima and the column maxima are aligned by DTW and the distance d turned into exp(-5 d). CLIP part: DTW over             1 - cosine of CLIP image embeddings, exp(-c). Needs a CLIP model (<code>--clip-model</code>); n/a without             one. A failed render scores 0, and that 0 is averaged in.</dd>
+            <dt>VS corrected, 0 to 1</dt><dd>The same with a corrected SSIM part. The paper's SSIM part compares the             profiles of best-match SSIM values, not how high they are: any two stills score exactly 1, and two clearly             different videos whose frames all match equally badly score near 1. The corrected part aligns the frames by             DTW over 1 - SSIM(i, j) itself, so it is high only when the aligned frames look alike.</dd>
+            <dt>VS paper (SSIM), VS corrected (SSIM), 0 to 1</dt><dd>The SSIM parts of the two VS alone: they need no             model, so they are the visual numbers of a run without CLIP (the default).</dd>
+            <dt>SSIM, -1 to 1 (in practice 0 to 1)</dt><dd>Structural similarity (scikit-image's definition) of the             grayscale final frame against the reference's; stills only. 1 means identical.</dd>
+            <dt>Tiled, 0 to 1</dt><dd>VinciCoder's coarse-to-fine reward: both images cut into the same grid of             448x448 tiles, each tile compared with its counterpart (plus whole-image thumbnails), averaged. With a DINOv2             model: (cosine + 1) / 2 of tile embeddings, as published; without one a labelled weight-free fallback,             (SSIM + 1) / 2 of grayscale tiles. Stills only.</dd>
+            <dt>CodeBLEU, 0 to 1</dt><dd>Similarity of the final code to the reference code: n-gram, weighted n-gram,             syntax-tree and data-flow matches, 0.25 each. Python domains only.</dd>
+            <dt>CBB, 0 to 1</dt><dd>CodeBERT-BLEU: sqrt(CodeBERT cosine x CodeBLEU). Needs a CodeBERT model; n/a without             one.</dd>
+            <dt>AST distance, 0 to 1 (lower is closer)</dt><dd>Tree edit distance between the Python syntax trees of the             final and reference code, divided by the node count of the larger tree.</dd>
+            <dt>mean rounds</dt><dd>Repair rounds used per task (0 when the first answer rendered).</dd>
+            <dt>[lo, hi]</dt><dd>95 % bootstrap confidence interval of the mean over tasks (fixed seed).</dd>
+            </dl>
+            """;
 
     // ---------------------------------------------------------------- shared
 
@@ -566,7 +705,7 @@ final class ReportPages {
         return new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 // no network: nothing on these pages may load from anywhere but the run folder
-                + "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'\">"
+                + "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file: data:; media-src 'self' file:; style-src 'unsafe-inline'\">"
                 + "<title>").append(escape(title)).append("</title><style>").append(CSS).append("</style></head><body>\n");
     }
 

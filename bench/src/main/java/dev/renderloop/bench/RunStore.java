@@ -226,6 +226,57 @@ final class RunStore implements AutoCloseable {
         }
     }
 
+    /** Task id -> "kind: error" of each stored task whose reference did not render. */
+    Map<String, String> referenceFailures() throws SQLException {
+        flush();
+        synchronized (lock) {
+            Map<String, String> out = new LinkedHashMap<>();
+            try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery(
+                    "SELECT task_id, reference_error FROM tasks WHERE reference_status <> 'ok' ORDER BY task_id")) {
+                while (r.next()) {
+                    out.put(r.getString(1), r.getString(2) == null ? "the reference did not render" : r.getString(2));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Deletes the final rows that record a failure of the environment rather than an outcome of the model: the
+     * renderer was unavailable, or a failed pair whose policy gave no answer for one of {@code policyErrors} (wire
+     * names) at some attempt. Their attempts become a partial pair, which the next run deletes and runs again.
+     *
+     * @return the pairs whose rows were deleted
+     */
+    int dropEnvironmentFailures(Set<String> policyErrors) throws SQLException, IOException {
+        flush();
+        Set<String> drop = new HashSet<>();
+        synchronized (lock) {
+            try (Statement s = connection.createStatement()) {
+                try (ResultSet r = s.executeQuery("SELECT task_id, strategy FROM finals WHERE error_kind = 'renderer_unavailable'")) {
+                    while (r.next()) {
+                        drop.add(pair(r.getString(1), r.getString(2)));
+                    }
+                }
+                try (ResultSet r = s.executeQuery("SELECT a.task_id, a.strategy, a.record FROM attempts a JOIN finals f "
+                        + "ON a.task_id = f.task_id AND a.strategy = f.strategy WHERE NOT f.success")) {
+                    while (r.next()) {
+                        String kind = JSON.readTree(r.getString(3)).path("policy_error").asText("");
+                        if (policyErrors.contains(kind)) {
+                            drop.add(pair(r.getString(1), r.getString(2)));
+                        }
+                    }
+                }
+            }
+        }
+        for (String p : drop) {
+            String[] parts = p.split("\u0000", 2);
+            enqueue(c -> update(c, "DELETE FROM finals WHERE task_id = ? AND strategy = ?", parts[0], parts[1]));
+        }
+        flush();
+        return drop.size();
+    }
+
     static String pair(String taskId, String strategy) {
         return taskId + "\u0000" + strategy;
     }

@@ -29,9 +29,10 @@ final class SvgChart {
      * @param values values[group][series], null where the value is not available
      */
     static String bars(String title, List<String> groups, List<String> series, Stat[][] values) {
-        int width = Math.max(320, 70 + groups.size() * (series.size() * 28 + 30));
-        int height = 260;
         int left = 48;
+        // wide enough for the title too: a title is never cut off at the chart's edge
+        int width = Math.max(Math.max(320, 70 + groups.size() * (series.size() * 28 + 30)), left + titleWidth(title) + 10);
+        int height = 260;
         int top = 30;
         int plotH = 170;
         double max = 1.0;
@@ -93,9 +94,9 @@ final class SvgChart {
      * Axes span the data with a margin, and always include [0, 1] since the metrics shown are mostly fractions.
      */
     static String scatter(String title, String caption, String xLabel, String yLabel, List<Point> points) {
-        int width = 340;
-        int height = 300;
         int left = 50;
+        int width = Math.max(340, left + Math.max(titleWidth(title), (int) Math.ceil(caption.length() * 6.2)) + 10);
+        int height = 300;
         int top = 46;
         int plotW = 270;
         int plotH = 200;
@@ -135,6 +136,11 @@ final class SvgChart {
             b.append(text(left + plotW / 2, top + plotH / 2, "middle", "label", "no pairs with both values"));
         }
         return b.append("</svg>").toString();
+    }
+
+    /** Width in pixels that a title takes at the charts' 12 px bold sans-serif (a generous 7.5 px per character). */
+    static int titleWidth(String title) {
+        return (int) Math.ceil(title.length() * 7.5);
     }
 
     private static StringBuilder open(int width, int height, String title) {

@@ -143,7 +143,7 @@ class HtmlReportChromiumIT {
     }
 
     /** The lookup of render's ChromiumRenderer.locate(): $RENDERLOOP_CHROMIUM, the headless shell, chromium. */
-    private static Path locate() {
+    static Path locate() {
         String env = System.getenv("RENDERLOOP_CHROMIUM");
         if (env != null && !env.isBlank()) {
             return Path.of(env);

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The report of a synthetic run folder (3 tasks x 2 strategies, hostile texts): structure, escaping, links. */
 class HtmlReportTest {
     private static final Pattern IMG_SRC = Pattern.compile("<img src=\"([^\"]+)\"");
-    private static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"");
+    /** Links to files (the in-page glossary link is not one). */
+    private static final Pattern HREF = Pattern.compile("href=\"([^\"#][^\"]*)\"");
 
     @TempDir
     Path tmp;
@@ -36,9 +37,10 @@ class HtmlReportTest {
         assertTrue(html.contains("<table id=\"tasks\">"), html);
         assertTrue(html.contains("oracle-defects:1 <span class=\"badge baseline\">baseline</span>"), html);
         // RSR of vanilla from summary.json with its interval
-        assertTrue(html.contains("0.667 [0.367, 0.767]"), html);
-        // unavailable metric: n/a with the reason as tooltip, and listed
-        assertTrue(html.contains("<span class=\"na\" title=\"no tree-sitter grammar for svg\">n/a</span>"), html);
+        assertTrue(html.contains("0.667<span class=\"ci\"> [0.367, 0.767]</span>"), html);
+        // a metric no strategy has is not a column of n/a: it is named under the table with the reason, and listed
+        assertFalse(html.contains("<th>CBB</th>"), html);
+        assertTrue(html.contains("<b>CBB</b> (no tree-sitter grammar for svg)"), html);
         assertTrue(html.contains("<li>metric <b>cbb</b>: no tree-sitter grammar for svg</li>"), html);
         assertTrue(html.contains("title=\"not applicable: svg has no API documentation\""), html);
         // provenance is escaped
@@ -131,6 +133,86 @@ class HtmlReportTest {
         }
         assertTrue(html.contains("oracle-defects:1 <span class=\"badge baseline\">baseline</span>"), html);
         assertTrue(html.contains("openai:gpt-x</td>"), html);
+    }
+
+    /** Edits a synthetic run's summary.json. */
+    private static void editSummary(RunLayout run, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit)
+            throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode s = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(run.summary().toFile());
+        edit.accept(s);
+        Files.writeString(run.summary(), json.writeValueAsString(s));
+    }
+
+    /** The default configuration: no CLIP model, so the full VS has no value (failed renders' zeros aside). */
+    private static void withoutClip(com.fasterxml.jackson.databind.node.ObjectNode s) {
+        for (com.fasterxml.jackson.databind.JsonNode strategy : s.path("metrics")) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) strategy.path("all")).putNull("vs_paper").putNull("vs_corrected");
+            for (com.fasterxml.jackson.databind.JsonNode level : strategy.path("levels")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) level).putNull("vs_paper").putNull("vs_corrected");
+            }
+        }
+        ((com.fasterxml.jackson.databind.node.ObjectNode) s.path("unavailable")).put("vs_paper", "needs vs_paper_clip: no CLIP image embedder configured")
+                .put("vs_corrected", "needs vs_corrected_clip: no CLIP image embedder configured");
+    }
+
+    @Test
+    void comparisonWithoutClip_showsTheSsimColumnsAndAGlossary() throws Exception {
+        RunLayout a = SyntheticRun.create(tmp.resolve("run-a"), 5, "oracle-defects:1", true);
+        RunLayout b = SyntheticRun.create(tmp.resolve("run-b"), 6, "openai:gpt-x", false);
+        editSummary(a, HtmlReportTest::withoutClip);
+        editSummary(b, HtmlReportTest::withoutClip);
+        String html = Files.readString(HtmlReport.writeComparison(List.of(a, b), tmp.resolve("cmp")));
+        String head = html.substring(html.indexOf("<table id=\"comparison\">"), html.indexOf("</thead>"));
+        for (String title : List.of("RSR", "VS paper (SSIM)", "VS corrected (SSIM)", "SSIM", "Tiled", "CodeBLEU", "AST distance")) {
+            assertTrue(head.contains("<th>" + title + "</th>"), title + " in " + head);
+        }
+        assertFalse(head.contains("<th>VS paper</th>") || head.contains("<th>VS corrected</th>"), head);
+        assertTrue(html.contains("<b>VS paper</b> (needs vs_paper_clip: no CLIP image embedder configured)"), html);
+        assertTrue(html.contains("<h2 id=\"glossary\">Glossary</h2>") && html.contains("href=\"#glossary\""), html);
+        for (String term : List.of("RSR (render success rate), 0 to 1", "VS paper, 0 to 1", "VS corrected, 0 to 1", "Tiled, 0 to 1",
+                "CodeBLEU, 0 to 1", "AST distance, 0 to 1 (lower is closer)")) {
+            assertTrue(html.contains("<dt>" + term + "</dt>"), term);
+        }
+        assertTrue(html.contains("profiles of best-match SSIM values"), "the paper-vs-corrected difference is explained");
+
+        String index = Files.readString(HtmlReport.write(a));
+        assertFalse(index.contains("codebleu vs vs_corrected</text>"), "VS is unavailable: no scatter of it");
+        assertTrue(index.contains("codebleu vs vs_corrected_ssim</text>"), index);
+    }
+
+    @Test
+    void leftOutTasks_areCountedAndNamedBesideTheMetrics() throws Exception {
+        RunLayout run = SyntheticRun.create(tmp.resolve("run"), 3, "oracle-defects:1", true);
+        editSummary(run, s -> {
+            com.fasterxml.jackson.databind.node.ObjectNode left = s.putObject("left_out");
+            left.put("n", 1).put("of", 3);
+            left.putObject("tasks").put("star#3", "runtime_error: Traceback (most recent call last):\nModuleNotFoundError: No module named 'scipy'");
+            ((com.fasterxml.jackson.databind.node.ObjectNode) s.path("metrics").path("ritl").path("all")).putNull("ssim");
+        });
+        String html = Files.readString(HtmlReport.write(run));
+        assertTrue(html.contains("cover 2 of 3 tasks: 1 reference does not render here"), html);
+        assertTrue(html.contains("<li>star#3: ModuleNotFoundError: No module named &#39;scipy&#39;</li>"), html);
+        assertFalse(html.contains("not defined for this domain"), "no wrong reason in a tooltip");
+        String cmp = Files.readString(HtmlReport.writeComparison(List.of(run), tmp.resolve("cmp")));
+        assertTrue(cmp.contains("cover 2 of 3 tasks"), cmp);
+    }
+
+    @Test
+    void taskPage_withAVideo_playsItBesideTheReferenceAndKeepsTheStripForPrint() throws Exception {
+        RunLayout run = SyntheticRun.create(tmp.resolve("run"), 4, "oracle-defects:1", true);
+        Files.write(run.referenceFrames("circle-1").resolve("video.mp4"), new byte[] {0, 0, 0, 24});
+        Files.write(run.finalFrames("circle-1", "ritl").resolve("video.mp4"), new byte[] {0, 0, 0, 24});
+        Path index = HtmlReport.write(run);
+        String html = Files.readString(index.getParent().resolve("tasks").resolve(HtmlReport.taskFiles(
+                List.of(task("circle-1"))).get("circle-1")));
+        assertTrue(html.contains("media-src 'self' file:"), "the policy lets videos load from the run folder only");
+        assertTrue(html.contains("<video class=\"media\" controls muted loop playsinline preload=\"auto\" "
+                + "src=\"../../artifacts/circle-1/reference/video.mp4\""), html);
+        assertTrue(html.contains("src=\"../../artifacts/circle-1/ritl/video.mp4\""), html);
+        assertEquals(2 + 1, count(html, "<video "), "the reference beside each strategy's final; vanilla's final has no video");
+        assertEquals(4, count(html, "<div class=\"strip\">"), "frame strips stay");
+        assertTrue(html.contains("@media print{video.media{display:none}}"));
     }
 
     @Test

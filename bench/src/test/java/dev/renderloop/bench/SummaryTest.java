@@ -89,4 +89,27 @@ class SummaryTest {
         assertEquals(0.4, (double) get(all, "vs_corrected_ssim").get("mean"), 1e-12);
     }
 
+
+    @Test
+    void aMetricWithoutItsModelIsNullEvenWhereEveryAnswerFailedAsZero() {
+        // Every answer failed, so each carries the published VS of 0; without a CLIP model that 0 is no measurement.
+        List<FinalRow> rows = List.of(failedWithZeroVs("a"), failedWithZeroVs("b"), failedWithZeroVs("c"));
+        Map<String, Object> s = Summary.of(rows, List.of("vanilla"), Map.of(), Map.of("vs_paper", "needs a CLIP image embedder"));
+        Map<String, Object> all = get(s, "metrics", "vanilla", "all");
+        assertNull(all.get("vs_paper"));
+        assertEquals(0.0, (double) get(s, "metrics", "vanilla", "all", "vs_corrected_ssim").get("mean"), "an available metric keeps its zeros");
+        assertEquals("needs a CLIP image embedder", ((Map<?, ?>) s.get("unavailable")).get("vs_paper"));
+        assertTrue(((List<?>) ((Map<?, ?>) s.get("correlations")).get("vanilla")).stream()
+                .noneMatch(c -> "vs_paper".equals(((Map<?, ?>) c).get("visual"))), "no correlation with the zeros");
+        Map<String, Object> withModel = Summary.of(rows, List.of("vanilla"), Map.of(), Map.of());
+        assertEquals(0.0, (double) get(withModel, "metrics", "vanilla", "all", "vs_paper").get("mean"), "with the model the 0s are real");
+    }
+
+    private static FinalRow failedWithZeroVs(String task) {
+        Map<String, Double> m = new HashMap<>();
+        m.put("vs_paper", 0.0);
+        m.put("vs_corrected_ssim", 0.0);
+        m.put("codebleu", task.equals("a") ? 0.5 : task.equals("b") ? 0.7 : 0.9);
+        return new FinalRow(task, "vanilla", null, false, 0, 1, 0, 0, 0, 0, 1, "", List.of(), "runtime_error", "boom", m, Map.of());
+    }
 }

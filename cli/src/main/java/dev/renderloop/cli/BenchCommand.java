@@ -4,6 +4,7 @@ import dev.renderloop.agent.ApiDocumentation;
 import dev.renderloop.agent.InstalledApiDocumentation;
 import dev.renderloop.agent.Strategy;
 import dev.renderloop.bench.Bench;
+import dev.renderloop.bench.BenchStoppedException;
 import dev.renderloop.bench.RunLayout;
 import dev.renderloop.bench.SuiteSource;
 import dev.renderloop.policy.Policies;
@@ -125,7 +126,18 @@ final class BenchCommand implements Callable<Integer> {
             outcome.notApplicable().forEach((s, why) -> outWriter.println("  " + s + ": not applicable: " + why));
             outWriter.print(CompareCommand.table(List.of(outcome.summary())));
             outWriter.println("summary: " + new RunLayout(dir).summary());
+            outWriter.println("report: " + new RunLayout(dir).reportDir().resolve("index.html"));
+            if (outcome.deferred() > 0) {
+                // Pairs the environment failed have no result yet: the run is not complete, and says so.
+                err.println("renderloop bench: " + outcome.deferred() + " pair(s) got no answer for a reason of the environment, "
+                        + "not the model's, and were not recorded (last: " + outcome.deferredWhy() + "); run the same command "
+                        + "again to run them");
+                return ExitCode.INTERNAL;
+            }
             return ExitCode.OK;
+        } catch (BenchStoppedException e) {
+            err.println("renderloop bench: " + e.getMessage());
+            return e.reason() == BenchStoppedException.Reason.POLICY_UNAVAILABLE ? ExitCode.INTERNAL : ExitCode.UNAVAILABLE;
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("renderloop bench: " + e.getMessage());
             return ExitCode.USAGE;

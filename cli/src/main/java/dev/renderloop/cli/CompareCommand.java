@@ -87,7 +87,24 @@ final class CompareCommand implements Callable<Integer> {
                 b.append('\n');
             });
         }
+        for (JsonNode s : nodes) {
+            // Visual metrics compare with the reference's render: say how many tasks they leave out and why.
+            JsonNode left = s.path("left_out");
+            if (left.path("n").asInt(0) > 0) {
+                b.append(String.format(Locale.ROOT, "%s: visual metrics over %d of %d tasks; left out, reference did not render:",
+                        s.path("suite").asText(), left.path("of").asInt() - left.path("n").asInt(), left.path("of").asInt()));
+                java.util.Map<String, Integer> reasons = new java.util.TreeMap<>();
+                left.path("tasks").properties().forEach(e -> reasons.merge(lastLine(e.getValue().asText()), 1, Integer::sum));
+                reasons.forEach((why, n) -> b.append(String.format(Locale.ROOT, " %d x %s;", n, why)));
+                b.setLength(b.length() - 1);
+                b.append('\n');
+            }
+        }
         return b.toString();
+    }
+
+    private static String lastLine(String text) {
+        return text.lines().filter(l -> !l.isBlank()).reduce((a, z) -> z).orElse(text).strip();
     }
 
     private static String cut(String s, int n) {

@@ -7,6 +7,7 @@ import dev.renderloop.agent.ApiDocumentation;
 import dev.renderloop.agent.Attempt;
 import dev.renderloop.agent.AttemptJson;
 import dev.renderloop.agent.InstalledApiDocumentation;
+import dev.renderloop.agent.PolicyUnavailableException;
 import dev.renderloop.agent.ReferenceScorer;
 import dev.renderloop.agent.Strategy;
 import dev.renderloop.policy.Policies;
@@ -160,6 +161,10 @@ final class GenerateCommand implements Callable<Integer> {
             outWriter.printf(Locale.ROOT, "%s: %s after %d repair(s); code %s, render %s, log %s%n",
                     task.id(), run.success() ? "rendered" : "failed", run.repairs(), code, dir.resolve("render"), log);
             return run.success() ? ExitCode.OK : ExitCode.RENDER_FAILED;
+        } catch (PolicyUnavailableException e) {
+            // No answer came (unreachable server, rejected key, ...): nothing to repair, and not the model's failure.
+            err.println("renderloop generate: " + e.getMessage() + "; the attempts before it are in " + dir.resolve("attempts.jsonl"));
+            return ExitCode.INTERNAL;
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("renderloop generate: " + e.getMessage());
             return ExitCode.USAGE;

@@ -36,6 +36,18 @@ public enum PolicyErrorKind {
         return retryable;
     }
 
+    /**
+     * Whether this failure says nothing about the model: the server could not be reached, did not answer in time,
+     * refused the caller or does not serve the model. Such a failure is no outcome of the model's, and a benchmark
+     * or a repair loop must not score it as one (nor "repair" an answer that never came).
+     */
+    public boolean environmental() {
+        return switch (this) {
+            case UNAUTHORIZED, UNKNOWN_MODEL, RATE_LIMITED, SERVER_ERROR, TIMEOUT, TRANSPORT -> true;
+            case BAD_REQUEST, CONTEXT_TOO_LONG, MALFORMED_RESPONSE, EMPTY_CHOICES, UNSUPPORTED -> false;
+        };
+    }
+
     /** The snake-case name used in logs and JSON. */
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -199,7 +199,11 @@ public final class RenderEngine implements AutoCloseable {
         return sandbox.description();
     }
 
-    /** Renders one request; every failure comes back as a result with an error kind. */
+    /**
+     * Renders one request; every failure comes back as a result with an error kind. The program rendered (and the
+     * cache key) is the code without trailing whitespace, ending in one newline: programs that differ only there are
+     * one render and one cache entry.
+     */
     public RenderResult render(RenderRequest request) {
         long start = ticker.getAsLong();
         String domain = request.domain();
@@ -215,6 +219,10 @@ public final class RenderEngine implements AutoCloseable {
         if (!text.ok()) {
             return RenderResult.failure(domain, ErrorKind.BAD_INPUT, text.problem(), millisSince(start));
         }
+        // What renders, and what the cache keys on, is the program without trailing whitespace plus one newline:
+        // a suite's reference (no final newline) and the same program extracted from an answer (CodeExtractor ends
+        // it with one) are one render. Trailing whitespace changes no domain's output or line numbers.
+        request = new RenderRequest(domain, normalised(request.code()), request.settings());
         Renderer.Availability availability = renderer.availability();
         if (!availability.available()) {
             return RenderResult.failure(domain, ErrorKind.RENDERER_UNAVAILABLE, availability.detail(), millisSince(start));
@@ -242,6 +250,11 @@ public final class RenderEngine implements AutoCloseable {
         } catch (IOException | UncheckedIOException e) {
             return RenderResult.failure(domain, ErrorKind.RENDERER_CRASHED, "render output could not be stored: " + e.getMessage(), millisSince(start));
         }
+    }
+
+    /** {@code code} as the engine renders and keys it: trailing whitespace removed, one final newline. */
+    static String normalised(String code) {
+        return code.stripTrailing() + "\n";
     }
 
     /**

@@ -48,7 +48,7 @@ class RenderEngineTest {
             calls.incrementAndGet();
             fakeClock.addAndGet(7_000_000);  // every render "takes" 7 ms
             try {
-                return switch (request.code()) {
+                return switch (request.code().strip()) {
                     case "ok" -> {
                         Path f = Files.write(outputDir.resolve("f.png"), new byte[] {1});
                         yield new RenderResult("scripted", null, "", List.of(f), f, f, null, 7, 7, false, "");
@@ -135,6 +135,26 @@ class RenderEngineTest {
     }
 
     @Test
+    void render_programsDifferingOnlyInTrailingWhitespace_areOneRender() {
+        // The reference as a suite holds it (no final newline) and the same program extracted from an answer
+        // (CodeExtractor ends it with one newline) are the same program: one render, one cache entry.
+        AtomicLong clock = new AtomicLong();
+        ScriptedRenderer r = new ScriptedRenderer(clock, true);
+        try (RenderEngine e = engine(r, clock)) {
+            RenderResult reference = e.render(RenderRequest.of("scripted", "ok"));
+            RenderResult extracted = e.render(RenderRequest.of("scripted", "ok\n"));
+            RenderResult padded = e.render(RenderRequest.of("scripted", "ok \n\n\t\n"));
+            assertTrue(reference.ok(), reference.error());
+            assertTrue(extracted.cached() && padded.cached());
+            assertEquals(reference.frames(), extracted.frames());
+            assertEquals(1, r.calls.get());
+            // Leading whitespace is part of the program (indentation, line numbers): a different key.
+            e.render(RenderRequest.of("scripted", "\nok"));
+            assertEquals(2, r.calls.get());
+        }
+    }
+
+    @Test
     void render_deterministicFailuresAreCached_timeoutsAreNot() {
         AtomicLong clock = new AtomicLong();
         ScriptedRenderer r = new ScriptedRenderer(clock, true);
@@ -158,7 +178,7 @@ class RenderEngineTest {
             var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(entry.toFile());
             assertEquals("1.0", node.path("provenance").path("renderer_version").asText());
             assertEquals(854, node.path("provenance").path("settings").path("width").asInt());
-            assertEquals(RenderEngine.sha256("ok".getBytes()), node.path("provenance").path("code_sha256").asText());
+            assertEquals(RenderEngine.sha256("ok\n".getBytes()), node.path("provenance").path("code_sha256").asText());
         }
     }
 
