@@ -36,6 +36,11 @@ public final class Exchange {
         return raw.getRequestURI().getPath();
     }
 
+    /** The raw query string, or {@code null}. */
+    public String rawQuery() {
+        return raw.getRequestURI().getRawQuery();
+    }
+
     /** The first value of a request header, or {@code null}. */
     public String header(String name) {
         return raw.getRequestHeaders().getFirst(name);
