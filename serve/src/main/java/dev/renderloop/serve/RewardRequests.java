@@ -216,7 +216,7 @@ final class RewardRequests {
         byte[] png;
         if (node.isObject() && node.path("png_base64").isTextual()) {
             try {
-                png = Base64.getMimeDecoder().decode(node.get("png_base64").asText());
+                png = Base64.getDecoder().decode(node.get("png_base64").asText().replaceAll("\\s+", ""));
             } catch (IllegalArgumentException e) {
                 throw HttpError.bad(at + ".png_base64", at + ".png_base64 is not base64: " + e.getMessage());
             }
