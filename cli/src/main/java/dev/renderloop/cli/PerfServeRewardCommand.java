@@ -67,6 +67,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class PerfServeRewardCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 8;
+    private static final int ROUNDS = 3;
     static final String SVG_REF = "<svg xmlns='http://www.w3.org/2000/svg' width='336' height='336'>"
             + "<rect width='336' height='336' fill='white'/><circle cx='168' cy='168' r='90' fill='#d33'/>"
             + "<rect x='40' y='40' width='80' height='60' fill='#36c'/></svg>";
@@ -91,6 +92,10 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     @Option(names = "--queue", defaultValue = "32", description = "The service's queue capacity in items (default: ${DEFAULT-VALUE}).")
     int queue;
 
+    @Option(names = "--domains", split = ",", defaultValue = "svg,matplotlib",
+            description = "Domains of the batches, alternating (default: ${DEFAULT-VALUE}); svg alone shows svg latency unmixed.")
+    List<String> wanted;
+
     @Option(names = "--skip-published", description = "Do not run the published per-call pool.")
     boolean skipPublished;
 
@@ -113,12 +118,19 @@ final class PerfServeRewardCommand implements Callable<Integer> {
         try (RenderEngine engine = engineOptions.builder().build();
              ReferenceScorer scorer = new ReferenceScorer(engine, null, null, null)) {
             boolean matplotlib = engine.availability("matplotlib").available();
-            List<String> domains = matplotlib ? List.of("svg", "matplotlib") : List.of("svg");
-            if (!matplotlib) {
-                out.println("matplotlib unavailable (" + engine.availability("matplotlib").detail() + "): svg only");
+            if (!List.of("svg", "matplotlib").containsAll(wanted) || wanted.isEmpty()) {
+                spec.commandLine().getErr().println("renderloop perf serve-reward: --domains takes svg and/or matplotlib, got " + wanted);
+                return ExitCode.USAGE;
+            }
+            List<String> domains = wanted.stream().filter(d -> matplotlib || !d.equals("matplotlib")).distinct().toList();
+            if (!matplotlib && wanted.contains("matplotlib")) {
+                out.println("matplotlib unavailable (" + engine.availability("matplotlib").detail() + "): left out");
+            }
+            if (domains.isEmpty()) {
+                return ExitCode.USAGE;
             }
             RewardServiceConfig config = RewardServiceConfig.defaults("127.0.0.1", 0).withQueue(queue, Math.max(2, cores))
-                    .withWarmDomains(matplotlib ? List.of("matplotlib") : List.of());
+                    .withWarmDomains(domains.contains("matplotlib") ? List.of("matplotlib") : List.of());
             try (RewardService service = RewardService.start(engine, scorer, config)) {
                 long end = System.nanoTime() + 120_000_000_000L;
                 while (!service.ready() && System.nanoTime() < end) {
@@ -131,23 +143,46 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 for (String d : domains) {  // the references, rendered once per replica, before any timing
                     post(http, url, batch(d), Duration.ofSeconds(120));
                 }
+                long heapBefore = heapAfterGcMiB();
                 long rssBefore = rssKiB(ProcessHandle.current());
                 long treeBefore = treeRssKiB();
-                out.printf(Locale.ROOT, "RSS before: JVM %d MiB, JVM and workers %d MiB%n", rssBefore / 1024, treeBefore / 1024);
+                out.printf(Locale.ROOT, "RSS before: JVM %d MiB, JVM and workers %d MiB; Java heap in use after GC %d MiB%n",
+                        rssBefore / 1024, treeBefore / 1024, heapBefore);
 
                 out.println("\none batch of 8 (rewards/s; the published per-call pool renders with a fresh renderer or"
                         + " interpreter per item, " + cores + " at a time):");
                 for (String d : domains) {
-                    long t0 = System.nanoTime();
-                    Answer a = post(http, url, batch(d), Duration.ofSeconds(120));
-                    double oursSeconds = (System.nanoTime() - t0) / 1e9;
-                    double ours = BATCH / oursSeconds;
-                    String line = String.format(Locale.ROOT, "  %-10s service %.1f rewards/s (%.0f ms, %d scored)", d, ours,
-                            oursSeconds * 1000, a.scored());
+                    // three rounds, alternating sides, medians reported: the first round also warms the JIT
+                    List<Double> ours = new ArrayList<>();
+                    List<Double> theirs = new ArrayList<>();
+                    double[] split = new double[3];
+                    int scored = 0;
+                    int rendered = 0;
+                    for (int round = 0; round < ROUNDS; round++) {
+                        long t0 = System.nanoTime();
+                        Answer a = post(http, url, batch(d), Duration.ofSeconds(120));
+                        ours.add((System.nanoTime() - t0) / 1e9);
+                        scored += a.scored();
+                        for (int k = 0; k < 3; k++) {
+                            split[k] += a.meanMillis()[k] / ROUNDS;
+                        }
+                        if (!skipPublished) {
+                            Published p = published(d, engine, scorer, python, cores);
+                            theirs.add(p.seconds());
+                            rendered += p.rendered();
+                        }
+                    }
+                    Collections.sort(ours);
+                    double oursRate = BATCH / ours.get(ROUNDS / 2);
+                    String line = String.format(Locale.ROOT, "  %-10s service %.1f rewards/s (median %.0f ms; %d/%d scored; per item"
+                            + " mean queue %.0f ms, render %.0f ms, score %.0f ms)", d, oursRate, ours.get(ROUNDS / 2) * 1000, scored,
+                            ROUNDS * BATCH, split[0], split[1], split[2]);
                     if (!skipPublished) {
-                        Published p = published(d, engine, scorer, python, cores);
-                        line += String.format(Locale.ROOT, "; published %.2f rewards/s (%.0f ms, %d rendered); %.1fx", p.rate(),
-                                p.seconds() * 1000, p.rendered(), ours / p.rate());
+                        Collections.sort(theirs);
+                        double theirRate = BATCH / theirs.get(ROUNDS / 2);
+                        line += String.format(Locale.ROOT, "%n  %-10s published %.2f rewards/s (median %.0f ms; %d/%d rendered): "
+                                + "service/published %.1fx", "", theirRate, theirs.get(ROUNDS / 2) * 1000, rendered, ROUNDS * BATCH,
+                                oursRate / theirRate);
                     }
                     out.println(line);
                 }
@@ -162,10 +197,13 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                     boolean only429 = over.statuses.keySet().stream().allMatch(s -> s.equals("200") || s.equals("429"));
                     out.println("  only 200 and 429 answers: " + (only429 ? "yes" : "NO (" + over.statuses + ")"));
                 }
+                long heapAfter = heapAfterGcMiB();
                 long rssAfter = rssKiB(ProcessHandle.current());
                 long treeAfter = treeRssKiB();
-                out.printf(Locale.ROOT, "%nRSS after: JVM %d MiB (%+d), JVM and workers %d MiB (%+d)%n", rssAfter / 1024,
-                        (rssAfter - rssBefore) / 1024, treeAfter / 1024, (treeAfter - treeBefore) / 1024);
+                out.printf(Locale.ROOT, "%nRSS after: JVM %d MiB (%+d), JVM and workers %d MiB (%+d); Java heap in use after GC"
+                        + " %d MiB (%+d; RSS also grows as the JVM expands its heap up to its limit)%n", rssAfter / 1024,
+                        (rssAfter - rssBefore) / 1024, treeAfter / 1024, (treeAfter - treeBefore) / 1024, heapAfter,
+                        heapAfter - heapBefore);
             }
         }
         return ExitCode.OK;
@@ -189,15 +227,21 @@ final class PerfServeRewardCommand implements Callable<Integer> {
         return root.toString();
     }
 
-    record Answer(int status, int scored, Map<String, Integer> problems) {}
+    /** One answer: its status, items scored, the others by kind, and the mean queue, render and score ms per item. */
+    record Answer(int status, int scored, Map<String, Integer> problems, double[] meanMillis) {}
 
     static Answer post(HttpClient http, String url, String body, Duration timeout) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         Map<String, Integer> problems = new TreeMap<>();
         int scored = 0;
+        double[] mean = new double[3];
         if (r.statusCode() == 200) {
-            for (JsonNode it : JSON.readTree(r.body()).get("items")) {
+            JsonNode all = JSON.readTree(r.body()).get("items");
+            for (JsonNode it : all) {
+                mean[0] += it.at("/timing/queue_ms").asDouble() / all.size();
+                mean[1] += it.at("/timing/render_ms").asDouble() / all.size();
+                mean[2] += it.at("/timing/score_ms").asDouble() / all.size();
                 String status = it.path("status").asText();
                 String kind = it.at("/render/error_kind").asText("");
                 if (status.equals("scored") && !it.path("reward").isNull() && kind.isEmpty()) {
@@ -207,7 +251,7 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 }
             }
         }
-        return new Answer(r.statusCode(), scored, problems);
+        return new Answer(r.statusCode(), scored, problems, mean);
     }
 
     /** What one phase measured. */
@@ -358,6 +402,12 @@ final class PerfServeRewardCommand implements Callable<Integer> {
             return null;
         }
         return p.exitValue() == 0 ? dir.resolve("out.png") : null;
+    }
+
+    static long heapAfterGcMiB() {
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        return (rt.totalMemory() - rt.freeMemory()) >> 20;
     }
 
     /** Resident set of one process in KiB (0 where /proc cannot tell). */
