@@ -72,34 +72,58 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
     /** Every metric of one candidate. */
     @Override
     public List<Metric> score(Task task, String candidateCode, RenderResult render) {
-        List<Metric> out = new ArrayList<>();
         if (task.code().isBlank()) {
-            out.add(Metric.unavailable("reference", "the task has no reference code"));
-            return out;
-        }
-        if (PYTHON.contains(task.domain())) {
-            out.addAll(code.score(task.code(), candidateCode).metrics());
+            return List.of(Metric.unavailable("reference", "the task has no reference code"));
         }
         RenderResult reference = reference(task);
         if (!reference.ok()) {
+            List<Metric> out = new ArrayList<>(codeMetrics(task.domain(), task.code(), candidateCode));
             out.add(Metric.unavailable("vs_paper", "the reference does not render: " + reference.errorKind().wireName()));
             return out;
         }
+        List<Picture> frames;
+        try {
+            frames = decoded.frames(task.id(), task.domain().equals("manim") ? reference.frames() : List.of(reference.lastFrame()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the reference frames", e);
+        }
+        return score(task.domain(), task.code(), frames, candidateCode, render);
+    }
+
+    /**
+     * Every metric of one candidate against reference pictures the caller holds (a decoded reference render, or a
+     * target image): the code metrics when {@code referenceCode} is given and the domain is a Python one, then the
+     * visual metrics of the domain (VS over the frames for {@code manim}; SSIM, tiled and VS of the last picture
+     * otherwise) and {@code blank}; a failed or missing candidate render gets the published zeros.
+     *
+     * @param referenceFrames the reference's frames in time order (one for a still), not empty
+     * @param referenceCode   the reference program, or {@code null}/blank when there is only a picture
+     * @throws UncheckedIOException when the candidate's frames cannot be read
+     */
+    public List<Metric> score(String domain, String referenceCode, List<Picture> referenceFrames, String candidateCode,
+            RenderResult render) {
+        if (referenceFrames.isEmpty()) {
+            throw new IllegalArgumentException("no reference frames");
+        }
+        List<Metric> out = new ArrayList<>();
+        if (referenceCode != null && !referenceCode.isBlank()) {
+            out.addAll(codeMetrics(domain, referenceCode, candidateCode));
+        }
         if (render == null || !render.ok()) {
             out.addAll(VideoSimilarity.failedRender().metrics());
-            if (!task.domain().equals("manim")) {
+            if (!domain.equals("manim")) {
                 out.add(Metric.of("ssim", 0));
                 out.addAll(tiled.failedRender().metrics());
             }
             return out;
         }
         try {
-            if (task.domain().equals("manim")) {
+            if (domain.equals("manim")) {
                 List<Picture> frames = pictures(render.frames());
-                out.addAll(video.compare(decoded.frames(task.id(), reference.frames()), frames).metrics());
+                out.addAll(video.compare(referenceFrames, frames).metrics());
                 out.add(Metric.of("blank", frames.stream().allMatch(ReferenceScorer::blank) ? 1 : 0));
             } else {
-                Picture ref = decoded.frames(task.id(), List.of(reference.lastFrame())).get(0);
+                Picture ref = referenceFrames.get(referenceFrames.size() - 1);
                 Picture cand = Picture.read(render.lastFrame());
                 out.add(Metric.of("ssim", Ssim.ssim(ref, cand)));
                 out.addAll(tiled.score(ref, cand).metrics());
@@ -110,6 +134,10 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
             throw new UncheckedIOException("cannot read rendered frames", e);
         }
         return out;
+    }
+
+    private List<Metric> codeMetrics(String domain, String referenceCode, String candidateCode) {
+        return PYTHON.contains(domain) ? code.score(referenceCode, candidateCode).metrics() : List.of();
     }
 
     /**

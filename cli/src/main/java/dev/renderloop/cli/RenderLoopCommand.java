@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** The {@code renderloop} launcher. One class per subcommand; exceptions map to exit codes here only. */
 @Command(name = "renderloop", mixinStandardHelpOptions = true, versionProvider = RenderLoopCommand.Version.class,
         description = "Generate visual code with language models and check it by rendering.",
-        subcommands = {RenderCommand.class, DemoCommand.class, ExamplesCommand.class, GenerateCommand.class, ScoreCommand.class, ModelCommand.class, ServeModelCommand.class,
+        subcommands = {RenderCommand.class, DemoCommand.class, ExamplesCommand.class, GenerateCommand.class, ScoreCommand.class, ModelCommand.class, ServeModelCommand.class, ServeRewardCommand.class,
                 BenchCommand.class, CompareCommand.class, ReportCommand.class, PerfCommand.class, SuiteCommand.class,
                 CommandLine.HelpCommand.class})
 public final class RenderLoopCommand implements Runnable {

@@ -2,6 +2,7 @@ package dev.renderloop.cli;
 
 import dev.renderloop.model.ChatModel;
 import dev.renderloop.model.ModelFormatException;
+import dev.renderloop.serve.ChatCompletionsServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

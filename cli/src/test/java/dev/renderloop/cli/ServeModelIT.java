@@ -12,6 +12,7 @@ import dev.renderloop.model.ChatModel;
 import dev.renderloop.model.LoraAdapter;
 import dev.renderloop.model.LoraConfig;
 import dev.renderloop.model.SamplingParams;
+import dev.renderloop.serve.ChatCompletionsServer;
 import dev.renderloop.policy.Candidate;
 import dev.renderloop.policy.Conversation;
 import dev.renderloop.policy.ImageContent;
@@ -176,8 +177,14 @@ class ServeModelIT {
         expectError("{\"messages\":" + user + ",\"stream\":true}", 400, "stream=true is not supported");
         expectError("{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"system\",\"content\":\"b\"}]}",
                 400, "may only come first");
-        expectError("{\"messages\":" + user + ",\"content\":\"" + "x".repeat(70 * 1024) + "\"}", 400,
+        expectError("{\"messages\":" + user + ",\"content\":\"" + "x".repeat(70 * 1024) + "\"}", 413,
                 "request body over");
+        // more messages than the context has tokens, and more text than the context's worth of the longest tokens:
+        // refused before tokenising (issue 14)
+        expectError("{\"messages\":[" + String.join(",", java.util.Collections.nCopies(600, "{\"role\":\"user\","
+                + "\"content\":\"\"}")) + "]}", 400, "600 messages");
+        expectError("{\"messages\":[{\"role\":\"user\",\"content\":\"" + "ab ".repeat(20_000) + "\"}]}", 400,
+                "bytes of text");
         expectError("{\"model\":\"other\",\"messages\":" + user + "}", 404, "does not exist");
         assertEquals(404, send(HttpRequest.newBuilder(URI.create(base + "/completions"))
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build()).statusCode());
@@ -193,6 +200,38 @@ class ServeModelIT {
         assertEquals(PolicyErrorKind.CONTEXT_TOO_LONG, tooLong.errorKind(), tooLong.error());
         PolicyResponse fine = ask(1, Sampling.greedy(4));
         assertTrue(fine.ok(), fine.error());
+    }
+
+    /**
+     * Issue 14: a 7.8 MB request of 260,000 messages took 6 GB and 15 s because it was tokenised before the context
+     * check. It is now refused while parsing: a 400 within a few seconds, and the server still answers.
+     */
+    @Test
+    void aHugeConversationIsRefusedBeforeTokenising() throws Exception {
+        try (ChatCompletionsServer big = ChatCompletionsServer.start(model, "tiny", "127.0.0.1", 0, 4, 16 << 20)) {
+            String message = "{\"role\":\"user\",\"content\":\"" + "x".repeat(20) + "\"}";
+            StringBuilder body = new StringBuilder("{\"messages\":[");
+            for (int i = 0; i < 260_000; i++) {
+                body.append(i == 0 ? "" : ",").append(message);
+            }
+            body.append("]}");
+            assertTrue(body.length() > 7_800_000, "the request of issue 14 is about 7.8 MB");
+            long start = System.nanoTime();
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + big.port()
+                    + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains("260000 messages"), r.body());
+            assertTrue(seconds < 5, "refused in " + seconds + " s");
+            String longText = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "word ".repeat(1_500_000) + "\"}]}";
+            HttpResponse<String> t = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + big.port()
+                    + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(longText)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, t.statusCode(), t.body());
+            assertTrue(t.body().contains("bytes of text"), t.body());
+        }
+        assertTrue(ask(1, Sampling.greedy(4)).ok());
     }
 
     @Test

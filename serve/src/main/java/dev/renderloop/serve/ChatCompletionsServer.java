@@ -1,27 +1,20 @@
-package dev.renderloop.cli;
+package dev.renderloop.serve;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.renderloop.model.ChatMessage;
 import dev.renderloop.model.ChatModel;
 import dev.renderloop.model.ChatTemplateException;
 import dev.renderloop.model.Completion;
 import dev.renderloop.model.SamplingParams;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -38,15 +31,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * (the raw model's log-probability of each token), {@code stream} (false only). Other fields are ignored.
  *
  * <p>Errors are OpenAI-shaped ({@code {"error": {"message", "type", "param", "code"}}}): 400 for malformed JSON,
- * missing or bad fields, an unknown role, image content, {@code n} over the limit, an oversized body, a prompt plus
- * {@code max_tokens} beyond the context ("maximum context length", as OpenAI words it) or a conversation the chat
- * template refuses; 404 for another model name or path; 405 for another method. The server keeps running.
+ * missing or bad fields, an unknown role, image content, {@code n} over the limit, a prompt plus {@code max_tokens}
+ * beyond the context ("maximum context length", as OpenAI words it) or a conversation the chat template refuses;
+ * 413 for a body over the limit; 404 for another model name or path; 405 for another method; 401 without the token
+ * when one is set. A conversation with more messages than the context has tokens, or more text than the context's
+ * worth of the vocabulary's longest tokens, is refused before it is tokenised. The server keeps running. The HTTP
+ * side (limits, errors, auth, {@code /metrics}, shutdown) is {@link HttpService}.
  *
  * <p>Requests are answered by a few threads, but generations are serialised: the model is not thread-safe, so
  * {@link ChatModel#complete} runs one request at a time and the others wait (a request's {@code n} samples are
  * decoded together as one batch).
  */
-final class ChatCompletionsServer implements AutoCloseable {
+public final class ChatCompletionsServer implements AutoCloseable {
     /** Most stop strings per request, as OpenAI allows. */
     static final int MAX_STOP = 4;
 
@@ -56,107 +52,64 @@ final class ChatCompletionsServer implements AutoCloseable {
     private final ChatModel model;
     private final String name;
     private final int maxN;
-    private final int maxBodyBytes;
-    private final HttpServer http;
-    private final ExecutorService threads;
+    private final int maxContentBytes;
+    private final HttpService http;
     private final AtomicLong ids = new AtomicLong();
     private final long created = System.currentTimeMillis() / 1000;
 
-    private ChatCompletionsServer(ChatModel model, String name, int maxN, int maxBodyBytes, HttpServer http,
-            ExecutorService threads) {
+    private ChatCompletionsServer(ChatModel model, String name, int maxN, HttpService.Options options) throws IOException {
         this.model = model;
         this.name = name;
         this.maxN = maxN;
-        this.maxBodyBytes = maxBodyBytes;
-        this.http = http;
-        this.threads = threads;
+        this.maxContentBytes = maxContentBytes(model);
+        this.http = HttpService.start("serve-model", options, List.of(
+                new HttpService.Route("GET", "/v1/models", false, ex -> ex.sendJson(200, models())),
+                new HttpService.Route("GET", "/v1/models/", false, ex -> ex.sendJson(200, models())),
+                new HttpService.Route("POST", "/v1/chat/completions", false,
+                        ex -> ex.sendJson(200, chatCompletion(ex.jsonObject())))), new ServiceMetrics());
     }
 
     /**
-     * Starts serving {@code model} under {@code name} on {@code host:port} (port 0: a free one, see {@link #port()}).
-     * The caller keeps ownership of the model.
+     * Starts serving {@code model} under {@code name} on {@code host:port} (port 0: a free one, see {@link #port()}),
+     * without auth. The caller keeps ownership of the model.
      */
-    static ChatCompletionsServer start(ChatModel model, String name, String host, int port, int maxN, int maxBodyBytes)
+    public static ChatCompletionsServer start(ChatModel model, String name, String host, int port, int maxN, int maxBodyBytes)
             throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 0);
-        ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "serve-model-http");
-            t.setDaemon(true);
-            return t;
-        });
-        http.setExecutor(threads);
-        ChatCompletionsServer server = new ChatCompletionsServer(model, name, maxN, maxBodyBytes, http, threads);
-        http.createContext("/", server::handle);
-        http.start();
-        return server;
+        return start(model, name, maxN, new HttpService.Options(host, port, maxBodyBytes, 4, null, Duration.ofSeconds(5)));
+    }
+
+    /** Starts serving {@code model} under {@code name} with the given HTTP options (auth, limits, threads). */
+    public static ChatCompletionsServer start(ChatModel model, String name, int maxN, HttpService.Options options)
+            throws IOException {
+        if (maxN < 1) {
+            throw new IllegalArgumentException("maxN must be >= 1, got " + maxN);
+        }
+        return new ChatCompletionsServer(model, name, maxN, options);
     }
 
     /** The port the server listens on. */
-    int port() {
-        return http.getAddress().getPort();
+    public int port() {
+        return http.port();
     }
 
+    /** Stops serving (requests in progress get a few seconds to finish); the model stays open. */
     @Override
     public void close() {
-        http.stop(0);
-        threads.shutdownNow();
+        http.close();
     }
 
-    /** A request that gets an error answer; thrown while parsing, caught in {@link #handle}. */
-    private static final class HttpError extends Exception {
-        private static final long serialVersionUID = 1L;
-        final int status;
-        final String type;
-        final String param;
-
-        HttpError(int status, String type, String param, String message) {
-            super(message);
-            this.status = status;
-            this.type = type;
-            this.param = param;
+    /**
+     * The most UTF-8 bytes of message content that can fit the context: every token of the vocabulary decodes to at
+     * most {@code longest} bytes, so content of more than {@code context * longest} bytes needs more tokens than the
+     * context holds. A piece of a multi-byte character decodes to U+FFFD (3 bytes), which can only raise the bound.
+     */
+    static int maxContentBytes(ChatModel model) {
+        int longest = 1;
+        int size = model.tokenizer().size();
+        for (int id = 0; id < size; id++) {
+            longest = Math.max(longest, model.tokenizer().decode(new long[] {id}, false).getBytes(StandardCharsets.UTF_8).length);
         }
-
-        static HttpError bad(String param, String message) {
-            return new HttpError(400, "invalid_request_error", param, message);
-        }
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            try {
-                String path = exchange.getRequestURI().getPath();
-                String method = exchange.getRequestMethod();
-                if (path.equals("/v1/models") || path.equals("/v1/models/")) {
-                    requireMethod(method, "GET");
-                    send(exchange, 200, models());
-                } else if (path.equals("/v1/chat/completions")) {
-                    requireMethod(method, "POST");
-                    send(exchange, 200, chatCompletion(readBody(exchange)));
-                } else {
-                    throw new HttpError(404, "not_found_error", null, "no route " + method + " " + path
-                            + " (this server has POST /v1/chat/completions and GET /v1/models)");
-                }
-            } catch (HttpError e) {
-                send(exchange, e.status, error(e.getMessage(), e.type, e.param));
-            } catch (RuntimeException e) {
-                send(exchange, 500, error("internal error: " + e, "server_error", null));
-            }
-        }
-    }
-
-    private static void requireMethod(String method, String wanted) throws HttpError {
-        if (!method.equals(wanted)) {
-            throw new HttpError(405, "invalid_request_error", null, "use " + wanted + ", not " + method);
-        }
-    }
-
-    private byte[] readBody(HttpExchange exchange) throws IOException, HttpError {
-        InputStream in = exchange.getRequestBody();
-        byte[] body = in.readNBytes(maxBodyBytes + 1);
-        if (body.length > maxBodyBytes) {
-            throw HttpError.bad(null, "request body over " + maxBodyBytes + " bytes");
-        }
-        return body;
+        return (int) Math.min(Integer.MAX_VALUE, (long) model.contextLength() * longest);
     }
 
     private ObjectNode models() {
@@ -171,18 +124,7 @@ final class ChatCompletionsServer implements AutoCloseable {
         return root;
     }
 
-    private ObjectNode chatCompletion(byte[] body) throws HttpError {
-        JsonNode req;
-        try {
-            req = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw HttpError.bad(null, "the body is not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw HttpError.bad(null, "the body is not JSON: " + e.getMessage());
-        }
-        if (req == null || !req.isObject()) {
-            throw HttpError.bad(null, "the body must be a JSON object");
-        }
+    private ObjectNode chatCompletion(JsonNode req) throws HttpError {
         if (req.path("stream").asBoolean(false)) {
             throw HttpError.bad("stream", "stream=true is not supported by renderloop serve-model; send stream=false");
         }
@@ -191,7 +133,7 @@ final class ChatCompletionsServer implements AutoCloseable {
             throw new HttpError(404, "invalid_request_error", "model", "The model `" + modelName.asText()
                     + "` does not exist; this server serves `" + name + "`");
         }
-        List<ChatMessage> messages = messages(req.get("messages"));
+        List<ChatMessage> messages = messages(req.get("messages"), model.contextLength(), maxContentBytes);
         int n = intField(req, "n", 1, 1, maxN);
         double temperature = number(req, "temperature", 1.0, 0, 2, true);
         double topP = number(req, "top_p", 1.0, 0, 1, false);
@@ -255,10 +197,21 @@ final class ChatCompletionsServer implements AutoCloseable {
         return root;
     }
 
-    private static List<ChatMessage> messages(JsonNode node) throws HttpError {
+    /**
+     * The conversation, refused before any tokenising when it cannot fit the context: every message costs at least
+     * one token (the chat templates mark each message's role), and content over {@code maxContentBytes} needs more
+     * tokens than the context has (see {@link #maxContentBytes}). A huge request is thus refused in the time it takes
+     * to parse it, not after tokenising it.
+     */
+    static List<ChatMessage> messages(JsonNode node, int contextLength, int maxContentBytes) throws HttpError {
         if (node == null || !node.isArray() || node.isEmpty()) {
             throw HttpError.bad("messages", "messages must be a non-empty array");
         }
+        if (node.size() >= contextLength) {
+            throw HttpError.bad("messages", "This model's maximum context length is " + contextLength + " tokens. However, "
+                    + "you sent " + node.size() + " messages, and each takes at least one token.");
+        }
+        long contentBytes = 0;
         List<ChatMessage> out = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
             JsonNode m = node.get(i);
@@ -271,9 +224,25 @@ final class ChatCompletionsServer implements AutoCloseable {
                 throw HttpError.bad(param + ".role", "unknown role '" + role + "' (this server takes system, user and"
                         + " assistant)");
             }
-            out.add(new ChatMessage(role, content(m.get("content"), param + ".content")));
+            String content = content(m.get("content"), param + ".content");
+            contentBytes += utf8Length(content);
+            if (contentBytes > maxContentBytes) {
+                throw HttpError.bad("messages", "This model's maximum context length is " + contextLength + " tokens. "
+                        + "However, the messages hold more than " + maxContentBytes + " bytes of text, more than "
+                        + contextLength + " of the model's longest tokens can spell.");
+            }
+            out.add(new ChatMessage(role, content));
         }
         return out;
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
     }
 
     private static String content(JsonNode c, String param) throws HttpError {
@@ -357,35 +326,5 @@ final class ChatCompletionsServer implements AutoCloseable {
                     + "], got " + v);
         }
         return d;
-    }
-
-    private static ObjectNode error(String message, String type, String param) {
-        ObjectNode root = JSON.createObjectNode();
-        ObjectNode e = root.putObject("error");
-        e.put("message", message);
-        e.put("type", type);
-        if (param == null) {
-            e.putNull("param");
-        } else {
-            e.put("param", param);
-        }
-        e.putNull("code");
-        return root;
-    }
-
-    private static void send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            bytes = ("{\"error\":{\"message\":\"cannot encode the answer\",\"type\":\"server_error\"}}")
-                    .getBytes(StandardCharsets.UTF_8);
-            status = 500;
-        }
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
     }
 }
