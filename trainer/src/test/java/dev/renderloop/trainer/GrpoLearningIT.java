@@ -28,6 +28,20 @@ class GrpoLearningIT {
     assertTrue(last > first + 0.15, "reward did not rise: " + first + " -> " + last);
     assertTrue(Files.isRegularFile(run.resolve("adapter/adapter_model.safetensors")));
     assertTrue(Files.readAllLines(run.resolve("metrics.jsonl")).size() == 30);
+    // the written adapter loads as --adapter does (CausalLm.load(model, adapter)) and changes the logits
+    try (dev.renderloop.model.CausalLm base = dev.renderloop.model.CausalLm.load(Fixtures.MODEL);
+        dev.renderloop.model.CausalLm trained = dev.renderloop.model.CausalLm.load(Fixtures.MODEL,
+            run.resolve("adapter"))) {
+      long[][] ids = {{5, 17, 42}};
+      long[][] mask = {{1, 1, 1}};
+      float[] a = base.logits(ids, mask)[0][2];
+      float[] b = trained.logits(ids, mask)[0][2];
+      double diff = 0;
+      for (int i = 0; i < a.length; i++) {
+        diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      }
+      assertTrue(diff > 1e-3, "the trained adapter changes the logits (max diff " + diff + ")");
+    }
   }
 
   static double mean(List<Map<String, Object>> rows) {
