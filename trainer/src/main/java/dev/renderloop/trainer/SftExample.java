@@ -1,0 +1,106 @@
+package dev.renderloop.trainer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.renderloop.model.ChatMessage;
+import dev.renderloop.task.Task;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One SFT pair: the conversation up to the answer, and the answer (the completion the loss is taken on).
+ *
+ * @param id where it came from (task id, or file and line)
+ * @param prompt the messages before the answer, at least one
+ * @param completion the assistant's answer
+ */
+public record SftExample(String id, List<ChatMessage> prompt, String completion) {
+  private static final Map<String, String> FENCE = Map.of("manim", "python", "matplotlib", "python", "rdkit",
+      "python", "svg", "svg", "html", "html", "tikz", "latex", "smiles", "smiles");
+
+  public SftExample {
+    Objects.requireNonNull(id, "id");
+    prompt = List.copyOf(prompt);
+    Objects.requireNonNull(completion, "completion");
+    if (prompt.isEmpty()) {
+      throw new IllegalArgumentException(id + ": no prompt messages before the answer");
+    }
+  }
+
+  /**
+   * A task as an SFT pair: {@code system} (if not null) and the task's description as the user message, the
+   * reference code in a fenced block with the domain's language tag (what {@code CodeExtractor} reads back) as
+   * the answer.
+   *
+   * @throws IllegalArgumentException when the task has no reference code
+   */
+  public static SftExample of(Task task, String system) {
+    if (task.code().isBlank()) {
+      throw new IllegalArgumentException("task " + task.id() + " has no reference code to train on");
+    }
+    List<ChatMessage> prompt = new ArrayList<>();
+    if (system != null) {
+      prompt.add(ChatMessage.system(system));
+    }
+    prompt.add(ChatMessage.user(task.description()));
+    String tag = FENCE.getOrDefault(task.domain(), "");
+    return new SftExample(task.id(), prompt, "```" + tag + "\n" + task.code().strip() + "\n```");
+  }
+
+  /**
+   * Reads a JSONL corpus in the chat layout TRL reads: one object per line with {@code "messages": [{"role",
+   * "content"}, ...]} whose last message is the assistant's answer. Blank lines are skipped.
+   *
+   * @throws IOException when the file cannot be read, or a line (named by number) is not such an object
+   */
+  public static List<SftExample> readJsonl(Path file) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<SftExample> out = new ArrayList<>();
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.isBlank()) {
+        continue;
+      }
+      String where = file + ":" + (i + 1);
+      JsonNode node;
+      try {
+        node = json.readTree(line);
+      } catch (IOException e) {
+        throw new IOException(where + ": not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+      }
+      JsonNode messages = node.get("messages");
+      if (messages == null || !messages.isArray() || messages.size() < 2) {
+        throw new IOException(where + ": expected {\"messages\": [...]} with at least two messages");
+      }
+      List<ChatMessage> prompt = new ArrayList<>();
+      for (int m = 0; m < messages.size(); m++) {
+        JsonNode msg = messages.get(m);
+        JsonNode role = msg.get("role");
+        JsonNode content = msg.get("content");
+        if (role == null || !role.isTextual() || content == null || !content.isTextual()) {
+          throw new IOException(where + ": message " + m + " needs string \"role\" and \"content\"");
+        }
+        if (m == messages.size() - 1) {
+          if (!role.asText().equals("assistant")) {
+            throw new IOException(where + ": the last message must be the assistant's answer, got role "
+                + role.asText());
+          }
+          out.add(new SftExample(where, prompt, content.asText()));
+        } else {
+          prompt.add(new ChatMessage(role.asText(), content.asText()));
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IOException(file + ": no examples");
+    }
+    return out;
+  }
+}
