@@ -55,20 +55,27 @@ final class BuildStore implements AutoCloseable {
                     + "after VARCHAR, code VARCHAR, error_kind VARCHAR, error VARCHAR, score DOUBLE, image VARCHAR, verdict VARCHAR, "
                     + "millis BIGINT, PRIMARY KEY (uid, n))");
             s.execute("CREATE TABLE IF NOT EXISTS defects_done (uid VARCHAR PRIMARY KEY)");
+            String stored = null;
             try (ResultSet r = s.executeQuery("SELECT value FROM meta WHERE key = 'fingerprint'")) {
                 if (r.next()) {
-                    if (!r.getString(1).equals(fingerprint)) {
-                        c.close();
-                        throw new IllegalStateException("the output folder holds a build made with other sources or options ("
-                                + r.getString(1) + "); use another --out, or delete it to start again");
-                    }
-                } else {
-                    try (PreparedStatement p = c.prepareStatement("INSERT INTO meta VALUES ('fingerprint', ?)")) {
-                        p.setString(1, fingerprint);
-                        p.executeUpdate();
-                    }
+                    stored = r.getString(1);
                 }
             }
+            if (stored == null) {
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO meta VALUES ('fingerprint', ?)")) {
+                    p.setString(1, fingerprint);
+                    p.executeUpdate();
+                }
+            } else if (!stored.equals(fingerprint)) {
+                c.close();
+                throw new IllegalStateException("the output folder holds a build made with other sources or options (" + stored
+                        + "); use another --out, or delete it to start again");
+            }
+        } catch (SQLException | RuntimeException e) {
+            if (!c.isClosed()) {
+                c.close();
+            }
+            throw e;
         }
         return store;
     }
