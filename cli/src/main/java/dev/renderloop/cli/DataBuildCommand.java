@@ -51,7 +51,7 @@ final class DataBuildCommand implements Callable<Integer> {
             description = "Near-duplicate code at token-shingle Jaccard >= X (default: ${DEFAULT-VALUE}).")
     double codeJaccard;
 
-    @Option(names = "--render-ssim", defaultValue = "0.98", paramLabel = "X",
+    @Option(names = "--render-ssim", defaultValue = "0.995", paramLabel = "X",
             description = "Near-identical renders at grey SSIM >= X (default: ${DEFAULT-VALUE}).")
     double renderSsim;
 

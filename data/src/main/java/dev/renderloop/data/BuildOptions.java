@@ -27,9 +27,9 @@ public record BuildOptions(long seed, int defectsPerProgram, double visibleBelow
         require(samplesPerDomain >= 0, "samples per domain must be >= 0, got " + samplesPerDomain);
     }
 
-    /** Seed 0, 3 defects per program, visible below 0.95, code Jaccard 0.9, render SSIM 0.98, 2 renders at once, 6 samples. */
+    /** Seed 0, 3 defects per program, visible below 0.95, code Jaccard 0.9, render SSIM 0.995, 2 renders at once, 6 samples. */
     public static BuildOptions defaults() {
-        return new BuildOptions(0, 3, 0.95, 0.9, 0.98, 2, 6);
+        return new BuildOptions(0, 3, 0.95, 0.9, 0.995, 2, 6);
     }
 
     public BuildOptions withSeed(long s) {
