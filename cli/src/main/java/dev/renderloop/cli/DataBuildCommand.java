@@ -4,6 +4,7 @@ import dev.renderloop.data.BuildOptions;
 import dev.renderloop.data.BuildReport;
 import dev.renderloop.data.Corpus;
 import dev.renderloop.data.DatasetBuilder;
+import dev.renderloop.data.ReportText;
 import dev.renderloop.render.RenderEngine;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,8 +12,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,7 +101,7 @@ final class DataBuildCommand implements Callable<Integer> {
                 err.println("renderloop data build: " + e.getMessage());
                 return e.getMessage().contains("cannot render here") ? ExitCode.UNAVAILABLE : ExitCode.USAGE;
             }
-            print(o, r);
+            ReportText.print(o, r);
             return ExitCode.OK;
         }
     }
@@ -115,22 +114,5 @@ final class DataBuildCommand implements Callable<Integer> {
             b.append(' ').append(a.matches("[A-Za-z0-9_./:=,@+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
         }
         return b.toString();
-    }
-
-    static void print(PrintWriter o, BuildReport r) {
-        o.printf(Locale.ROOT, "%-10s %8s %8s %6s %9s %10s %8s%n", "domain", "programs", "rendered", "kept", "text2code", "image2code", "optimise");
-        r.domains().forEach((d, c) -> o.printf(Locale.ROOT, "%-10s %8d %8d %6d %9d %10d %8d%n", d, c.programs(), c.rendered(), c.kept(),
-                c.textToCode(), c.imageToCode(), c.optimisation()));
-        o.println("programs dropped: " + (r.referenceRejections().isEmpty() ? "none" : r.referenceRejections()));
-        o.println("defects (tried / kept error / kept visible / rejected):");
-        r.defectKinds().forEach((d, kinds) -> kinds.forEach((k, c) -> o.printf(Locale.ROOT, "  %-10s %-18s %4d %4d %4d %4d%n", d, k,
-                c.tried(), c.keptError(), c.keptVisible(), c.rejected())));
-        o.println("defects rejected: " + (r.defectRejections().isEmpty() ? "none" : r.defectRejections()));
-        for (Map.Entry<String, String> e : r.apiNames().entrySet()) {
-            o.println("api names (" + e.getKey() + "): " + e.getValue());
-        }
-        o.printf(Locale.ROOT, "%d pairs, %d renders in %.1f s: %.2f pairs/s%n", r.pairs(), r.rendersNow(), r.wallMillis() / 1000.0,
-                r.pairsPerSecond());
-        o.println("dataset: " + r.out() + " (README.md, samples.html, report.json)");
     }
 }

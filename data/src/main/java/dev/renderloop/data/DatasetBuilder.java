@@ -169,6 +169,7 @@ public final class DatasetBuilder {
         parallel(todo, item -> {
             Task t = item.task();
             RenderResult r = engine.render(new RenderRequest(t.domain(), t.code(), RenderSettings.defaultsFor(t.domain())));
+            environmentCheck(r);
             String image = null;
             if (r.ok() && r.lastFrame() != null) {
                 image = "images/" + item.uid() + ".png";
@@ -225,6 +226,7 @@ public final class DatasetBuilder {
             for (DefectSeeder.Seeded s : defects(ref, names.getOrDefault(ref.domain(), List.of()))) {
                 int n = rows.size();
                 RenderResult r = engine.render(new RenderRequest(ref.domain(), s.code(), RenderSettings.defaultsFor(ref.domain())));
+                environmentCheck(r);
                 synchronized (renders) {
                     renders[0]++;
                 }
@@ -252,6 +254,17 @@ public final class DatasetBuilder {
             bar.done(rows.stream().filter(DefectRow::kept).count() + " kept");
         });
         bar.finish();
+    }
+
+    /**
+     * A renderer that turns out unusable mid-build (its worker does not start) stops the build: recording its programs
+     * as failures would drop them from the dataset for a reason that is not theirs. Nothing is stored for the program,
+     * so the same command renders it again once the renderer works.
+     */
+    private static void environmentCheck(RenderResult r) {
+        if (!r.ok() && r.errorKind() == ErrorKind.RENDERER_UNAVAILABLE) {
+            throw new IllegalStateException("domain " + r.domain() + " cannot render here: " + r.error());
+        }
     }
 
     /** The target's frames: its image for stills, its frames rendered again (a cache hit) for Manim. */
