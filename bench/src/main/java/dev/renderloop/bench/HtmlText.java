@@ -7,12 +7,12 @@ import java.util.Locale;
  * Text made safe for HTML. Everything that reaches a report from a run (task descriptions, code, model answers,
  * render errors, even metric names) is untrusted: a model answer can hold markup, so it is always escaped.
  */
-final class HtmlText {
+public final class HtmlText {
     private HtmlText() {
     }
 
     /** Escapes text for element content and quoted attribute values (both quote kinds are escaped). */
-    static String escape(String text) {
+    public static String escape(String text) {
         if (text == null) {
             return "";
         }
@@ -42,7 +42,7 @@ final class HtmlText {
      * A relative path (segments separated by '/') as a URL path: every byte outside the unreserved set is
      * percent-encoded, so ids with spaces, '#', '?' or '%' still link to their files.
      */
-    static String urlPath(String relativePath) {
+    public static String urlPath(String relativePath) {
         StringBuilder b = new StringBuilder();
         String[] segments = relativePath.split("/", -1);
         for (int s = 0; s < segments.length; s++) {

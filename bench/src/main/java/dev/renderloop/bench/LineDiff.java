@@ -10,19 +10,20 @@ import java.util.List;
  * an O(n m) LCS table. Past {@link #MAX_CELLS} table cells the middle is shown as all-removed then all-added,
  * which is still a correct diff, and {@link Result#minimal()} says it is not a minimal one.
  */
-final class LineDiff {
+public final class LineDiff {
     /** Table size limit: 16 M cells of 4 bytes, enough for two 4,000-line middles. */
     static final long MAX_CELLS = 16_000_000L;
 
-    enum Kind { SAME, REMOVED, ADDED }
+    /** Which side a line is on. */
+    public enum Kind { SAME, REMOVED, ADDED }
 
     /** One line of the diff: {@code SAME} lines are in both, {@code REMOVED} only in the old, {@code ADDED} only in the new. */
-    record Line(Kind kind, String text) {
+    public record Line(Kind kind, String text) {
     }
 
     /** The diff lines in order, and whether they form a minimal (LCS) diff. */
-    record Result(List<Line> lines, boolean minimal) {
-        int count(Kind kind) {
+    public record Result(List<Line> lines, boolean minimal) {
+        public int count(Kind kind) {
             return (int) lines.stream().filter(l -> l.kind() == kind).count();
         }
     }
@@ -42,7 +43,7 @@ final class LineDiff {
         return out;
     }
 
-    static Result diff(String oldText, String newText) {
+    public static Result diff(String oldText, String newText) {
         return diff(lines(oldText), lines(newText));
     }
 

@@ -1,7 +1,11 @@
 package dev.renderloop.policy;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -9,8 +13,11 @@ import java.util.regex.Pattern;
 /**
  * Seeds one {@link Defect} into a program, chosen with a seeded generator among the kinds the program has a site for.
  *
- * <p>Sites are found textually, per language family: Python (manim, matplotlib, rdkit), markup (svg, html) and
- * LaTeX (tikz). A program with no site for any kind (e.g. a SMILES string) is returned unchanged with no defect.
+ * <p>Sites are found textually, per language family: Python (manim, matplotlib, rdkit), markup (svg, html),
+ * LaTeX (tikz) and SMILES (the {@code smiles} domain, and the SMILES strings of RDKit programs). The oracle policy
+ * seeds only {@link #ORACLE_KINDS} ({@link #seed(String, String, Random)}); the training-data builder asks for any
+ * kind by name ({@link #seed(String, String, Defect.Kind, Random, Collection)}), with the installed API's public names
+ * for the two kinds that need them. A program with no site for a kind gets {@code null} for it.
  */
 public final class DefectSeeder {
 
@@ -18,17 +25,24 @@ public final class DefectSeeder {
     public record Seeded(String code, Defect defect) {
     }
 
-    private static final Pattern PY_CALL = Pattern.compile("\\b([A-Za-z_][A-Za-z0-9_]{3,})\\(");
+    static final Pattern PY_CALL = Pattern.compile("\\b([A-Za-z_][A-Za-z0-9_]{3,})\\(");
     private static final Pattern PY_KEYWORD = Pattern.compile("[(,]\\s*([a-z_][a-z0-9_]{1,})=(?!=)");
-    private static final Pattern PY_IMPORT = Pattern.compile("(?m)^(?:from\\s+\\S+\\s+import\\s+.+|import\\s+.+)$");
+    static final Pattern PY_IMPORT = Pattern.compile("(?m)^(?:from\\s+\\S+\\s+import\\s+.+|import\\s+.+)$");
     private static final Pattern TAG = Pattern.compile("<([a-zA-Z]{4,})[\\s>/]");
-    private static final Pattern ATTRIBUTE = Pattern.compile("\\s([a-z][a-z-]{2,})=\"");
+    static final Pattern ATTRIBUTE = Pattern.compile("\\s([a-z][a-z-]{2,})=\"");
     private static final Pattern TEX_COMMAND = Pattern.compile("\\\\([a-zA-Z]{4,})");
     private static final Pattern TEX_PACKAGE = Pattern.compile("(?m)^\\s*\\\\(?:usepackage|usetikzlibrary)\\{.*$");
-    private static final Pattern COLOUR = Pattern.compile(
+    static final Pattern COLOUR = Pattern.compile(
             "\\b(RED|BLUE|GREEN|YELLOW|ORANGE|PURPLE|PINK|TEAL|GOLD|WHITE|red|blue|green|yellow|orange|purple|black|gray|navy)\\b"
                     + "|#[0-9a-fA-F]{6}\\b");
-    private static final List<String> PY_BUILTINS = List.of("print", "range", "self", "super", "len", "list", "dict", "float", "int");
+    static final List<String> PY_BUILTINS = List.of("print", "range", "self", "super", "len", "list", "dict", "float", "int");
+
+    /**
+     * The kinds the oracle policy seeds, in this order. Fixed: seeded oracle runs (tests, README figures) depend on
+     * the order the shuffle starts from.
+     */
+    public static final List<Defect.Kind> ORACLE_KINDS = List.of(Defect.Kind.API_TYPO, Defect.Kind.WRONG_KEYWORD,
+            Defect.Kind.REMOVED_IMPORT, Defect.Kind.WRONG_COLOUR);
 
     private DefectSeeder() {
     }
@@ -38,7 +52,7 @@ public final class DefectSeeder {
         // java.util.Random's first draws are strongly correlated for nearby seeds (seeds 0..39 never shuffle
         // the third of four kinds first); a SplittableRandom mix decorrelates them.
         Random random = new Random(new java.util.SplittableRandom(seedSource.nextLong()).nextLong());
-        List<Defect.Kind> kinds = new ArrayList<>(List.of(Defect.Kind.values()));
+        List<Defect.Kind> kinds = new ArrayList<>(ORACLE_KINDS);
         java.util.Collections.shuffle(kinds, random);
         for (Defect.Kind kind : kinds) {
             Seeded s = apply(kind, code, family(domain), random);
@@ -49,13 +63,61 @@ public final class DefectSeeder {
         return new Seeded(code, null);
     }
 
-    private enum Family { PYTHON, MARKUP, LATEX, OTHER }
+    /**
+     * Seeds one defect of {@code kind}, or returns {@code null} when the program has no site for it (or, for
+     * {@link Defect.Kind#API_RENAME} and {@link Defect.Kind#API_SWAP}, when {@code apiNames} is empty). Deterministic
+     * for a given code, domain, kind, generator state and name collection.
+     *
+     * @param apiNames the installed API's public names ({@code InstalledApi.names()}: {@code name} or
+     *                 {@code Class.attr}); only the last segment matters; may be empty
+     */
+    public static Seeded seed(String code, String domain, Defect.Kind kind, Random random, Collection<String> apiNames) {
+        Family family = family(domain);
+        if (ORACLE_KINDS.contains(kind)) {
+            return family == Family.SMILES ? null : apply(kind, code, family, random);
+        }
+        return MoreDefects.apply(kind, code, domain, family, random, simpleNames(apiNames));
+    }
 
-    private static Family family(String domain) {
+    /** The kinds that can have a site in programs of {@code domain} (a program may still lack one). */
+    public static List<Defect.Kind> kinds(String domain) {
+        List<Defect.Kind> out = new ArrayList<>();
+        Family f = family(domain);
+        for (Defect.Kind k : Defect.Kind.values()) {
+            boolean applies = switch (k) {
+                case API_TYPO, WRONG_COLOUR, SWAPPED_COLOURS, REMOVED_STATEMENT, SWAPPED_POSITIONS -> f != Family.SMILES && f != Family.OTHER;
+                case WRONG_KEYWORD, MISSING_ARGUMENT -> f == Family.PYTHON || f == Family.MARKUP;
+                case REMOVED_IMPORT -> f == Family.PYTHON || f == Family.LATEX;
+                case API_RENAME, API_SWAP -> f == Family.PYTHON;
+                case WRONG_ARGUMENT, OFF_BY_ONE -> f == Family.PYTHON || f == Family.LATEX;
+                case SVG_ATTRIBUTE, SVG_PATH -> f == Family.MARKUP;
+                case SMILES_ATOM, SMILES_BOND -> f == Family.SMILES || domain.equals("rdkit");
+            };
+            if (applies) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    private static Set<String> simpleNames(Collection<String> apiNames) {
+        Set<String> out = new HashSet<>();
+        if (apiNames != null) {
+            for (String n : apiNames) {
+                out.add(n.substring(n.lastIndexOf('.') + 1));
+            }
+        }
+        return out;
+    }
+
+    enum Family { PYTHON, MARKUP, LATEX, SMILES, OTHER }
+
+    static Family family(String domain) {
         return switch (domain) {
             case "manim", "matplotlib", "rdkit" -> Family.PYTHON;
             case "svg", "html" -> Family.MARKUP;
             case "tikz" -> Family.LATEX;
+            case "smiles" -> Family.SMILES;
             default -> Family.OTHER;
         };
     }
@@ -83,7 +145,7 @@ public final class DefectSeeder {
                 return splice(kind, code, site, "");
             }
             case WRONG_COLOUR: {
-                if (family == Family.OTHER) {
+                if (family == Family.OTHER || family == Family.SMILES) {
                     return null;
                 }
                 return replaceGroup(kind, code, COLOUR, random, DefectSeeder::otherColour);
@@ -111,7 +173,7 @@ public final class DefectSeeder {
         return splice(kind, code, site, after);
     }
 
-    private static List<int[]> sites(String code, Pattern p, int group) {
+    static List<int[]> sites(String code, Pattern p, int group) {
         List<int[]> out = new ArrayList<>();
         Matcher m = p.matcher(code);
         while (m.find()) {
@@ -123,14 +185,14 @@ public final class DefectSeeder {
         return out;
     }
 
-    private static Seeded splice(Defect.Kind kind, String code, int[] site, String after) {
+    static Seeded splice(Defect.Kind kind, String code, int[] site, String after) {
         String before = code.substring(site[0], site[1]);
         int line = 1 + (int) code.substring(0, site[0]).chars().filter(c -> c == '\n').count();
         return new Seeded(code.substring(0, site[0]) + after + code.substring(site[1]), new Defect(kind, line, before, after));
     }
 
     /** Swaps two inner letters, or doubles one when the swap would change nothing. */
-    private static String misspell(String word) {
+    static String misspell(String word) {
         for (int i = word.length() - 3; i >= 1; i--) {
             if (word.charAt(i) != word.charAt(i + 1)) {
                 return word.substring(0, i) + word.charAt(i + 1) + word.charAt(i) + word.substring(i + 2);

@@ -178,6 +178,16 @@ final class RenderCache {
 
     /** Drops least recently used entries until the cache is at most 90 % of its bound. */
     void evict() throws IOException {
+        // A FileLock excludes other processes only: a second thread of this JVM locking the same file gets an
+        // OverlappingFileLockException (parallel renders that both cross the scan threshold). Threads queue here first.
+        synchronized (EVICTION) {
+            evictLocked();
+        }
+    }
+
+    private static final Object EVICTION = new Object();
+
+    private void evictLocked() throws IOException {
         try (FileChannel channel = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = channel.lock()) {
             writtenSinceScan.set(0);

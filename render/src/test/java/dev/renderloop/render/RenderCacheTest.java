@@ -110,4 +110,24 @@ class RenderCacheTest {
         assertNull(cache.get("00xxxxxxxxxx"), "the oldest entry goes first");
         assertNotNull(cache.get("04xxxxxxxxxx"), "the newest entry stays");
     }
+
+    @Test
+    void evict_fromManyThreadsAtOnce_doesNotCollideOnTheLockFile() throws Exception {
+        RenderCache cache = new RenderCache(dir, 10_000);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                futures.add(pool.submit(() -> {
+                    cache.evict();
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get(); // before the fix: ExecutionException(OverlappingFileLockException)
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
