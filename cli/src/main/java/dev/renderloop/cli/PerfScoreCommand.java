@@ -3,6 +3,7 @@ package dev.renderloop.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.renderloop.score.Picture;
+import dev.renderloop.score.Ssim;
 import dev.renderloop.score.TiledReward;
 import dev.renderloop.score.TiledScore;
 import dev.renderloop.score.VideoScore;
@@ -31,8 +32,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code renderloop perf score [--frames N] [--python PATH] [--skip-reference]}: times this project's visual
- * metrics against the published Python stack on the same seeded inputs: two N-frame 854x480 videos of moving
+ * {@code renderloop perf score [--frames N] [--size WxH] [--python PATH] [--skip-reference]}: times this project's visual
+ * metrics against the published Python stack on the same seeded inputs: two N-frame 854x480 (or WxH) videos of moving
  * shapes (N = 50 is 10 s at the 5 fps VS samples) and a 1024x768 image pair. Ours: {@link VideoSimilarity}
  * (paper and corrected SSIM parts, exact DTW, no CLIP model) and the weight-free {@link TiledReward}. Reference:
  * {@code score/python/vs_reference.py} (shipped in the score jar) under Debian's Python with scikit-image and
@@ -41,7 +42,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "score", description = "Visual metrics (VS SSIM part, tiled reward) vs. the published Python stack.")
 final class PerfScoreCommand implements Callable<Integer> {
-    private static final int WIDTH = 854;
+    private static final int WIDTH = 854;   // manim -ql
     private static final int HEIGHT = 480;
     private static final double TOLERANCE = 1e-4;
 
@@ -50,6 +51,10 @@ final class PerfScoreCommand implements Callable<Integer> {
 
     @Option(names = "--frames", paramLabel = "N", description = "Frames per video (default: ${DEFAULT-VALUE}, 10 s at 5 fps).")
     int frames = 50;
+
+    @Option(names = "--size", paramLabel = "WxH",
+            description = "Frame size of the two videos (default: ${DEFAULT-VALUE}, manim -ql; 1280x720 is -qm).")
+    String size = WIDTH + "x" + HEIGHT;
 
     @Option(names = "--python", paramLabel = "PATH",
             description = "Python with numpy, opencv and scikit-image for the reference (default: ${DEFAULT-VALUE}).")
@@ -65,13 +70,22 @@ final class PerfScoreCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("renderloop perf score: --frames must be at least 1");
             return ExitCode.USAGE;
         }
-        List<Picture> reference = video(new Random(11), frames);
-        List<Picture> candidate = video(new Random(12), frames);
+        java.util.regex.Matcher wh = java.util.regex.Pattern.compile("(\\d{1,5})x(\\d{1,5})").matcher(size);
+        if (!wh.matches() || Integer.parseInt(wh.group(1)) < 7 || Integer.parseInt(wh.group(2)) < 7
+                || Integer.parseInt(wh.group(1)) * Integer.parseInt(wh.group(2)) > 4096 * 4096) {
+            spec.commandLine().getErr().println("renderloop perf score: --size must be WxH, each at least 7 (SSIM's window), "
+                    + "at most 4096x4096 pixels in all, got '" + size + "'");
+            return ExitCode.USAGE;
+        }
+        int width = Integer.parseInt(wh.group(1));
+        int height = Integer.parseInt(wh.group(2));
+        List<Picture> reference = video(new Random(11), frames, width, height);
+        List<Picture> candidate = video(new Random(12), frames, width, height);
         Picture target = still(new Random(21), 0);
         Picture render = still(new Random(21), 14);
         int cores = Runtime.getRuntime().availableProcessors();
-        out.printf("perf score: two %d-frame %dx%d videos (%d SSIMs), one 1024x768 image pair; %d cores, Java %s%n",
-                frames, WIDTH, HEIGHT, frames * frames, cores, Runtime.version().feature());
+        out.printf("perf score: two %d-frame %dx%d videos (%d SSIMs), one 1024x768 image pair; %d cores, Java %s, SSIM kernel %s%n",
+                frames, width, height, frames * frames, cores, Runtime.version().feature(), Ssim.kernel());
 
         VideoScore ours;
         double oursSeconds;
@@ -209,27 +223,27 @@ final class PerfScoreCommand implements Callable<Integer> {
     }
 
     /** Moving, anti-aliased shapes on a light background, as a Manim scene at 5 fps looks to the metric. */
-    static List<Picture> video(Random rnd, int n) {
+    static List<Picture> video(Random rnd, int n, int width, int height) {
         int shapes = 6;
         double[][] s = new double[shapes][];
         Color[] colors = new Color[shapes];
         for (int k = 0; k < shapes; k++) {
             // x, y, vx, vy, size, kind
-            s[k] = new double[] {rnd.nextInt(WIDTH), rnd.nextInt(HEIGHT), rnd.nextGaussian() * 12, rnd.nextGaussian() * 8,
+            s[k] = new double[] {rnd.nextInt(width), rnd.nextInt(height), rnd.nextGaussian() * 12, rnd.nextGaussian() * 8,
                     30 + rnd.nextInt(90), rnd.nextInt(3)};
             colors[k] = new Color(rnd.nextInt(200), rnd.nextInt(200), rnd.nextInt(200));
         }
         Color background = new Color(235 + rnd.nextInt(20), 235 + rnd.nextInt(20), 235 + rnd.nextInt(20));
         List<Picture> out = new ArrayList<>(n);
         for (int t = 0; t < n; t++) {
-            BufferedImage img = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = img.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             g.setColor(background);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, width, height);
             for (int k = 0; k < shapes; k++) {
-                int x = Math.floorMod((long) (s[k][0] + s[k][2] * t), WIDTH);
-                int y = Math.floorMod((long) (s[k][1] + s[k][3] * t), HEIGHT);
+                int x = Math.floorMod((long) (s[k][0] + s[k][2] * t), width);
+                int y = Math.floorMod((long) (s[k][1] + s[k][3] * t), height);
                 int size = (int) s[k][4];
                 g.setColor(colors[k]);
                 switch ((int) s[k][5]) {

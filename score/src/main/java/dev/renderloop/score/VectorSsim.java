@@ -1,0 +1,156 @@
+package dev.renderloop.score;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The SSIM kernels of {@link Ssim} written with the JDK Vector API (incubator module {@code jdk.incubator.vector}).
+ * Loaded only when the JVM resolved that module ({@link Ssim#kernel()}); the scalar kernels in {@link Ssim} are the
+ * reference and the fallback. The integer parts (products, window sums, spreads) are exact, as in the scalar kernels;
+ * only the ratio per window and the order in which the ratios are added differ, by about 1e-15 relative.
+ *
+ * <h2>Shape of the code, and why</h2>
+ * Until C2 compiles them, Vector API calls run as plain Java that allocates a vector object per operation, about
+ * a thousand times slower than compiled code. The JIT compiles a method after about 5,000 calls, or after enough
+ * loop iterations inside it. Hence the vector work is in small methods that each handle one vector of windows or
+ * pixels and contain no loop: they are called thousands of times per image and are compiled within the first tenth of
+ * the first frame pair (measured: one method per pair with the loops inside cost about 1 s of CPU in a JVM's first
+ * three pairs; this shape about a tenth of that). Once the row loops are compiled, the small methods are inlined
+ * into them.
+ */
+final class VectorSsim {
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    /** As many int lanes as double lanes: window sums and spreads, converted to double one to one. */
+    private static final VectorSpecies<Integer> INTS_D = IntVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(DOUBLES.length() * Integer.SIZE));
+    private static final VectorSpecies<Short> SHORTS_D = ShortVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(DOUBLES.length() * Short.SIZE));
+    /** A full register of ints, and as many bytes: pixel products. */
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(INTS.length() * Byte.SIZE));
+    private static final int WINDOW = Ssim.WINDOW;
+    private static final int N = WINDOW * WINDOW;
+
+    private VectorSsim() {
+    }
+
+    /**
+     * Whether this machine's preferred vectors are wide enough for these kernels: 4 or more doubles (AVX2 or
+     * AVX-512 on x86, SVE of 256 bits or more). With 128-bit vectors the short species would not exist.
+     */
+    static boolean usable() {
+        return DOUBLES.length() >= 4;
+    }
+
+    /** Register width in bits, for reports. */
+    static int bits() {
+        return DOUBLES.vectorBitSize();
+    }
+
+    /** Mean SSIM over the interior, as {@code Ssim.crossSsimScalar}. */
+    static double crossSsim(Ssim.Frame a, Ssim.Frame b) {
+        int w = a.width;
+        int iw = a.innerWidth;
+        byte[] pa = a.pixels;
+        byte[] pb = b.pixels;
+        int[] col = new int[w];        // per column: sum of x*y over the window's 7 rows
+        double[] acc = new double[DOUBLES.length()];
+        int pixelEnd = w - w % INTS.length();
+        int windowEnd = iw - iw % DOUBLES.length();
+        for (int y = 0; y < WINDOW - 1; y++) {
+            addProducts(pa, pb, y * w, col, pixelEnd, w);
+        }
+        double tail = 0;
+        for (int oy = 0; oy < a.innerHeight; oy++) {
+            int newest = (oy + WINDOW - 1) * w;
+            if (oy == 0) {
+                addProducts(pa, pb, newest, col, pixelEnd, w);
+            } else {
+                shiftProducts(pa, pb, newest, (oy - 1) * w, col, pixelEnd, w);
+            }
+            tail += windowRow(col, a, b, oy * iw, windowEnd, acc);
+        }
+        double total = tail;
+        for (double v : acc) {
+            total += v;
+        }
+        return total / ((double) iw * a.innerHeight);
+    }
+
+    /**
+     * The windows of one output row: whole vectors into {@code acc}; returns the sum of the ratios of the last
+     * {@code iw % lanes} windows. The loops are in per-row methods, which the JIT compiles after a few hundred rows,
+     * not in {@link #crossSsim}, which runs once per pair and would wait for an on-stack replacement.
+     */
+    private static double windowRow(int[] col, Ssim.Frame a, Ssim.Frame b, int rowStart, int windowEnd, double[] acc) {
+        for (int x = 0; x < windowEnd; x += DOUBLES.length()) {
+            windows(col, a.sum, b.sum, a.spread, b.spread, rowStart, x, acc);
+        }
+        double tail = 0;
+        for (int x = windowEnd; x < a.innerWidth; x++) {
+            tail += Ssim.ratio(a.sum[rowStart + x], b.sum[rowStart + x], a.spread[rowStart + x], b.spread[rowStart + x],
+                    col[x] + col[x + 1] + col[x + 2] + col[x + 3] + col[x + 4] + col[x + 5] + col[x + 6]);
+        }
+        return tail;
+    }
+
+    private static void addProducts(byte[] pa, byte[] pb, int row, int[] col, int vectorEnd, int w) {
+        for (int x = 0; x < vectorEnd; x += INTS.length()) {
+            addProducts(pa, pb, row, col, x);
+        }
+        for (int x = vectorEnd; x < w; x++) {
+            col[x] += (pa[row + x] & 0xFF) * (pb[row + x] & 0xFF);
+        }
+    }
+
+    private static void shiftProducts(byte[] pa, byte[] pb, int row, int oldRow, int[] col, int vectorEnd, int w) {
+        for (int x = 0; x < vectorEnd; x += INTS.length()) {
+            shiftProducts(pa, pb, row, oldRow, col, x);
+        }
+        for (int x = vectorEnd; x < w; x++) {
+            col[x] += (pa[row + x] & 0xFF) * (pb[row + x] & 0xFF) - (pa[oldRow + x] & 0xFF) * (pb[oldRow + x] & 0xFF);
+        }
+    }
+
+    /** {@code col[x..] += a*b} of one vector of pixels. */
+    private static void addProducts(byte[] pa, byte[] pb, int row, int[] col, int x) {
+        IntVector a = (IntVector) ByteVector.fromArray(BYTES, pa, row + x).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector b = (IntVector) ByteVector.fromArray(BYTES, pb, row + x).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector.fromArray(INTS, col, x).add(a.mul(b)).intoArray(col, x);
+    }
+
+    /** {@code col[x..] += a*b} of the newest row {@code - a*b} of the row that leaves the window. */
+    private static void shiftProducts(byte[] pa, byte[] pb, int row, int oldRow, int[] col, int x) {
+        IntVector a = (IntVector) ByteVector.fromArray(BYTES, pa, row + x).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector b = (IntVector) ByteVector.fromArray(BYTES, pb, row + x).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector oldA = (IntVector) ByteVector.fromArray(BYTES, pa, oldRow + x)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector oldB = (IntVector) ByteVector.fromArray(BYTES, pb, oldRow + x)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector.fromArray(INTS, col, x).add(a.mul(b)).sub(oldA.mul(oldB)).intoArray(col, x);
+    }
+
+    /** One vector of windows starting at column {@code x}: {@code acc += ratio}, the ratio as in {@link Ssim#ratio}. */
+    private static void windows(int[] col, short[] sa, short[] sb, int[] qa, int[] qb, int rowStart, int x, double[] acc) {
+        IntVector box = IntVector.fromArray(INTS_D, col, x);
+        for (int k = 1; k < WINDOW; k++) {
+            box = box.add(IntVector.fromArray(INTS_D, col, x + k));
+        }
+        int i = rowStart + x;
+        DoubleVector sx = (DoubleVector) ShortVector.fromArray(SHORTS_D, sa, i).convertShape(VectorOperators.S2D, DOUBLES, 0);
+        DoubleVector sy = (DoubleVector) ShortVector.fromArray(SHORTS_D, sb, i).convertShape(VectorOperators.S2D, DOUBLES, 0);
+        DoubleVector spreads = (DoubleVector) IntVector.fromArray(INTS_D, qa, i).add(IntVector.fromArray(INTS_D, qb, i))
+                .convertShape(VectorOperators.I2D, DOUBLES, 0);
+        DoubleVector cross = sx.mul(sy);
+        DoubleVector covariance = ((DoubleVector) box.convertShape(VectorOperators.I2D, DOUBLES, 0)).mul(N).sub(cross);
+        DoubleVector numerator = cross.mul(2).add(Ssim.C1_SUMS).mul(covariance.mul(2).add(Ssim.C2_SUMS));
+        DoubleVector denominator = sx.mul(sx).add(sy.mul(sy)).add(Ssim.C1_SUMS).mul(spreads.add(Ssim.C2_SUMS));
+        DoubleVector.fromArray(DOUBLES, acc, 0).add(numerator.div(denominator)).intoArray(acc, 0);
+    }
+}
