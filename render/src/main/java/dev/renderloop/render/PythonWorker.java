@@ -32,6 +32,9 @@ final class PythonWorker implements AutoCloseable {
     private static final String EOF = "\u0000EOF";
     /** The directory of the scratch directory that holds the job directories (worker.py --jobs-root). */
     static final String JOBS = "jobs";
+    private static final System.Logger LOG = System.getLogger(PythonWorker.class.getName());
+    /** The missing per-job isolation is said once per JVM, not once per worker. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_NO_JOB_ISOLATION = new java.util.concurrent.atomic.AtomicBoolean();
     private static final java.security.SecureRandom JOB_NAMES = new java.security.SecureRandom();
     /**
      * Starts every worker process. bubblewrap's --die-with-parent is a parent-death signal, which
@@ -112,6 +115,9 @@ final class PythonWorker implements AutoCloseable {
                         + " worker cannot run: " + error);
             }
             worker.ready = first;
+            if (!first.path("job_isolation").asBoolean(false) && WARNED_NO_JOB_ISOLATION.compareAndSet(false, true)) {
+                LOG.log(System.Logger.Level.WARNING, "weaker sandbox: " + first.path("job_isolation_missing").asText("per-job namespaces unavailable"));
+            }
             return worker;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
