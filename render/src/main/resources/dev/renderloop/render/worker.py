@@ -1435,6 +1435,11 @@ def isolate_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root):
                 notes.append("the job sees the worker's /proc (%s)" % e)
             drop_capabilities()
             notes.extend(install_seccomp())
+            # The tikz fork servers live in the worker's file system, not in this job's: a job child
+            # starts its own pdflatex and pdftoppm.
+            for name in ("tex_server", "raster_server"):
+                if getattr(driver, name, None) is not None:
+                    setattr(driver, name, None)
             child_main(driver, job_dir, settings, None, False, notes)
         except BaseException:  # noqa: B902 - a broken child must never return into the keeper
             try:
@@ -1449,6 +1454,16 @@ def isolate_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root):
         except InterruptedError:
             continue
     copy_back(job_dir, real, size)
+    if not os.path.exists(os.path.join(job_dir, RESULT_FILE)):
+        space = os.statvfs(jobs_root)
+        if space.f_bavail * space.f_frsize < (1 << 20):
+            # The job filled its writable space, so it could not even write its result.
+            os.close(os.open(RESULT_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600, dir_fd=real))
+            with open(os.open(RESULT_FILE, os.O_WRONLY | os.O_NOFOLLOW, dir_fd=real), "w") as f:
+                json.dump({"status": "error", "error_kind": "output_too_large",
+                           "error": "the program filled its %d-byte writable space (its directory, /tmp, "
+                                    "/var/tmp and /dev/shm together)" % size}, f)
+            os._exit(EXIT_RESULT_WRITTEN)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         signal.signal(sig, signal.SIG_DFL)
