@@ -1435,11 +1435,6 @@ def isolate_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root):
                 notes.append("the job sees the worker's /proc (%s)" % e)
             drop_capabilities()
             notes.extend(install_seccomp())
-            # The tikz fork servers live in the worker's file system, not in this job's: a job child
-            # starts its own pdflatex and pdftoppm.
-            for name in ("tex_server", "raster_server"):
-                if getattr(driver, name, None) is not None:
-                    setattr(driver, name, None)
             child_main(driver, job_dir, settings, None, False, notes)
         except BaseException:  # noqa: B902 - a broken child must never return into the keeper
             try:
@@ -1487,7 +1482,10 @@ def copy_back(job_dir, real_fd, budget):
             source = os.path.join(job_dir, rel, entry.name)
             if entry.is_dir(follow_symlinks=False):
                 try:
-                    os.mkdir(entry.name, 0o700, dir_fd=target_fd)
+                    try:
+                        os.mkdir(entry.name, 0o700, dir_fd=target_fd)
+                    except FileExistsError:
+                        pass  # made by the parent before it handed the job to a child (tikz: out/)
                     sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=target_fd)
                 except OSError:
                     continue
@@ -1697,7 +1695,10 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
     pid = os.fork()
     if pid == 0:
         try:
-            if ISOLATION.enabled:
+            # A driver that runs no Python of the job's (tikz: the model's TeX runs in pdflatex with
+            # paranoid file access and no shell escape, via the fork servers, which write in the real
+            # job directory) keeps the plain job child.
+            if ISOLATION.enabled and getattr(driver, "compiles_python", True):
                 isolate_job(driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root)
             child_main(driver, job_dir, settings, proto_fd, isolate_net)
         except BaseException:  # noqa: B902 - a broken child must never return into the parent loop
