@@ -30,6 +30,12 @@ import java.util.concurrent.TimeUnit;
 final class PythonWorker implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String EOF = "\u0000EOF";
+    /** The directory of the scratch directory that holds the job directories (worker.py --jobs-root). */
+    static final String JOBS = "jobs";
+    private static final System.Logger LOG = System.getLogger(PythonWorker.class.getName());
+    /** The missing per-job isolation is said once per JVM, not once per worker. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_NO_JOB_ISOLATION = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.security.SecureRandom JOB_NAMES = new java.security.SecureRandom();
     /**
      * Starts every worker process. bubblewrap's --die-with-parent is a parent-death signal, which
      * Linux ties to the thread that forked the child, not to the JVM: a worker started from a caller's
@@ -74,6 +80,7 @@ final class PythonWorker implements AutoCloseable {
         if (sandbox.workerIsolatesNetwork()) {
             inner.add("--isolate-net");
         }
+        inner.addAll(List.of("--jobs-root", scratch.resolve(JOBS).toString()));
         List<Path> readOnly = new ArrayList<>(key.pythonPath());
         readOnly.add(script);
         readOnly.addAll(interpreterDirs(key.python()));
@@ -81,7 +88,7 @@ final class PythonWorker implements AutoCloseable {
         List<String> command = sandbox.wrap(inner, scratch, readOnly, env);
         Process process;
         try {
-            for (String dir : List.of("tmp", ".matplotlib", ".cache", ".texmf-var")) {
+            for (String dir : List.of("tmp", ".matplotlib", ".cache", ".texmf-var", JOBS)) {
                 own(Files.createDirectories(scratch.resolve(dir)), sandbox.workerUid());
             }
             ProcessBuilder pb = new ProcessBuilder(command).directory(scratch.toFile());
@@ -108,6 +115,9 @@ final class PythonWorker implements AutoCloseable {
                         + " worker cannot run: " + error);
             }
             worker.ready = first;
+            if (!first.path("job_isolation").asBoolean(false) && WARNED_NO_JOB_ISOLATION.compareAndSet(false, true)) {
+                LOG.log(System.Logger.Level.WARNING, "weaker sandbox: " + first.path("job_isolation_missing").asText("per-job namespaces unavailable"));
+            }
             return worker;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -144,9 +154,15 @@ final class PythonWorker implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** A fresh job directory inside the worker's scratch directory, writable by the worker. */
+    /**
+     * A fresh job directory under the worker's jobs root, writable by the worker. Its name is
+     * unpredictable, so no earlier job could have made it (a job sees only a private, empty copy of
+     * the jobs root anyway, where the worker isolates jobs); {@code createDirectory} fails rather than
+     * reuse anything that exists.
+     */
     Path newJobDir() throws IOException {
-        Path dir = Files.createDirectory(scratch.resolve("job-" + (++jobCounter)));
+        ++jobCounter;
+        Path dir = Files.createDirectory(scratch.resolve(JOBS).resolve("job-" + Long.toUnsignedString(JOB_NAMES.nextLong(), 36)));
         own(dir, uid);
         return dir;
     }

@@ -8,21 +8,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * How model-written programs are confined. Two layers:
  *
  * <ol>
- *   <li><b>Around the worker</b> (this class): bubblewrap puts the whole Python worker in new user,
- *       network, PID, IPC and UTS namespaces with a read-only view of the system, {@code /home},
- *       {@code /root}, {@code /tmp}, {@code /run} and {@code /var/tmp} replaced by empty tmpfs and a new
- *       {@code /dev} (only the worker's scratch directory and the interpreter's own directories are
- *       mapped back, wherever they are, {@code /dev/shm} included), an
- *       environment built from an allowlist, and {@code --die-with-parent} as a dead-man's switch.
+ *   <li><b>Around the worker</b> (this class): bubblewrap puts the whole Python worker (or Chromium) in
+ *       new user, network, PID, IPC and UTS namespaces whose file system is an allowlist ({@link #ALLOWED}:
+ *       {@code /usr} and the few files of {@code /etc} and {@code /var} the runtimes read, read-only),
+ *       empty tmpfs at {@code /tmp}, {@code /var/tmp} and {@code /run}, a new {@code /dev} and
+ *       {@code /proc}, the interpreter's own directories read-only and the worker's scratch directory
+ *       read-write; an environment built from an allowlist, and {@code --die-with-parent} as a
+ *       dead-man's switch.
  *       When the JVM runs as root, the worker first drops to uid/gid 65534 with {@code setpriv}: the
  *       kernel never enforces the process-count limit against root.</li>
- *   <li><b>Around each job</b> (worker.py): a forked child in its own process group with address-space,
+ *   <li><b>Around each job</b> (worker.py): a forked child in new user, mount and PID namespaces (it
+ *       cannot see or signal the warm parent, which is not dumpable either), behind a seccomp filter
+ *       without ptrace, process_vm_* and the keyring, whose writable places (its directory, /tmp,
+ *       /var/tmp, /dev/shm) are one fresh tmpfs bounded at the job's output limit, the rest of the
+ *       scratch directory read-only; in its own process group with address-space,
  *       CPU-time, file-size, process-count and open-file limits, killed as a group on timeout, and
  *       every leftover descendant killed before the next job (the worker is a child subreaper). A tikz
  *       job whose programs are copies of the driver's fork servers (pdflatex, pdftoppm) needs no job
@@ -39,7 +43,27 @@ final class Sandbox {
     enum Level { BUBBLEWRAP, PROCESS_LIMITS }
 
     static final int NOBODY = 65534;
-    private static final List<String> HIDDEN = List.of("/home", "/root", "/tmp", "/run", "/var/tmp", "/mnt", "/media", "/srv");
+    /**
+     * What the sandbox shows of the host, read-only: the system's programs and libraries, and the few
+     * files under /etc and /var that the interpreter, fontconfig, TeX, matplotlib and Chromium read.
+     * Nothing else of the host is there (no /home, /root, /opt, /srv, /mnt, /work, no other /tmp):
+     * the worker's own directories are added by {@link #wrap}. Entries that do not exist are skipped;
+     * /bin, /lib and the like are recreated as the links they are on a merged-/usr system.
+     */
+    static final List<String> ALLOWED = List.of(
+            "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+            "/etc/alternatives", "/etc/fonts", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+            "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/mime.types",
+            "/etc/matplotlibrc", "/etc/texmf", "/etc/papersize", "/etc/libpaper.d", "/etc/chromium", "/etc/chromium.d",
+            "/etc/ImageMagick-6", "/etc/ghostscript", "/etc/python3", "/etc/python3.11", "/etc/python3.12", "/etc/python3.13",
+            "/var/lib/texmf", "/var/cache/fontconfig", "/var/cache/fonts", "/var/lib/ghostscript");
+    /** Empty, writable only inside one sandbox: what programs expect to find, never the host's. */
+    /** What the fallback gives, and what it cannot. */
+    private static final String FALLBACK = ", environment allowlist; per job, where the kernel permits user namespaces: "
+            + "network, user, PID and mount namespaces, private bounded /tmp, seccomp filter, process group, rlimits. "
+            + "NOT GIVEN without bubblewrap: a file-system allowlist (a job can read every host file its uid can: "
+            + "project trees, mirrors, other users' world-readable files), and a namespace around the warm worker itself";
+    private static final List<String> EMPTY = List.of("/tmp", "/var/tmp", "/run");
 
     private final Level level;
     private final boolean dropPrivileges;
@@ -70,20 +94,18 @@ final class Sandbox {
                 : drop ? "drops root to uid 65534" : "STILL RUNS AS ROOT (setpriv missing: process-count limit not enforced)";
         if (bwrap != null) {
             Sandbox candidate = new Sandbox(Level.BUBBLEWRAP, drop, bwrap, setpriv,
-                    "bubblewrap (user, net, pid, ipc, uts and mount namespaces; home, /tmp and /run hidden); " + uidNote
+                    "bubblewrap (user, net, pid, ipc, uts and mount namespaces; file system: an allowlist of system directories); " + uidNote
                             + "; per job: process group, rlimits on memory, CPU, file size, processes");
             String failure = candidate.probe();
             if (failure == null) {
                 return candidate;
             }
             return new Sandbox(Level.PROCESS_LIMITS, drop, null, setpriv,
-                    "bubblewrap present but unusable here (" + failure + "); fallback: " + uidNote
-                            + ", environment allowlist, per-job network namespace where permitted, process group, rlimits");
+                    "bubblewrap present but unusable here (" + failure + "); fallback: " + uidNote + FALLBACK);
         }
         return new Sandbox(Level.PROCESS_LIMITS, drop, null, setpriv,
                 (allowBubblewrap ? "bubblewrap not installed (apt-get install bubblewrap)" : "bubblewrap disabled (RENDERLOOP_SANDBOX=limits)")
-                        + "; fallback: " + uidNote
-                        + ", environment allowlist, per-job network namespace where permitted, process group, rlimits");
+                        + "; fallback: " + uidNote + FALLBACK);
     }
 
     Level level() {
@@ -118,15 +140,25 @@ final class Sandbox {
             out.addAll(List.of(setpriv, "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--inh-caps=-all"));
         }
         if (level == Level.BUBBLEWRAP) {
-            out.addAll(List.of(bwrap, "--unshare-all", "--die-with-parent", "--new-session",
-                    "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"));
-            for (String hidden : HIDDEN) {
-                if (Files.isDirectory(Path.of(hidden))) {
-                    out.addAll(List.of("--tmpfs", hidden));
+            out.addAll(List.of(bwrap, "--unshare-all", "--die-with-parent", "--new-session"));
+            for (String allowed : ALLOWED) {
+                Path p = Path.of(allowed);
+                if (Files.isSymbolicLink(p)) {
+                    try {
+                        out.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), allowed));
+                    } catch (IOException e) {
+                        // unreadable link: leave it out, as if it did not exist
+                    }
+                } else if (Files.exists(p)) {
+                    out.addAll(List.of("--ro-bind", allowed, allowed));
                 }
             }
+            out.addAll(List.of("--dev", "/dev", "--proc", "/proc"));
+            for (String empty : EMPTY) {
+                out.addAll(List.of("--tmpfs", empty));
+            }
             for (Path p : readOnly) {
-                if (Files.exists(p) && isUnderHidden(p)) {
+                if (Files.exists(p) && !isAllowed(p)) {
                     out.addAll(List.of("--ro-bind", p.toString(), p.toString()));
                 }
             }
@@ -159,10 +191,10 @@ final class Sandbox {
         return env;
     }
 
-    /** Whether the sandbox's own mounts cover p: a hidden directory, or /dev (a new one: /dev/shm is empty there). */
-    private static boolean isUnderHidden(Path p) {
+    /** Whether the allowlist already shows p (so binding it again is redundant). */
+    private static boolean isAllowed(Path p) {
         String s = p.toAbsolutePath().normalize().toString();
-        return Stream.concat(HIDDEN.stream(), Stream.of("/dev")).anyMatch(h -> s.equals(h) || s.startsWith(h + "/"));
+        return ALLOWED.stream().anyMatch(h -> s.equals(h) || s.startsWith(h + "/"));
     }
 
     /** Runs {@code true} in the sandbox; returns null on success or the failure text. */
