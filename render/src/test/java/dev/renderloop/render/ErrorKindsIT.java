@@ -2,6 +2,7 @@ package dev.renderloop.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -90,7 +91,9 @@ class ErrorKindsIT {
 
     @Test
     void memoryLimit() {
-        RenderSettings oneGiB = FAST.withMemoryBytes(1L << 30);
+        // Filling 1 GiB takes 3-4 s of page faults on some of our 2-core machines: the limit under test is memory,
+        // so the deadline is generous.
+        RenderSettings oneGiB = FAST.withMemoryBytes(1L << 30).withTimeout(Duration.ofSeconds(30));
         RenderResult r = engine.render(new RenderRequest("matplotlib", "blocks = []\nwhile True:\n    blocks.append(bytearray(50_000_000))\n", oneGiB));
         assertEquals(ErrorKind.MEMORY_LIMIT, r.errorKind(), r.error());
     }
@@ -125,9 +128,12 @@ class ErrorKindsIT {
     }
 
     @Test
-    void rendererCrashed_whenTheProgramKillsItsWorker_andTheNextRenderGetsAFreshOne() {
+    void aProgramCannotKillItsWorker_andTheNextRenderSucceeds() {
+        // The job runs as pid 1 of its own PID namespace: its parent is outside it (getppid() is 0), so
+        // os.kill(os.getppid(), SIGKILL) signals only the job's own process group, never the worker.
         RenderResult r = render("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(5)\n");
-        assertEquals(ErrorKind.RENDERER_CRASHED, r.errorKind(), r.error());
+        assertFalse(r.ok(), "the program killed itself: " + r.error());
+        assertNotEquals(ErrorKind.TIMEOUT, r.errorKind(), r.error());
         assertTrue(render(TestEngines.GOOD_CHART).ok());
     }
 }

@@ -34,7 +34,7 @@ abstract class HostileProgramsSuite {
     /** The engine under test, with the sandbox level the subclass checks. */
     abstract RenderEngine newEngine();
     static final RenderSettings LIMITS = RenderSettings.MATPLOTLIB_DEFAULTS
-            .withTimeout(Duration.ofSeconds(4)).withMemoryBytes(1L << 30).withMaxFileBytes(32L << 20)
+            .withTimeout(Duration.ofSeconds(12)).withMemoryBytes(1L << 30).withMaxFileBytes(32L << 20)
             .withMaxOutputBytes(64L << 20);
 
     @BeforeAll
