@@ -179,20 +179,20 @@ class RewardServiceIT {
     }
 
     @Test
-    void aWorkerThatCrashesMidBatchLosesOnlyItsItem() throws Exception {
+    void aJobThatTriesToKillItsWorkerMidBatchFailsAlone() throws Exception {
+        // Since per-job PID namespaces (issue 14) a job cannot signal its worker: os.getppid() is 0 inside the
+        // job's namespace, so the kill reaches only the job's own process group. The rest of the batch scores.
         assumeMatplotlib();
         String crash = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(5)\n";
-        int startsBefore = engine.workersStarted("matplotlib");
         JsonNode r = score(batch(item("a", "matplotlib", PLOT + "# a\n", PLOT), item("crash", "matplotlib", crash, PLOT),
                 item("b", "matplotlib", PLOT + "# b\n", PLOT), item("c", "matplotlib", PLOT + "# c\n", PLOT)));
         JsonNode items = r.get("items");
-        assertEquals("renderer_crashed", items.get(1).at("/render/error_kind").asText(), items.get(1).toString());
+        assertEquals("error", items.get(1).at("/render/status").asText(), items.get(1).toString());
+        assertTrue(items.get(1).get("reward").asDouble() < 0.5, items.get(1).toString());
         for (int i : new int[] {0, 2, 3}) {
             assertEquals("ok", items.get(i).at("/render/status").asText(), items.get(i).toString());
             assertTrue(items.get(i).get("reward").asDouble() > 0.5, items.get(i).toString());
         }
-        assertTrue(engine.workersStarted("matplotlib") > startsBefore, "the killed worker was replaced");
-        assertTrue(service.metrics().prometheusText().contains("renderloop_renders_total{domain=\"matplotlib\",status=\"renderer_crashed\"}"));
     }
 
     @Test
