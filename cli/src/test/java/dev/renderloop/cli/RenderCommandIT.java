@@ -175,10 +175,10 @@ class RenderCommandIT {
     }
 
     @Test
-    void unknownDomain_isUnavailable() throws Exception {
+    void unknownDomain_isABadCommandLine() throws Exception {
+        // An unknown --domain is the user's typo, not a missing renderer: exit 2, as the README says (issue 15).
         Path file = Files.writeString(dir.resolve("x.pov"), "sphere { <0,0,0>, 1 }");
         CliRun run = CliRun.of("render", "--domain", "povray", "--no-cache", "--json", file.toString());
-        assertEquals(ExitCode.UNAVAILABLE, run.exitCode());
-        assertEquals("renderer_unavailable", run.json().get("error_kind").asText());
+        assertEquals(ExitCode.USAGE, run.exitCode());
     }
 }
