@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A renderer backed by warm Python workers (worker.py) with one driver: {@code manim} or
+ * A renderer backed by warm Python workers ({@link WorkerPackage}) with one driver: {@code manim} or
  * {@code matplotlib}. Availability is probed cheaply (the interpreter locates the library without
  * importing it), so cache hits never start a worker.
  */

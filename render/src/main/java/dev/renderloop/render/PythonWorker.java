@@ -20,7 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One warm Python worker process (worker.py) in the sandbox, speaking JSON lines over stdin/stdout.
+ * One warm Python worker process (the renderloop_worker package, {@link WorkerPackage}) in the sandbox, speaking JSON lines over stdin/stdout.
  * Not thread-safe: the pool hands a worker to one caller at a time.
  *
  * <p>Lifecycle: {@link #start} waits (bounded) for the worker's {@code ready} line; {@link #call}
@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 final class PythonWorker implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String EOF = "\u0000EOF";
-    /** The directory of the scratch directory that holds the job directories (worker.py --jobs-root). */
+    /** The directory of the scratch directory that holds the job directories (the worker's --jobs-root). */
     static final String JOBS = "jobs";
     private static final System.Logger LOG = System.getLogger(PythonWorker.class.getName());
     /** The missing per-job isolation is said once per JVM, not once per worker. */
@@ -73,7 +73,9 @@ final class PythonWorker implements AutoCloseable {
      */
     static PythonWorker start(WorkerKey key, Sandbox sandbox, Path scratch, Path script, Duration startTimeout)
             throws WorkerException {
-        List<String> inner = new ArrayList<>(List.of(key.python().toString(), "-I", script.toString(), "--driver", key.driver()));
+        // -B: the package directory is read-only in the sandbox, and outside it no worker should write
+        // compiled files that later workers would load.
+        List<String> inner = new ArrayList<>(List.of(key.python().toString(), "-I", "-B", script.toString(), "--driver", key.driver()));
         for (Path p : key.pythonPath()) {
             inner.addAll(List.of("--path", p.toString()));
         }
@@ -82,7 +84,7 @@ final class PythonWorker implements AutoCloseable {
         }
         inner.addAll(List.of("--jobs-root", scratch.resolve(JOBS).toString()));
         List<Path> readOnly = new ArrayList<>(key.pythonPath());
-        readOnly.add(script);
+        readOnly.add(script.getParent());  // the worker package's directory (WorkerPackage), nothing beside it
         readOnly.addAll(interpreterDirs(key.python()));
         var env = Sandbox.environment(scratch);
         List<String> command = sandbox.wrap(inner, scratch, readOnly, env);

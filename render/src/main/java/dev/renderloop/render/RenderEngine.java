@@ -1,7 +1,6 @@
 package dev.renderloop.render;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,14 +60,10 @@ public final class RenderEngine implements AutoCloseable {
         this.outputRoot = b.outputDir != null ? b.outputDir : scratchRoot.resolve("results");
         Files.createDirectories(outputRoot);
         this.cache = b.cacheDir == null ? null : new RenderCache(b.cacheDir, b.cacheMaxBytes);
-        Path script = scratchRoot.resolve("worker.py");
-        byte[] source;
-        try (InputStream in = RenderEngine.class.getResourceAsStream("worker.py")) {
-            source = Objects.requireNonNull(in, "worker.py missing from the jar").readAllBytes();
-        }
-        Files.write(script, source);
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
-        String scriptHash = sha256(source).substring(0, 16);
+        // The package in a directory of its own: that directory goes on the worker's sys.path.
+        WorkerPackage workerPackage = WorkerPackage.extract(scratchRoot.resolve("python"));
+        Path script = workerPackage.entry();
+        String scriptHash = workerPackage.hash();
         this.workerScript = script;
         this.pythonKey = new WorkerKey("python", b.python, b.pythonPath);
         this.workerStartTimeout = b.workerStartTimeout;

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  *       dead-man's switch.
  *       When the JVM runs as root, the worker first drops to uid/gid 65534 with {@code setpriv}: the
  *       kernel never enforces the process-count limit against root.</li>
- *   <li><b>Around each job</b> (worker.py): a forked child in new user, mount and PID namespaces (it
+ *   <li><b>Around each job</b> (the worker package's {@code isolation} module): a forked child in new user, mount and PID namespaces (it
  *       cannot see or signal the warm parent, which is not dumpable either), behind a seccomp filter
  *       without ptrace, process_vm_* and the keyring, whose writable places (its directory, /tmp,
  *       /var/tmp, /dev/shm) are one fresh tmpfs bounded at the job's output limit, the rest of the

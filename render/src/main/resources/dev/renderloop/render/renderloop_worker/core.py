@@ -1,0 +1,310 @@
+"""The warm parent: the protocol, the job loop (a deadline per job, the classification of how it
+ended) and the cleanup after each job. The design is described in the package's docstring."""
+
+import importlib
+import json
+import os
+import re
+import signal
+import stat
+import sys
+import time
+import traceback
+
+from .base import EXIT_NO_RESULT, LOG_FILE, PROTECTED_PIDS, RESULT_FILE, RenderError, read_job_file, timeout_result
+from .isolation import LIBC, PR_SET_DUMPABLE, JobIsolation, isolate_job
+from .job import child_main
+
+PROTOCOL_VERSION = 1
+PR_SET_CHILD_SUBREAPER = 36
+DRIVERS = ("matplotlib", "manim", "rdkit", "tikz", "apidoc:PACKAGE")
+# Set by main: whether jobs get their own namespaces (JobIsolation).
+ISOLATION = None
+
+
+def load_driver(spec):
+    """The driver named by --driver NAME[:ARGUMENT] (module renderloop_worker.NAME_driver, class
+    Driver, which takes the argument when its `argument` attribute names one); None if there is none."""
+    name, colon, argument = spec.partition(":")
+    if not re.fullmatch(r"[a-z][a-z0-9]*", name):
+        return None
+    module_name = "%s.%s_driver" % (__package__, name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name == module_name:
+            return None
+        raise
+    takes_argument = getattr(module.Driver, "argument", None) is not None
+    if takes_argument != bool(colon) or (colon and not argument):
+        return None
+    return module.Driver(argument) if takes_argument else module.Driver()
+
+
+def run_job(driver, request, proto_fd, isolate_net):
+    job_dir = request["job_dir"]
+    settings = request["settings"]
+    timeout = float(settings.get("timeout_seconds", 60))
+    started = time.monotonic()
+    # A driver that can do a job without running anything of it in this process does it here, with
+    # no job child to fork (the tikz driver, whose programs run in copies of its fork servers).
+    response = driver.render_in_parent(job_dir, settings, started + timeout) if hasattr(driver, "render_in_parent") else None
+    if response is not None:
+        response["log_tail"] = ""
+    else:
+        response = run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, timeout)
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    reaped = kill_descendants()
+    if hasattr(driver, "after_job"):
+        driver.after_job(job_dir)
+    response.update({"type": "result", "id": request.get("id"), "millis": elapsed_ms,
+                     "orphans_killed": reaped})
+    return response
+
+
+def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, timeout):
+    """The job done in a forked child, waited for until the deadline; its result classified."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            # A driver that runs no Python of the job's (tikz: the model's TeX runs in pdflatex with
+            # paranoid file access and no shell escape, via the fork servers, which write in the real
+            # job directory) keeps the plain job child.
+            if ISOLATION.enabled and getattr(driver, "compiles_python", True):
+                isolate_job(driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root, child_main)
+            child_main(driver, job_dir, settings, proto_fd, isolate_net)
+        except BaseException:  # noqa: B902 - a broken child must never return into the parent loop
+            try:
+                traceback.print_exc()
+            finally:
+                os._exit(EXIT_NO_RESULT)
+        os._exit(EXIT_NO_RESULT)
+    status, timed_out = wait_for(pid, started + timeout)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # whatever the job started in its own group
+    except (ProcessLookupError, PermissionError):
+        pass
+    return classify(job_dir, status, timed_out, timeout)
+
+
+def wait_for(pid, deadline):
+    """Waits for the child until the deadline; then kills its process group. Returns (status, timed_out)."""
+    fd = None
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    import select
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            kill_group(pid)
+            _, status = os.waitpid(pid, 0)
+            return status, True
+        if fd is not None:
+            select.select([fd], [], [], remaining)
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            if fd is not None:
+                os.close(fd)
+            return status, False
+        if fd is None:
+            time.sleep(min(0.01, max(remaining, 0)))
+
+
+def kill_group(pid):
+    for sig in (signal.SIGKILL,):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def kill_descendants():
+    """Kills and reaps every process left under this (subreaper) parent, except PROTECTED_PIDS
+    themselves; returns how many.
+
+    Each round reads the whole process tree and stops every descendant before killing them, so a
+    fork bomb cannot outgrow the cleanup (a stopped process cannot fork); a process forked between
+    the scan and the stop is re-parented to us and caught by the next round."""
+    killed = set()
+    for _ in range(100):
+        pids = unprotected_descendants()
+        if not pids:
+            break
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            for pid in (pids if sig == signal.SIGSTOP else unprotected_descendants()):
+                try:
+                    os.kill(pid, sig)
+                    if sig == signal.SIGKILL:
+                        killed.add(pid)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        reap_all(deadline=time.monotonic() + 2)
+    return len(killed)
+
+
+def unprotected_descendants():
+    return [pid for pid in descendants(os.getpid()) if pid not in PROTECTED_PIDS]
+
+
+def descendants(root):
+    """All descendants of `root`, from one scan of /proc (orphans re-parented to us included)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found = []
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def reap_all(deadline):
+    """Reaps exited children until none but the protected ones is left or the deadline passes
+    (a protected process reaps its own children)."""
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if PROTECTED_PIDS and not unprotected_descendants():
+                return
+            time.sleep(0.002)
+
+
+def classify(job_dir, status, timed_out, timeout):
+    result = read_result(job_dir)
+    log_tail = read_tail(os.path.join(job_dir, LOG_FILE), 4096)
+    if timed_out:
+        return dict(timeout_result(timeout), log_tail=log_tail)
+    if result is not None:
+        result["log_tail"] = log_tail
+        return result
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return {"status": "error", "error_kind": "timeout",
+                    "error": "the program exceeded its CPU-time limit", "log_tail": log_tail}
+        if sig == signal.SIGXFSZ:
+            return {"status": "error", "error_kind": "output_too_large",
+                    "error": "the program exceeded the output file-size limit", "log_tail": log_tail}
+        kind = "memory_limit" if looks_like_memory(log_tail) or sig == signal.SIGKILL else "runtime_error"
+        return {"status": "error", "error_kind": kind,
+                "error": "the program was killed by signal %s\n%s" % (signal.Signals(sig).name, log_tail.strip()),
+                "log_tail": log_tail}
+    kind = "memory_limit" if looks_like_memory(log_tail) else "runtime_error"
+    return {"status": "error", "error_kind": kind,
+            "error": ("the program ended with exit status %d before reporting a result\n%s"
+                      % (os.WEXITSTATUS(status), log_tail.strip())).strip(),
+            "log_tail": log_tail}
+
+
+def looks_like_memory(text):
+    return any(s in text for s in ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory"))
+
+
+def read_result(job_dir):
+    try:
+        data = read_job_file(os.path.join(job_dir, RESULT_FILE), 4 << 20)
+        return None if data is None else json.loads(data)
+    except (OSError, ValueError, RenderError):
+        return None
+
+
+def read_tail(path, limit):
+    """The last `limit` bytes of a job's regular file; a link, FIFO or device reads as empty."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return ""
+        os.lseek(fd, max(0, info.st_size - limit), os.SEEK_SET)
+        return os.read(fd, limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+
+
+def main(argv):
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--driver", required=True,
+                        help="one of " + ", ".join(DRIVERS))
+    parser.add_argument("--path", action="append", default=[], help="extra entries for sys.path")
+    parser.add_argument("--isolate-net", action="store_true")
+    parser.add_argument("--jobs-root", help="the directory that holds the job directories (one level down)")
+    args = parser.parse_args(argv)
+    global ISOLATION
+    ISOLATION = JobIsolation(args.jobs_root).probe()
+    for entry in reversed(args.path):
+        sys.path.insert(0, entry)
+    # Fd 1 belongs to the protocol from here on; stray prints (ours or a library's) go to stderr.
+    proto_fd = os.dup(1)
+    os.dup2(2, 1)
+    proto = os.fdopen(proto_fd, "w", buffering=1)
+
+    def send(message):
+        proto.write(json.dumps(message) + "\n")
+        proto.flush()
+
+    driver = load_driver(args.driver)
+    if driver is None:
+        send({"type": "unavailable", "driver": args.driver, "error": "unknown driver %r" % args.driver})
+        return 2
+    try:
+        versions = driver.warm()
+    except BaseException as e:  # noqa: B902 - a missing library is reported, not raised
+        send({"type": "unavailable", "driver": args.driver,
+              "error": "".join(traceback.format_exception_only(type(e), e)).strip()})
+        return 3
+    subreaper = LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    # No process of the same user (a job) may open /proc/<worker>/mem or ptrace this warm parent.
+    dumpable_off = LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    versions["python"] = "%d.%d.%d" % sys.version_info[:3]
+    send({"type": "ready", "protocol": PROTOCOL_VERSION, "driver": args.driver, "pid": os.getpid(),
+          "versions": versions, "subreaper": subreaper, "dumpable_off": dumpable_off,
+          "job_isolation": ISOLATION.enabled, "job_isolation_missing": ISOLATION.missing})
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            request = json.loads(line)
+        except ValueError as e:
+            send({"type": "protocol_error", "error": str(e)})
+            continue
+        kind = request.get("type")
+        if kind == "render":
+            send(run_job(driver, request, proto_fd, args.isolate_net))
+        elif kind == "ping":
+            send({"type": "pong", "id": request.get("id")})
+        elif kind == "shutdown":
+            break
+        else:
+            send({"type": "protocol_error", "error": "unknown request type %r" % kind})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

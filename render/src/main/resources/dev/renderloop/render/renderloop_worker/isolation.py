@@ -1,0 +1,300 @@
+"""Per-job isolation: what a job child can reach. This module is the one place to review for it.
+
+The job runs two forks below the warm parent: a keeper (trusted code of this package) that builds
+the job's namespaces and file system, and the job process, pid 1 of a new PID namespace, which
+runs the program. See isolate_job. Without user namespaces (probed once by JobIsolation) a job
+runs in a plain child, and isolate_network is the fallback for the network alone.
+"""
+
+import ctypes
+import errno
+import json
+import os
+import signal
+import traceback
+
+from .base import EXIT_NO_RESULT, EXIT_RESULT_WRITTEN, RESULT_FILE, SCENE_FILE, RenderError, read_job_file
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+PR_SET_DUMPABLE = 4
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+LIBC = ctypes.CDLL(None, use_errno=True)
+# System calls a job never needs and that reach other processes or kernel-wide state: ptrace and
+# process_vm_* (another process's memory), the key-retention service (keys shared per user), perf
+# events, bpf and userfaultfd. They fail with EPERM. Numbers per architecture (AUDIT_ARCH value).
+SECCOMP_DENIED = {
+    "x86_64": (0xC000003E, {"ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "add_key": 248,
+                            "request_key": 249, "keyctl": 250, "perf_event_open": 298, "bpf": 321,
+                            "userfaultfd": 323, "kcmp": 312}),
+    "aarch64": (0xC00000B7, {"ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "add_key": 217,
+                             "request_key": 218, "keyctl": 219, "perf_event_open": 241, "bpf": 280,
+                             "userfaultfd": 282, "kcmp": 272}),
+}
+# Job directories (and their /tmp, /var/tmp, /dev/shm) live in one size-bounded tmpfs per job.
+JOB_TMP_DIRS = (("/tmp", ".tmp"), ("/var/tmp", ".var-tmp"), ("/dev/shm", ".shm"))
+EXIT_ISOLATION_FAILED = 71
+
+
+class JobIsolation:
+    """Whether jobs get their own namespaces here, probed once at start (the kernel may forbid
+    unprivileged user namespaces): `enabled`, and `missing`, a line saying what a job then shares."""
+
+    def __init__(self, jobs_root):
+        self.jobs_root = jobs_root
+        self.enabled = False
+        self.missing = None
+
+    def probe(self):
+        """Forks a child that builds a job's namespaces once; cheap before the driver is warm."""
+        if not self.jobs_root:
+            self.missing = "no jobs root given (--jobs-root): jobs share the worker's namespaces"
+            return self
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                enter_job_namespaces(False)
+                mount_tmpfs(self.jobs_root, 1 << 20)
+                os.write(w, b"ok")
+            except BaseException as e:  # noqa: B902 - reported to the parent as text
+                os.write(w, str(e).encode()[:500])
+            os._exit(0)
+        os.close(w)
+        answer = b""
+        while True:
+            chunk = os.read(r, 512)
+            if not chunk:
+                break
+            answer += chunk
+        os.close(r)
+        os.waitpid(pid, 0)
+        self.enabled = answer == b"ok"
+        if not self.enabled:
+            self.missing = ("per-job namespaces unavailable (%s): a job shares the worker's user, PID and mount "
+                            "namespaces, its /tmp, and has no bound on its total disk space"
+                            % (answer.decode("utf-8", "replace") or "no answer"))
+        return self
+
+
+def check(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "%s: %s" % (what, os.strerror(err)))
+
+
+def enter_job_namespaces(isolate_net):
+    """New user, mount and PID namespaces (and network, where the launcher gave none), mapping only
+    this uid and gid. The PID namespace applies to the next fork: that child is its pid 1."""
+    uid, gid = os.getuid(), os.getgid()
+    # A non-dumpable process (the parent's setting, inherited) cannot write its own uid_map.
+    LIBC.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | (CLONE_NEWNET if isolate_net else 0)
+    check(LIBC.unshare(flags), "unshare")
+    for name, text in (("setgroups", "deny"), ("uid_map", "%d %d 1" % (uid, uid)), ("gid_map", "%d %d 1" % (gid, gid))):
+        with open("/proc/self/" + name, "w") as f:
+            f.write(text)
+    check(LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
+
+
+def mount_tmpfs(path, size):
+    check(LIBC.mount(b"tmpfs", os.fsencode(path), b"tmpfs", MS_NOSUID | MS_NODEV,
+                     ("size=%d,mode=0755" % size).encode()), "tmpfs on " + path)
+
+
+def bind(source, target, read_only=False):
+    check(LIBC.mount(os.fsencode(source), os.fsencode(target), None, MS_BIND | MS_REC, None), "binding " + target)
+    if read_only:
+        check(LIBC.mount(None, os.fsencode(target), None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                         None), "read-only " + target)
+
+
+def build_job_file_system(job_dir, jobs_root, scene, size):
+    """The job's view: the worker's scratch directory read-only; over the jobs root one tmpfs of
+    `size` bytes holding only this job's directory (same path, scene.py copied in) and the job's
+    /tmp, /var/tmp and /dev/shm, so every place the job can write is fresh and bounded together.
+    When the scratch directory lies under one of those (/tmp, say), it is bound back at its path."""
+    scratch = os.path.dirname(jobs_root)
+    bind(scratch, scratch, read_only=True)
+    mount_tmpfs(jobs_root, size)
+    os.mkdir(job_dir, 0o700)
+    with open(os.path.join(job_dir, SCENE_FILE), "wb") as f:
+        f.write(scene)
+    for _, name in JOB_TMP_DIRS:
+        os.mkdir(os.path.join(jobs_root, name), 0o700)
+    scratch_fd = os.open(scratch, os.O_PATH | os.O_DIRECTORY)
+    try:
+        scratch_stat = os.fstat(scratch_fd)
+        for target, name in JOB_TMP_DIRS:
+            if os.path.isdir(target):
+                bind("/proc/self/fd/%d/%s/%s" % (scratch_fd, os.path.basename(jobs_root), name), target)
+        try:
+            visible = os.path.samestat(os.stat(scratch), scratch_stat)
+        except OSError:
+            visible = False
+        if not visible:
+            os.makedirs(scratch, 0o755, exist_ok=True)
+            bind("/proc/self/fd/%d" % scratch_fd, scratch)
+    finally:
+        os.close(scratch_fd)
+
+
+def seccomp_filter():
+    """The BPF program denying SECCOMP_DENIED for this architecture (and any other ABI), or None."""
+    arch = os.uname().machine
+    if arch not in SECCOMP_DENIED:
+        return None
+    audit_arch, calls = SECCOMP_DENIED[arch]
+    ld_w_abs, jeq_k, ret_k = 0x20, 0x15, 0x06
+    allow, deny, kill = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x80000000
+    numbers = sorted(calls.values())
+    prog = [(ld_w_abs, 0, 0, 4),                       # seccomp_data.arch
+            (jeq_k, 1, 0, audit_arch),                 # our ABI: go on; else kill
+            (ret_k, 0, 0, kill),
+            (ld_w_abs, 0, 0, 0)]                       # seccomp_data.nr
+    if arch == "x86_64":
+        prog += [(0x35, 0, 1, 0x40000000),             # jge: an x32 system call number
+                 (ret_k, 0, 0, deny)]
+    for i, nr in enumerate(numbers):
+        prog.append((jeq_k, len(numbers) - i, 0, nr))  # to the deny below
+    prog += [(ret_k, 0, 0, allow), (ret_k, 0, 0, deny)]
+    return prog
+
+
+def install_seccomp():
+    prog = seccomp_filter()
+    if prog is None:
+        return ["system call filter unavailable on %s" % os.uname().machine]
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(SockFilter))]
+
+    filters = (SockFilter * len(prog))(*[SockFilter(*f) for f in prog])
+    fprog = SockFprog(len(prog), filters)
+    check(LIBC.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+    return []
+
+
+def drop_capabilities():
+    """The job process holds every capability in its new user namespace (it made it); it keeps
+    none, so it cannot undo the mounts (a tmpfs it could unmount would uncover the scratch root)."""
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)   # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()                  # effective, permitted, inheritable: empty
+    check(LIBC.syscall(126 if os.uname().machine == "x86_64" else 91, header, data), "capset")
+    check(LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def isolate_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root, job_process):
+    """The keeper: runs in the job child. Builds the namespaces and the file system, forks the job
+    process (pid 1 of the new PID namespace: it cannot see or signal the worker), which runs
+    job_process (job.child_main), waits for it, copies the job directory's regular files back to the
+    real one, and exits as the job process did."""
+    os.setsid()
+    os.close(proto_fd)
+    scene = read_job_file(os.path.join(job_dir, SCENE_FILE), 64 << 20) or b""
+    real = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    enter_job_namespaces(isolate_net)
+    size = max(int(settings.get("max_output_bytes", 0)), 16 << 20)
+    build_job_file_system(job_dir, jobs_root, scene, size)
+    # The job process below cannot read this process's memory or descriptors (the real job directory).
+    LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(real)
+            notes = []
+            try:
+                check(LIBC.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "proc")
+            except OSError as e:
+                notes.append("the job sees the worker's /proc (%s)" % e)
+            drop_capabilities()
+            notes.extend(install_seccomp())
+            job_process(driver, job_dir, settings, None, False, notes)
+        except BaseException:  # noqa: B902 - a broken child must never return into the keeper
+            try:
+                traceback.print_exc()
+            finally:
+                os._exit(EXIT_NO_RESULT)
+        os._exit(EXIT_NO_RESULT)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    copy_back(job_dir, real, size)
+    if not os.path.exists(os.path.join(job_dir, RESULT_FILE)):
+        space = os.statvfs(jobs_root)
+        if space.f_bavail * space.f_frsize < (1 << 20):
+            # The job filled its writable space, so it could not even write its result.
+            os.close(os.open(RESULT_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600, dir_fd=real))
+            with open(os.open(RESULT_FILE, os.O_WRONLY | os.O_NOFOLLOW, dir_fd=real), "w") as f:
+                json.dump({"status": "error", "error_kind": "output_too_large",
+                           "error": "the program filled its %d-byte writable space (its directory, /tmp, "
+                                    "/var/tmp and /dev/shm together)" % size}, f)
+            os._exit(EXIT_RESULT_WRITTEN)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else EXIT_NO_RESULT)
+
+
+def copy_back(job_dir, real_fd, budget):
+    """Copies the regular files and directories under job_dir (in the job's tmpfs) into the real job
+    directory; links, FIFOs and devices are skipped, and nothing is followed."""
+    stack = [("", real_fd)]
+    while stack:
+        rel, target_fd = stack.pop()
+        try:
+            entries = list(os.scandir(os.path.join(job_dir, rel)))
+        except OSError:
+            continue
+        for entry in entries:
+            if rel == "" and entry.name == SCENE_FILE:
+                continue
+            source = os.path.join(job_dir, rel, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                try:
+                    try:
+                        os.mkdir(entry.name, 0o700, dir_fd=target_fd)
+                    except FileExistsError:
+                        pass  # made by the parent before it handed the job to a child (tikz: out/)
+                    sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=target_fd)
+                except OSError:
+                    continue
+                stack.append((os.path.join(rel, entry.name), sub))
+            elif entry.is_file(follow_symlinks=False):
+                try:
+                    data = read_job_file(source, budget)
+                    if data is None:
+                        continue
+                    budget -= len(data)
+                    out = os.open(entry.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600,
+                                  dir_fd=target_fd)
+                    with os.fdopen(out, "wb") as f:
+                        f.write(data)
+                except (OSError, RenderError):
+                    continue
+        if target_fd != real_fd:
+            os.close(target_fd)
+
+
+def isolate_network():
+    """Used only when the launcher could not put the worker in a network namespace (no
+    bubblewrap): a new network namespace for this child, as root directly, else inside a new
+    user namespace. Returns notes for the result when it is not possible."""
+    flags = CLONE_NEWNET if os.geteuid() == 0 else CLONE_NEWUSER | CLONE_NEWNET
+    if LIBC.unshare(flags) != 0:
+        return ["network isolation unavailable: unshare failed with errno %d" % ctypes.get_errno()]
+    return []

@@ -1,0 +1,51 @@
+"""The matplotlib driver: the figures a program draws, captured at a fixed size and DPI."""
+
+import os
+
+from .base import RenderError, run_module
+
+
+class Driver:
+    name = "matplotlib"
+
+    def warm(self):
+        import matplotlib
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot  # noqa: F401  (the import is the warm-up)
+        import numpy
+        # Build the font cache in the parent so no child pays for it.
+        from matplotlib import font_manager
+        font_manager.findfont("DejaVu Sans")
+        return {"matplotlib": matplotlib.__version__, "numpy": numpy.__version__}
+
+    def render(self, compiled, settings, out_dir):
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        saved = []
+        original_savefig = Figure.savefig
+
+        def redirected_savefig(fig, *args, **kwargs):
+            # The program's own path and options are ignored: the engine captures the figure
+            # at a fixed size and DPI so every render of a task is comparable.
+            if fig not in saved:
+                saved.append(fig)
+
+        Figure.savefig = redirected_savefig
+        plt.show = lambda *args, **kwargs: None
+        plt.savefig = lambda *args, **kwargs: redirected_savefig(plt.gcf())
+        run_module(compiled)
+        figures = list(saved) or [plt.figure(n) for n in plt.get_fignums()]
+        figures = [f for f in figures if f.get_axes() or f.artists or f.texts or f.images or f.patches or f.lines]
+        if not figures:
+            raise RenderError("no_scene", "the program drew nothing: no matplotlib figure was created")
+        dpi = float(settings.get("dpi", 100))
+        width, height = int(settings["width"]), int(settings["height"])
+        frames = []
+        for index, fig in enumerate(figures):
+            fig.set_dpi(dpi)
+            fig.set_size_inches(width / dpi, height / dpi)
+            path = os.path.join(out_dir, "frame_%05d.png" % index)
+            original_savefig(fig, path, dpi=dpi, facecolor="white", format="png")
+            frames.append(path)
+        return {"frames": frames, "media": frames[-1], "last_frame": frames[-1], "scene": None}
