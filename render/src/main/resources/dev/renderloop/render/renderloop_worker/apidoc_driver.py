@@ -18,6 +18,8 @@ class Driver:
     - index: every public name of the package and the public attributes of its classes, for
       suggesting real names in place of hallucinated ones."""
     compiles_python = False
+    # Its jobs run nothing of the program (ast only) and read apidoc_request.json: a plain job child.
+    job_isolation = False
     argument = "PACKAGE"
     DOC_LIMIT = 1500
 

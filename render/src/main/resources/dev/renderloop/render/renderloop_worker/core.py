@@ -69,10 +69,9 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
     pid = os.fork()
     if pid == 0:
         try:
-            # A driver that runs no Python of the job's (tikz: the model's TeX runs in pdflatex with
-            # paranoid file access and no shell escape, via the fork servers, which write in the real
-            # job directory) keeps the plain job child.
-            if ISOLATION.enabled and getattr(driver, "compiles_python", True):
+            # A driver may opt out (apidoc: it parses the program with ast and runs nothing of it, and
+            # reads a request file that the job's file system would not have).
+            if ISOLATION.enabled and getattr(driver, "job_isolation", True):
                 isolate_job(driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root, child_main)
             child_main(driver, job_dir, settings, proto_fd, isolate_net)
         except BaseException:  # noqa: B902 - a broken child must never return into the parent loop
@@ -272,6 +271,7 @@ def main(argv):
     if driver is None:
         send({"type": "unavailable", "driver": args.driver, "error": "unknown driver %r" % args.driver})
         return 2
+    driver.isolation = ISOLATION  # the tikz driver jails its fork servers' copies the same way
     try:
         versions = driver.warm()
     except BaseException as e:  # noqa: B902 - a missing library is reported, not raised

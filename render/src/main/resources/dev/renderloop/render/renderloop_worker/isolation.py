@@ -42,6 +42,19 @@ JOB_TMP_DIRS = (("/tmp", ".tmp"), ("/var/tmp", ".var-tmp"), ("/dev/shm", ".shm")
 EXIT_ISOLATION_FAILED = 71
 
 
+def writable_space(settings):
+    """The bytes a job may write in all (its directory, /tmp, /var/tmp and /dev/shm together): the
+    job's output bound, at least 16 MiB (a job's own files, its log and result need some room)."""
+    return max(int(settings.get("max_output_bytes", 0)), 16 << 20)
+
+
+def seccomp_program_bytes():
+    """seccomp_filter() as struct sock_filter records (the fork servers' jail loads these), or None."""
+    import struct
+    prog = seccomp_filter()
+    return None if prog is None else b"".join(struct.pack("=HBBI", *f) for f in prog)
+
+
 class JobIsolation:
     """Whether jobs get their own namespaces here, probed once at start (the kernel may forbid
     unprivileged user namespaces): `enabled`, and `missing`, a line saying what a job then shares."""
@@ -204,7 +217,7 @@ def isolate_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root, job
     scene = read_job_file(os.path.join(job_dir, SCENE_FILE), 64 << 20) or b""
     real = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     enter_job_namespaces(isolate_net)
-    size = max(int(settings.get("max_output_bytes", 0)), 16 << 20)
+    size = writable_space(settings)
     build_job_file_system(job_dir, jobs_root, scene, size)
     # The job process below cannot read this process's memory or descriptors (the real job directory).
     LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)

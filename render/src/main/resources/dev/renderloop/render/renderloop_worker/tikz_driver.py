@@ -10,6 +10,7 @@ import time
 import zlib
 
 from .base import PROTECTED_PIDS, SCENE_FILE, RenderError, read_job_file, timeout_result
+from .isolation import seccomp_program_bytes, writable_space
 
 FORK_SERVER_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fork_server.c")
 
@@ -26,9 +27,16 @@ class Driver:
     its own job children; the copy reads the job's body and exits. Loading the format and warming up
     cost ~90 ms of CPU per pdflatex, the body itself ~12 ms. pdftoppm is a fork server too: its
     start (loading and linking poppler) was half of a 300 dpi rasterisation. A covered job needs no
-    job child either (render_in_parent): it runs nothing in this process."""
+    job child either (render_in_parent): it runs nothing in this process.
+
+    Where jobs are isolated (the worker's JobIsolation), each copy of a fork server jails the job as
+    a Python job is isolated (fork_server.c: new user, mount and PID namespaces, one bounded tmpfs for
+    its directory, /tmp, /var/tmp and /dev/shm, the seccomp filter, no capabilities), and a job child
+    is isolated like any other; inside one, the job starts its own pdflatex and pdftoppm (the servers,
+    outside its namespaces, would see another job directory)."""
     name = "tikz"
     compiles_python = False
+    isolation = None  # set by the core before warm()
     PACKAGES = ("tikz", "pgfplots", "amsmath", "amssymb", "xcolor")
     # Not arrows.meta: loading it changes how the default "->" tip is drawn, so a document that does
     # not load it would be typeset differently with the format than with its own preamble. A covered
@@ -46,6 +54,7 @@ class Driver:
     # preamble is examined in a job child.
     MAX_PARENT_HEAD = 16 << 10
     MAX_SERVER_FAILURES = 3
+    jail_env = {}
 
     def warm(self):
         import shutil
@@ -67,6 +76,7 @@ class Driver:
         fmt = os.path.join(fmt_dir, "renderloop-tikz.fmt")
         self.format = fmt if done.returncode == 0 and os.path.isfile(fmt) else None
         self.fork_library, fork_note = self.build_fork_library(fmt_dir)
+        self.jail_env = self.fork_jail(fmt_dir)
         self.tex_server = None
         self.raster_server = None
         self.servers = 0
@@ -79,6 +89,7 @@ class Driver:
             fork_note = "on" if not missing else "%s server did not start" % " and ".join(missing)
             if not self.format:
                 fork_note += " (pdflatex: no format)"
+            fork_note += "; copies jailed" if self.jail_env else "; copies NOT jailed: no per-job namespaces here"
         version = subprocess.run([self.pdflatex, "--version"], capture_output=True, text=True).stdout.splitlines()
         return {"pdflatex": version[0] if version else "unknown", "format": bool(self.format),
                 "fork_server": fork_note}
@@ -101,6 +112,20 @@ class Driver:
         if done.returncode != 0 or not os.path.isfile(library):
             return None, "unavailable: %s failed: %s" % (cc, done.stderr.strip()[-500:])
         return library, "on"
+
+    def fork_jail(self, fmt_dir):
+        """The servers' environment that makes each copy jail its job (see fork_server.c): the jobs
+        root and the seccomp program. Empty where jobs are not isolated here."""
+        if self.isolation is None or not self.isolation.enabled:
+            return {}
+        env = {"RENDERLOOP_FORK_JAIL": self.isolation.jobs_root}
+        program = seccomp_program_bytes()
+        if program is not None:
+            path = os.path.join(fmt_dir, "seccomp.bpf")
+            with open(path, "wb") as f:
+                f.write(program)
+            env["RENDERLOOP_FORK_SECCOMP"] = path
+        return env
 
     def after_job(self, job_dir=None):
         """Keeps one pdflatex and one pdftoppm fork server alive, started ahead of the jobs: new ones
@@ -154,13 +179,14 @@ class Driver:
         # offers them on request: each fork then copies a few page-middle entries instead of ~8,000
         # page-table entries (measured: the server's CPU per job 1.0 -> 0.55 ms, the copy's -0.5 ms).
         env["GLIBC_TUNABLES"] = ":".join(filter(None, [env.get("GLIBC_TUNABLES"), "glibc.malloc.hugetlb=1"]))
+        env.update(self.jail_env)
         return ForkServer("tex", self.fork_library, "open",
                           [self.pdflatex, "-fmt=" + self.format[:-4], "-no-shell-escape", "-interaction=nonstopmode",
                            "-halt-on-error", "-file-line-error", "-jobname=doc", "wait.tex"], server_dir, env)
 
     def start_raster_server(self):
         server_dir = self.server_dir("raster")
-        return ForkServer("raster", self.fork_library, "main", [self.pdftoppm], server_dir, dict(os.environ))
+        return ForkServer("raster", self.fork_library, "main", [self.pdftoppm], server_dir, dict(os.environ, **self.jail_env))
 
     @staticmethod
     def live(server):
@@ -221,6 +247,9 @@ class Driver:
 
     def render(self, compiled, settings, out_dir):
         """In a job child: the documents the parent leaves to one (see render_in_parent)."""
+        if self.isolation is not None and self.isolation.enabled:
+            # This child has its own namespaces and job directory; a server's copy would see the real one.
+            self.tex_server = self.raster_server = None
         job_dir = os.getcwd()
         with open(os.path.join(job_dir, SCENE_FILE), encoding="utf-8") as f:
             text, covered = self.document(f.read())
@@ -343,9 +372,12 @@ class Driver:
             f.write(png_from_ppm(ppm))
         png_cpu = time.process_time() - png_cpu
         done_at = time.monotonic()
+        # Whether the job's programs ran in namespaces of their own: the servers' jailed copies (in the
+        # parent), or this isolated job child (whose programs are its own).
+        jailed = bool(self.jail_env) if in_parent else self.isolation is not None and self.isolation.enabled
         return {"frames": [path], "media": path, "last_frame": path, "scene": None,
                 "details": {"format": mode, "page_size_from": size_from, "raster": raster_mode,
-                            "job": "parent" if in_parent else "child",
+                            "job": "parent" if in_parent else "child", "jail": "namespaces" if jailed else "none",
                             "tex_ms": round(1000 * (compiled_at - started), 1),
                             "raster_ms": round(1000 * (rasterised_at - compiled_at), 1),
                             "png_ms": round(1000 * (done_at - rasterised_at), 1),
@@ -392,9 +424,10 @@ class ForkServer:
 
     def __init__(self, name, library, mode, command, cwd, env):
         """Starts the server and waits until it is warm; `ready` says whether it got there (if not, it
-        is stopped already)."""
+        is stopped already). With RENDERLOOP_FORK_JAIL in env, every copy jails its job."""
         import subprocess
         self.name = name
+        self.jailed = "RENDERLOOP_FORK_JAIL" in env
         self.pending_name = ".fork-pending-" + name
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
@@ -453,7 +486,8 @@ class ForkServer:
         the server could not be asked (it died). Raises TimeoutError when the deadline (a
         time.monotonic() instant; None: none) passes first."""
         fields = [job_dir, str(int(settings.get("cpu_seconds", 0))), str(int(settings.get("memory_bytes", 0))),
-                  str(int(settings.get("max_file_bytes", 0))), str(int(settings.get("max_open_files", 0)))]
+                  str(int(settings.get("max_file_bytes", 0))), str(int(settings.get("max_open_files", 0))),
+                  str(writable_space(settings) if self.jailed else 0)]
         fields += list(arguments)
         if any("\t" in f or "\n" in f for f in fields):
             raise ValueError("a fork-server request field holds a tab or a line end")
@@ -516,8 +550,18 @@ class ForkServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+EXIT_JAIL_FAILED = 76  # fork_server.c: the copy could not build the job's jail
+EXIT_JAIL_FULL = 79    # fork_server.c: the job filled its writable space
+
+
 def copy_signal(program, status):
-    """Raises the error kind of a fork-server copy killed by one of its limits."""
+    """Raises the error kind of a fork-server copy killed by one of its limits, or whose jail failed."""
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_JAIL_FULL:
+        raise RenderError("output_too_large", "%s filled the job's writable space (its directory, /tmp, /var/tmp "
+                                              "and /dev/shm together)" % program)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_JAIL_FAILED:
+        raise RenderError("renderer_crashed", "the %s copy could not isolate the job (namespaces or mounts refused)"
+                          % program)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGXCPU:
