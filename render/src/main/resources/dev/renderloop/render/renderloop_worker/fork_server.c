@@ -25,7 +25,8 @@
  * process: pid 1 of the new PID namespace, without capabilities, behind the worker's seccomp filter
  * (RENDERLOOP_FORK_SECCOMP: the BPF program as struct sock_filter records). The copy itself stays
  * outside as the keeper: it waits for the program, copies the regular files it made or changed back
- * into the real job directory (links, FIFOs and devices are never copied; nothing is followed) and
+ * into the real job directory (links, FIFOs and devices are never copied; nothing is followed; a
+ * "main" copy's standard output is the one file written there directly, under the file-size limit) and
  * ends as the program did, so the server's reply is the same as without the jail; it exits 79 when
  * the program filled its space, 76 when the jail could not be built (nothing of the job ran then).
  */
@@ -61,6 +62,7 @@ static main_fn real_main;
 static char *jail_root;                 /* the jobs root; NULL: copies work in the real job directory */
 static struct sock_filter *jail_filter; /* the seccomp program of the jail's program process, or NULL */
 static unsigned short jail_filter_len;
+static int jail_out = -1;               /* in a jailed "main" copy: its standard output, in the real directory */
 
 struct request {
     char *dir, *out;
@@ -298,6 +300,13 @@ static void jail(struct request *r) {
             || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || root_len >= sizeof scratch) _exit(77);
     int real = open(r->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (real < 0) _exit(71);
+    if (main_mode && r->out != NULL) {
+        /* The program's standard output (pdftoppm's image, megabytes) is written straight into the real
+           directory rather than copied back: one file, bounded by the file-size limit. */
+        if (strchr(r->out, '/') != NULL || r->out[0] == '.') _exit(77);
+        jail_out = openat(real, r->out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (jail_out < 0) _exit(75);
+    }
     unsigned uid = getuid(), gid = getgid();
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);  /* a non-dumpable process cannot write its own uid_map */
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) != 0) _exit(JAIL_FAILED);
@@ -447,7 +456,7 @@ static int main_server(int argc, char **argv, char **envp) {
     static char line[65536];
     struct request r;
     serve(&r, line, sizeof line);
-    int out = open(r.out != NULL ? r.out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+    int out = jail_out >= 0 ? jail_out : open(r.out != NULL ? r.out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
     if (out < 0 || dup2(out, 1) < 0) _exit(75);
     close(out);
     r.args[0] = argv[0];
