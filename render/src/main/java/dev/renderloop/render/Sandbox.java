@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  *       CPU-time, file-size, process-count and open-file limits, killed as a group on timeout, and
  *       every leftover descendant killed before the next job (the worker is a child subreaper). A tikz
  *       job whose programs are copies of the driver's fork servers (pdflatex, pdftoppm) needs no job
- *       child: each copy gets the job's limits, and the deadline and the cleanup are the same.</li>
+ *       child: each copy jails itself the same way (fork_server.c: namespaces, bounded tmpfs, seccomp,
+ *       no capabilities) under the job's limits, and the deadline and the cleanup are the same.</li>
  * </ol>
  *
  * <p>Without bubblewrap (not installed, or user namespaces disabled) the first layer falls back to

@@ -1,11 +1,10 @@
 package dev.renderloop.render;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /** {@link JobIsolationSuite} for matplotlib: the Python attack families in one warm matplotlib worker. */
-class JobIsolationIT extends JobIsolationSuite {
+class JobIsolationIT extends JobIsolationSuite.Python {
     static final RenderSettings LIMITS = RenderSettings.MATPLOTLIB_DEFAULTS
             .withTimeout(Duration.ofSeconds(8)).withMemoryBytes(1L << 30).withMaxFileBytes(32L << 20)
             .withMaxOutputBytes(64L << 20);
@@ -17,28 +16,12 @@ class JobIsolationIT extends JobIsolationSuite {
             "ax.set_title('found: %s' % found)",
             "plt.savefig('out.png')", "");
 
-    @Override
-    String domain() {
-        return "matplotlib";
-    }
-
-    @Override
-    RenderSettings limits() {
-        return LIMITS;
+    JobIsolationIT() {
+        super("matplotlib", LIMITS);
     }
 
     @Override
     List<String> benign() {
         return List.of(BENIGN);
-    }
-
-    @Override
-    List<Attack> attacks() {
-        return pythonAttacks();
-    }
-
-    @Override
-    String readsFile(Path file) {
-        return pythonReadsFile(file);
     }
 }

@@ -50,12 +50,23 @@ abstract class JobIsolationSuite {
         }
     }
 
+    private final String domain;
+    private final RenderSettings limits;
     RenderEngine warm;
     List<byte[]> fresh;
 
-    abstract String domain();
+    JobIsolationSuite(String domain, RenderSettings limits) {
+        this.domain = domain;
+        this.limits = limits;
+    }
 
-    abstract RenderSettings limits();
+    final String domain() {
+        return domain;
+    }
+
+    final RenderSettings limits() {
+        return limits;
+    }
 
     /** Programs that must render after any hostile job exactly as in a fresh engine. */
     abstract List<String> benign();
@@ -151,7 +162,24 @@ abstract class JobIsolationSuite {
         return Stream.of(Path.of("target").toAbsolutePath().toString(), System.getProperty("java.io.tmpdir"));
     }
 
-    /** The hostile Python programs, one per attack family: the same for every Python domain. */
+    /** The suite for a Python domain: the hostile programs are the same for every one. */
+    abstract static class Python extends JobIsolationSuite {
+        Python(String domain, RenderSettings limits) {
+            super(domain, limits);
+        }
+
+        @Override
+        List<Attack> attacks() {
+            return pythonAttacks();
+        }
+
+        @Override
+        String readsFile(Path file) {
+            return "print(open('" + file + "').read())\n";
+        }
+    }
+
+    /** The hostile Python programs, one per attack family. */
     static List<Attack> pythonAttacks() {
         return List.of(
                 new Attack("writes the warm parent's memory through /proc/<ppid>/mem", String.join("\n",
@@ -227,9 +255,5 @@ abstract class JobIsolationSuite {
                 "found = []",
                 "for d in ('/tmp', '/var/tmp', '/dev/shm', os.environ['HOME'], os.environ['TMPDIR'], '..'):",
                 "    found += sorted(n for n in os.listdir(d) if 'planted' in n)", "");
-    }
-
-    static String pythonReadsFile(Path file) {
-        return "print(open('" + file + "').read())\n";
     }
 }

@@ -1,6 +1,5 @@
 package dev.renderloop.render;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -8,18 +7,12 @@ import java.util.List;
  * {@link JobIsolationSuite} for real Manim, where the configured interpreter can import it; skipped
  * with the reason elsewhere (Manim is not installable from the registries CI reaches).
  */
-class ManimJobIsolationIT extends JobIsolationSuite {
+class ManimJobIsolationIT extends JobIsolationSuite.Python {
     static final RenderSettings LIMITS = RenderSettings.defaultsFor("manim")
             .withTimeout(Duration.ofSeconds(60)).withMaxFileBytes(32L << 20).withMaxOutputBytes(64L << 20);
 
-    @Override
-    String domain() {
-        return "manim";
-    }
-
-    @Override
-    RenderSettings limits() {
-        return LIMITS;
+    ManimJobIsolationIT() {
+        super("manim", LIMITS);
     }
 
     @Override
@@ -30,15 +23,5 @@ class ManimJobIsolationIT extends JobIsolationSuite {
                 "class Probe(Scene):",
                 "    def construct(self):",
                 "        self.add(Square(side_length=1 + len(found), color=BLUE))", ""));
-    }
-
-    @Override
-    List<Attack> attacks() {
-        return pythonAttacks();
-    }
-
-    @Override
-    String readsFile(Path file) {
-        return pythonReadsFile(file);
     }
 }

@@ -1,23 +1,16 @@
 package dev.renderloop.render;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /** {@link JobIsolationSuite} for rdkit: the Python attack families in one warm rdkit worker. */
-class RdkitJobIsolationIT extends JobIsolationSuite {
+class RdkitJobIsolationIT extends JobIsolationSuite.Python {
     static final RenderSettings LIMITS = RenderSettings.defaultsFor("rdkit")
             .withTimeout(Duration.ofSeconds(8)).withMemoryBytes(1L << 30).withMaxFileBytes(32L << 20)
             .withMaxOutputBytes(64L << 20);
 
-    @Override
-    String domain() {
-        return "rdkit";
-    }
-
-    @Override
-    RenderSettings limits() {
-        return LIMITS;
+    RdkitJobIsolationIT() {
+        super("rdkit", LIMITS);
     }
 
     @Override
@@ -27,15 +20,5 @@ class RdkitJobIsolationIT extends JobIsolationSuite {
                 "from rdkit import Chem",
                 "from rdkit.Chem import Draw",
                 "Draw.MolToImage(Chem.MolFromSmiles('c1ccccc1CC(=O)O' + 'C' * len(found)))", ""));
-    }
-
-    @Override
-    List<Attack> attacks() {
-        return pythonAttacks();
-    }
-
-    @Override
-    String readsFile(Path file) {
-        return pythonReadsFile(file);
     }
 }

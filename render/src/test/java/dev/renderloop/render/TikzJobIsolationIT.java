@@ -30,14 +30,8 @@ class TikzJobIsolationIT extends JobIsolationSuite {
             + "\\def\\plant#1{\\immediate\\openout\\plantfile=#1\\relax"
             + "\\immediate\\write\\plantfile{\\noexpand\\def\\noexpand\\planted{1}}\\immediate\\closeout\\plantfile}\n";
 
-    @Override
-    String domain() {
-        return "tikz";
-    }
-
-    @Override
-    RenderSettings limits() {
-        return LIMITS;
+    TikzJobIsolationIT() {
+        super("tikz", LIMITS);
     }
 
     @Override
