@@ -89,7 +89,9 @@ class Driver:
             fork_note = "on" if not missing else "%s server did not start" % " and ".join(missing)
             if not self.format:
                 fork_note += " (pdflatex: no format)"
-            fork_note += "; copies jailed" if self.jail_env else "; copies NOT jailed: no per-job namespaces here"
+            fork_note += ("; copies NOT jailed: no per-job namespaces here" if not self.jail_env
+                          else "; copies jailed" if "RENDERLOOP_FORK_SECCOMP" in self.jail_env
+                          else "; copies jailed without a system-call filter (none for %s)" % os.uname().machine)
         version = subprocess.run([self.pdflatex, "--version"], capture_output=True, text=True).stdout.splitlines()
         return {"pdflatex": version[0] if version else "unknown", "format": bool(self.format),
                 "fork_server": fork_note}
