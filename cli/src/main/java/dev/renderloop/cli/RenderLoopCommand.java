@@ -36,7 +36,7 @@ public final class RenderLoopCommand implements Runnable {
      * How a user of the CLI gets the model runtime when a model command finds it missing (see
      * {@link dev.renderloop.model.ModelRuntime}).
      */
-    static final String MODEL_RUNTIME_HINT = "the model commands (model, serve-model, perf model, local: policies) need"
+    static final String MODEL_RUNTIME_HINT = "The model commands (model, serve-model, perf model, local: policies) need"
             + " it; render, score, bench, report and the other commands do not. Install it once with"
             + " scripts/install-model-runtime (it fetches libtorch, about 110 MB, from Maven Central into ~/.m2 and puts"
             + " it in cli/target/model-runtime/ beside the jar, a build of 1-3 minutes); nothing is ever downloaded"
