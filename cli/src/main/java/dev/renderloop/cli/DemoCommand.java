@@ -119,7 +119,8 @@ final class DemoCommand implements Callable<Integer> {
         o.print(CompareCommand.table(summaries));
         o.println();
         for (RunLayout run : runs) {
-            o.println("report: " + HtmlReport.write(run));
+            // Bench.run() has written each run's report as it ended; writing it here again only cost time.
+            o.println("report: " + run.reportDir().resolve("index.html"));
         }
         o.println("comparison: " + HtmlReport.writeComparison(runs, out));
         return ExitCode.OK;

@@ -8,7 +8,10 @@ final class ExitCode {
     static final int RENDER_FAILED = 1;
     /** Bad command line or unreadable input file. */
     static final int USAGE = 2;
-    /** The renderer for the requested domain cannot run on this machine. */
+    /**
+     * Something the command needs cannot run on this machine: the renderer for the requested domain, or the model
+     * runtime (libtorch) for the model commands.
+     */
     static final int UNAVAILABLE = 3;
     /** A bug or an environment failure; rerun with --stacktrace for details. */
     static final int INTERNAL = 70;

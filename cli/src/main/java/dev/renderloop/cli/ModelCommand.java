@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code renderloop model}: the in-process model. */
-@Command(name = "model", description = "The in-process model (Qwen2 and Llama checkpoints on DJL/PyTorch).",
+@Command(name = "model", description = {"The in-process model (Qwen2 and Llama checkpoints on DJL/PyTorch).",
+        "Needs the model runtime (libtorch), which the launcher does not build by default: scripts/install-model-runtime."},
         subcommands = {ModelCommand.Run.class})
 final class ModelCommand implements Runnable {
     @Spec

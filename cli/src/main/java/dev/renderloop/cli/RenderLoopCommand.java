@@ -1,5 +1,6 @@
 package dev.renderloop.cli;
 
+import dev.renderloop.model.ModelRuntimeUnavailableException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,7 +32,21 @@ public final class RenderLoopCommand implements Runnable {
     private static final java.util.logging.Logger LUCENE_VECTOR_LOG =
             java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
 
+    /**
+     * How a user of the CLI gets the model runtime when a model command finds it missing (see
+     * {@link dev.renderloop.model.ModelRuntime}).
+     */
+    static final String MODEL_RUNTIME_HINT = "The model commands (model, serve-model, perf model, local: policies) need"
+            + " it; render, score, bench, report and the other commands do not. Install it once with"
+            + " scripts/install-model-runtime (it fetches libtorch, about 110 MB, from Maven Central into ~/.m2 and puts"
+            + " it in cli/target/model-runtime/ beside the jar, a build of 1-3 minutes); nothing is ever downloaded"
+            + " while a command runs.";
+
     public static void main(String[] args) {
+        // DJL must never fetch a native library at run time: the model runtime is installed or the command says so.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         LUCENE_VECTOR_LOG.setLevel(java.util.logging.Level.SEVERE);
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
@@ -44,6 +59,13 @@ public final class RenderLoopCommand implements Runnable {
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(t -> ExitCode.INTERNAL);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof ModelRuntimeUnavailableException missing) {
+                    commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + missing.getMessage() + ".");
+                    commandLine.getErr().println("  " + MODEL_RUNTIME_HINT);
+                    return ExitCode.UNAVAILABLE;
+                }
+            }
             boolean trace = parseResult.hasMatchedOption("--stacktrace");
             commandLine.getErr().println("renderloop: internal error: " + e);
             if (trace) {

@@ -21,7 +21,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "serve-model", description = {
         "Serve a Hugging Face model directory (Qwen2 or Llama, with tokenizer.json and a chat template) on an "
                 + "OpenAI-compatible endpoint: POST /v1/chat/completions, GET /v1/models.",
-        "Requests run one at a time on the single in-process model. Use it as the policy openai:NAME@http://HOST:PORT/v1."})
+        "Requests run one at a time on the single in-process model. Use it as the policy openai:NAME@http://HOST:PORT/v1.",
+        "Needs the model runtime (libtorch), which the launcher does not build by default: scripts/install-model-runtime."})
 final class ServeModelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

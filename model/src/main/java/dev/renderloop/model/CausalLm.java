@@ -120,8 +120,10 @@ public final class CausalLm implements AutoCloseable {
    * @throws ModelFormatException when a file is missing, the architecture is not supported, a weights file is
    *     truncated or a tensor is missing or has a shape the config does not imply; the message names the file and
    *     the tensor
+   * @throws ModelRuntimeUnavailableException when the model runtime is not installed (checked first)
    */
   public static CausalLm load(Path dir) throws ModelFormatException {
+    ModelRuntime.requireInstalled();
     ModelConfig config = ModelConfig.read(dir);
     SafetensorsReader weights = SafetensorsReader.open(dir);
     NDManager manager = newManager();
@@ -915,8 +917,12 @@ public final class CausalLm implements AutoCloseable {
     return threads;
   }
 
-  /** Loads the PyTorch engine without letting DJL reach the network (the native library ships as a jar). */
+  /**
+   * Loads the PyTorch engine without letting DJL reach the network: the native library must be on the class path
+   * ({@link ModelRuntime}), else this throws {@link ModelRuntimeUnavailableException} before DJL looks for it.
+   */
   static NDManager newManager() {
+    ModelRuntime.requireInstalled();
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
     }

@@ -63,8 +63,10 @@ public final class ChatModel implements AutoCloseable {
    *
    * @throws ModelFormatException as {@link #load(Path)}, and when the adapter is missing, unsupported or made for
    *     another model; the message names the file and the tensor
+   * @throws ModelRuntimeUnavailableException when the model runtime is not installed (checked before any file is read)
    */
   public static ChatModel load(Path dir, Path adapterDir) throws ModelFormatException {
+    ModelRuntime.requireInstalled();
     Tokenizer tokenizer = Tokenizer.load(dir);
     try {
       ChatTemplate template = ChatTemplate.of(tokenizer);
