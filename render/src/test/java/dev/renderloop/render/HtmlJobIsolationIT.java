@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -41,35 +40,32 @@ class HtmlJobIsolationIT {
     static final RenderSettings SETTINGS = RenderSettings.HTML_DEFAULTS.withTimeout(Duration.ofSeconds(10));
 
     /**
-     * Draws (and logs as {@code state ...}) what it finds: web storage, cookies, IndexedDB databases,
+     * Draws (and logs) what it finds. Synchronously, as {@code state ...}: web storage, cookies, the
+     * window's name, history, frames, opener. Asynchronously, as {@code async ...}: IndexedDB databases,
      * Cache API caches and service workers (both absent from an http origin, which is not a secure
-     * context: also drawn), the window's name, history, frames, and permissions. A module script with
-     * top-level await: the load event, after which the page is captured, waits for it.
+     * context: also drawn), permissions. The page is captured at its first frame after the load event,
+     * which does not wait for promises; so the parser is held (and the load event with it) by
+     * parser-blocking empty scripts, written one after the other until the answers are drawn.
      */
     static final String PROBE = """
-            <!doctype html><body style="margin:0;font:14px monospace;background:#fff"><pre id="s">probing</pre>
-            <script type="module">
-            const s = {};
-            s.local = Object.keys(localStorage).sort();
-            s.session = Object.keys(sessionStorage).sort();
-            s.cookie = document.cookie;
-            s.name = window.name;
-            s.history = history.length;
-            s.state = history.state;
-            s.hash = location.hash;
-            s.frames = window.length;
-            s.opener = window.opener === null;
-            s.idb = (await indexedDB.databases()).map(d => d.name + ':' + d.version).sort();
-            s.caches = typeof caches === 'undefined' ? 'absent' : (await caches.keys()).sort();
-            s.sw = navigator.serviceWorker ? (await navigator.serviceWorker.getRegistrations()).length : 'absent';
-            s.notification = typeof Notification === 'undefined' ? 'absent' : Notification.permission;
-            for (const name of ['geolocation', 'notifications', 'camera', 'clipboard-read', 'persistent-storage']) {
-              try { s[name] = (await navigator.permissions.query({name})).state; } catch (e) { s[name] = 'error'; }
-            }
-            s.persisted = navigator.storage && navigator.storage.persisted ? await navigator.storage.persisted() : 'absent';
+            <!doctype html><body style="margin:0;font:14px monospace;background:#fff"><pre id="s">probing</pre><pre id="a">pending</pre>
+            <script>
+            const s = {local: Object.keys(localStorage).sort(), session: Object.keys(sessionStorage).sort(),
+              cookie: document.cookie, name: window.name, history: history.length, state: history.state,
+              hash: location.hash, frames: window.length, opener: window.opener === null,
+              notification: typeof Notification === 'undefined' ? 'absent' : Notification.permission};
             document.getElementById('s').textContent = JSON.stringify(s, null, 1);
             console.log('state ' + JSON.stringify(s));
-            </script>""";
+            const q = name => navigator.permissions.query({name}).then(r => name + ':' + r.state, () => name + ':error');
+            Promise.all([
+              indexedDB.databases().then(d => 'idb:' + d.map(x => x.name + '/' + x.version).sort().join(',')),
+              typeof caches === 'undefined' ? 'caches:absent' : caches.keys().then(k => 'caches:' + k.sort().join(',')),
+              navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then(r => 'sw:' + r.length) : 'sw:absent',
+              navigator.storage && navigator.storage.persisted ? navigator.storage.persisted().then(p => 'persisted:' + p) : 'persisted:absent',
+              q('geolocation'), q('notifications'), q('camera'), q('persistent-storage')
+            ]).then(v => { document.getElementById('a').textContent = v.join('\\n'); console.log('async ' + v.join(' ')); window.probed = true; });
+            function hold(n) { if (!window.probed && n < 1000) document.write('<script src="data:text/javascript,"><\\/script><script>hold(' + (n + 1) + ')<\\/script>'); }
+            hold(0);</script><p>end</p>""";
     /** A second benign page: plain layout, no script. */
     static final String PLAIN = ChromiumRendererIT.RED_PAGE;
 
@@ -125,11 +121,10 @@ class HtmlJobIsolationIT {
             document.body.appendChild(Object.assign(document.createElement('iframe'), {srcdoc: '<script>localStorage.setItem("iframe", 1); top.name = "planted"<\\/script>'}));
             </script>""";
 
-    @TempDir
     Path out;
-    Path scratch;
     ChromiumRenderer warm;
     byte[] freshProbe;
+    Path freshProbeFrame;
     byte[] freshPlain;
     String freshState;
     private int jobs;
@@ -137,17 +132,18 @@ class HtmlJobIsolationIT {
     @BeforeAll
     void start() throws Exception {
         Assumptions.assumeTrue(new ChromiumRenderer().availability().available(), "Chromium is not installed");
-        scratch = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "html-isolation-");
+        out = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "html-isolation-out-");
         try (ChromiumRenderer fresh = oneAtATime()) {
             RenderResult probe = render(fresh, PROBE);
             assertTrue(probe.ok(), probe.error());
             freshProbe = Files.readAllBytes(probe.lastFrame());
-            freshState = HtmlPageReuseIT.stateLine(probe);
+            freshProbeFrame = probe.lastFrame();
+            freshState = HtmlPageReuseIT.stateLine(probe) + "\n" + asyncLine(probe);
             RenderResult plain = render(fresh, PLAIN);
             assertTrue(plain.ok(), plain.error());
             freshPlain = Files.readAllBytes(plain.lastFrame());
         }
-        assertTrue(freshState.contains("\"idb\":[]") && freshState.contains("\"local\":[]"), freshState);
+        assertTrue(freshState.contains("idb: ") && freshState.contains("\"local\":[]"), freshState);
         warm = oneAtATime();
         assertTrue(render(warm, PLAIN).ok());
     }
@@ -157,14 +153,13 @@ class HtmlJobIsolationIT {
         if (warm != null) {
             warm.close();
         }
-        if (scratch != null) {
-            Directories.delete(scratch);
+        if (out != null && !Boolean.getBoolean("keep")) {
+            Directories.delete(out);
         }
     }
 
     ChromiumRenderer oneAtATime() {
-        return new ChromiumRenderer(ChromiumRenderer.Options.defaults().withScratchDir(scratch)
-                .withMaxConcurrentJobs(1).withSparePages(0));
+        return new ChromiumRenderer(ChromiumRenderer.Options.defaults().withMaxConcurrentJobs(1).withSparePages(0));
     }
 
     RenderResult render(ChromiumRenderer renderer, String page) throws IOException {
@@ -176,8 +171,8 @@ class HtmlJobIsolationIT {
         int browsers = warm.browsersStarted();
         RenderResult probe = render(warm, PROBE);
         assertTrue(probe.ok(), attack + ": " + probe.error());
-        assertEquals(freshState, HtmlPageReuseIT.stateLine(probe), attack + ": the next page found state left behind");
-        assertArrayEquals(freshProbe, Files.readAllBytes(probe.lastFrame()), attack + ": the probe's frame changed");
+        assertEquals(freshState, HtmlPageReuseIT.stateLine(probe) + "\n" + asyncLine(probe), attack + ": the next page found state left behind");
+        assertArrayEquals(freshProbe, Files.readAllBytes(probe.lastFrame()), attack + ": the probe's frame changed: " + probe.lastFrame() + " vs fresh " + freshProbeFrame);
         RenderResult plain = render(warm, PLAIN);
         assertTrue(plain.ok(), attack + ": " + plain.error());
         assertArrayEquals(freshPlain, Files.readAllBytes(plain.lastFrame()), attack + ": a plain page's frame changed");
@@ -199,18 +194,26 @@ class HtmlJobIsolationIT {
 
     @Test
     void theProbe_seesStateItsOwnPageLeft() throws IOException {
-        // The probe is only a test if it can see state: here the same page stores, then probes.
-        RenderResult r = render(warm, STORAGE.replace("setInterval", "void 0; //") + PROBE.substring(PROBE.indexOf("<pre")));
+        // The probe is only a test if it can see state: here the page stores, then probes.
+        RenderResult r = render(warm, "<!doctype html><script>localStorage.setItem('planted', '1'); document.cookie = 'planted=1';"
+                + "window.name = 'planted'; indexedDB.open('planted', 3).onsuccess = () => window.stored = true;"
+                // Held until the database exists, as the probe holds the page until it has looked.
+                + "function wait(n) { if (!window.stored && n < 1000) document.write('<script src=\"data:text/javascript,\"><\\/script>"
+                + "<script>wait(' + (n + 1) + ')<\\/script>'); } wait(0);</script>" + PROBE.substring(PROBE.indexOf("<body")));
         assertTrue(r.ok(), r.error());
-        String state = HtmlPageReuseIT.stateLine(r);
-        assertTrue(state.contains("\"idb\":[\"planted:3\"]") && state.contains("\"local\":[\"planted\"]")
-                && state.contains("planted=1"), state);
+        String state = HtmlPageReuseIT.stateLine(r) + "\n" + asyncLine(r);
+        assertTrue(state.contains("\"local\":[\"planted\"]") && state.contains("planted=1") && state.contains("idb:planted/3"), state);
         assertNotEquals(freshState, state);
         assertBenignPagesAsFresh("a page that stored and probed");
     }
 
+    static String asyncLine(RenderResult r) {
+        return r.log().lines().filter(l -> l.startsWith("console.log: async ")).findFirst().orElse("no async line in: " + r.log());
+    }
+
     @Test
     void fillingStorage_writesNothingToDiskAndLeavesNothingForTheNextPages() throws IOException {
+        Path scratch = warm.scratchRoot();
         long before = bytesUnder(scratch);
         RenderResult hostile = render(warm, DISK_FILL);
         assertTrue(hostile.ok() || hostile.errorKind() == ErrorKind.TIMEOUT || hostile.errorKind() == ErrorKind.MEMORY_LIMIT,
@@ -284,8 +287,10 @@ class HtmlJobIsolationIT {
         try (ServerSocket trap = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
                 while (!trap.isClosed()) {
-                    try (Socket s = trap.accept()) {
+                    try {
+                        Socket s = trap.accept();
                         connections.incrementAndGet();
+                        s.close();
                     } catch (IOException e) {
                         return;
                     }
