@@ -74,6 +74,7 @@ class HtmlJobIsolationIT {
             <!doctype html><body><p>storage</p><script type="module">
             localStorage.setItem('planted', '1'); sessionStorage.setItem('planted', '1');
             document.cookie = 'planted=1; max-age=3600'; document.cookie = 'planted2=1; path=/; max-age=86400';
+            document.cookie = 'planted3=1; domain=renderloop.invalid; max-age=3600'; document.cookie = 'planted4=1; domain=invalid; max-age=3600';
             window.name = 'planted';
             await new Promise((ok, no) => { const r = indexedDB.open('planted', 3);
               r.onupgradeneeded = () => r.result.createObjectStore('s');
