@@ -94,7 +94,7 @@ final class SvgRenderer implements Renderer {
     static final int REVISION = 1;
     /** The JSVG version in render/pom.xml; SvgRendererTest checks it against the jar's manifest. */
     static final String JSVG_BUILT_AGAINST = "2.1.0";
-    /** The JSVG version on the class path: from its jar manifest (absent from a shaded jar), else the above. */
+    /** The JSVG version on the class path: from its jar manifest, else (a shaded jar) the above. */
     static final String JSVG_VERSION = jsvgVersion();
     /** Model answers are far smaller; the engine's own input cap is the same. */
     static final int MAX_DOCUMENT_BYTES = 1 << 20;
@@ -117,8 +117,11 @@ final class SvgRenderer implements Renderer {
     }
 
     private static String jsvgVersion() {
-        String v = SVGDocument.class.getPackage().getImplementationVersion();
-        return v != null ? v : JSVG_BUILT_AGAINST;
+        // In the shaded jar the package reports the jar's own manifest (RenderLoop's version): only
+        // a manifest titled "jsvg" speaks for JSVG.
+        Package p = SVGDocument.class.getPackage();
+        String v = p.getImplementationVersion();
+        return v != null && "jsvg".equals(p.getImplementationTitle()) ? v : JSVG_BUILT_AGAINST;
     }
 
     /** Child JVMs started so far (a replacement for a killed one counts). */
