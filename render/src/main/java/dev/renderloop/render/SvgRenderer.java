@@ -129,13 +129,16 @@ final class SvgRenderer implements Renderer {
         return childrenStarted.get();
     }
 
-    /** Process ids of the children alive now, idle or drawing: for tests that watch their CPU. */
+    /**
+     * Process ids of the children: the idle ones first, in the order the next renders take them, then
+     * those drawing. For tests that watch their CPU.
+     */
     List<Long> childPids() {
         List<Long> pids = new ArrayList<>();
-        running.forEach(p -> pids.add(p.pid()));
         synchronized (idle) {
             idle.forEach(p -> pids.add(p.pid()));
         }
+        running.forEach(p -> pids.add(p.pid()));
         return pids;
     }
 
@@ -236,8 +239,8 @@ final class SvgRenderer implements Renderer {
             deadlines.execute(() -> {
                 try {
                     SvgDrawProcess fresh = SvgDrawProcess.start();
-                    childrenStarted.incrementAndGet();
                     giveBack(fresh);
+                    childrenStarted.incrementAndGet();  // after it is idle: a test waits on the count, then draws on it
                 } catch (IOException e) {
                     // The next render starts one itself and reports the failure.
                 }

@@ -2,6 +2,7 @@ package dev.renderloop.render;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -87,7 +88,7 @@ class SvgDeadlineTest {
             throws Exception {
         byte[] before = benignFrame();
         List<Long> idle = renderer.childPids();
-        assertEquals(1, idle.size(), "one warm child after a benign render: " + idle);
+        assertFalse(idle.isEmpty(), "a warm child after a benign render");  // the next render takes the first
         ProcessHandle child = ProcessHandle.of(idle.getFirst()).orElseThrow();
         int started = renderer.childrenStarted();
 
