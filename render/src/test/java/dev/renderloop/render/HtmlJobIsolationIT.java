@@ -86,7 +86,7 @@ class HtmlJobIsolationIT {
             addEventListener('pagehide', () => { localStorage.setItem('pagehide', '1'); indexedDB.open('pagehide'); });
             </script>""";
 
-    /** Fills IndexedDB and local storage with as much as the quota lets it (in memory: contexts are off the record). */
+    /** Fills IndexedDB and local storage with as much as the quota lets it (in memory: contexts are off the record), and downloads. */
     static final String DISK_FILL = """
             <!doctype html><body><p>fill</p><script type="module">
             localStorage.setItem('x', 'y');
@@ -102,6 +102,11 @@ class HtmlJobIsolationIT {
               }
             } catch (e) { console.log('idb full: ' + e); }
             console.log('stored MiB ' + stored);
+            for (let i = 0; i < 6; i++) {  // 24 MiB of downloads, which would land in the profile
+              const a = Object.assign(document.createElement('a'), {href: URL.createObjectURL(new Blob([new Uint8Array(4 << 20)])), download: 'planted' + i + '.bin'});
+              document.body.appendChild(a); a.click();
+            }
+            await new Promise(ok => setTimeout(ok, 500));
             </script>""";
 
     /** Changes what a browser keeps between pages: popups, history, permissions, workers, fullscreen. */
@@ -222,6 +227,10 @@ class HtmlJobIsolationIT {
         long grew = bytesUnder(scratch) - before;
         // The page stored up to 192 MiB in IndexedDB and up to its local-storage quota; contexts are off the record.
         assertTrue(grew < 16L << 20, "the browser's scratch grew by " + grew + " bytes; log: " + hostile.log());
+        try (Stream<Path> files = Files.walk(scratch)) {
+            List<Path> planted = files.filter(p -> p.getFileName().toString().startsWith("planted")).toList();
+            assertTrue(planted.isEmpty(), "downloads reached the disk: " + planted);
+        }
         assertBenignPagesAsFresh("disk fill");
     }
 
