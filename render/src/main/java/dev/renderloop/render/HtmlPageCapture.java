@@ -272,7 +272,7 @@ final class HtmlPageCapture {
      * Makes a page that has served a job as good as new for the next one, or says it cannot. The
      * page is navigated to {@code about:blank}, which unloads the job's document (its scripts, timers,
      * workers, and its unload handlers' last writes happen now, not during the next job); then every
-     * kind of data stored for {@link #PAGE_ORIGIN} (cookies, local storage, IndexedDB, ...) is cleared,
+     * kind of data stored for {@link #PAGE_ORIGIN} (cookies, local storage, IndexedDB, ...) and every cookie of the context is cleared,
      * the session history reset to that one blank entry, and the window's name cleared. False, and the page must be disposed,
      * when any step fails or the whole takes longer than {@link #RESET_TIMEOUT}: a renderer still
      * busy with the last job's script cannot unload it in time, and such a page is never reused.
@@ -319,6 +319,9 @@ final class HtmlPageCapture {
         try {
             awaitAll(List.of(
                     cdp.send("Storage.clearDataForOrigin", JSON.createObjectNode().put("origin", PAGE_ORIGIN).put("storageTypes", "all"), session),
+                    // A domain cookie ("domain=renderloop.invalid") survives clearDataForOrigin (HtmlJobIsolationIT
+                    // caught it): every cookie of the page's context goes.
+                    cdp.send("Storage.clearCookies", JSON.createObjectNode().put("browserContextId", page.contextId()), ""),
                     cdp.send("Page.resetNavigationHistory", null, session),
                     // The browsing context's name outlives its documents (HtmlPageReuseIT caught it): cleared on the blank page.
                     cdp.send("Runtime.evaluate", JSON.createObjectNode().put("expression", "window.name = ''"), session)), deadline);

@@ -19,8 +19,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The shared contract of renderers that draw in this JVM (SVG, SMILES): an input size cap, a
- * wall-clock bound, one PNG frame of the requested size, and every failure as a classified result.
+ * The shared contract of the still-image renderers driven from this JVM (SMILES in this JVM; SVG in
+ * child JVMs that {@link SvgRenderer} kills at the deadline, its drawing task only waiting on one): an
+ * input size cap, a wall-clock bound, one PNG frame of the requested size, and every failure as a
+ * classified result.
  *
  * <h2>Design</h2>
  * Model-written input is drawn by library code (JSVG, CDK) that cannot be killed the way a worker

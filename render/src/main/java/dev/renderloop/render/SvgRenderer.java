@@ -32,11 +32,20 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -47,7 +56,7 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * Renders SVG documents in-process with <a href="https://github.com/weisJ/jsvg">JSVG</a> (Java2D) to
+ * Renders SVG documents with <a href="https://github.com/weisJ/jsvg">JSVG</a> (Java2D) to
  * one PNG of exactly the requested size on white, the document's aspect ratio kept and centred.
  *
  * <h2>Containment of hostile documents</h2>
@@ -65,18 +74,19 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *       width/height/viewBox only set the scale, and a non-finite or empty size is
  *       {@link ErrorKind#NO_SCENE}. Embedded images are bounded in pixels. JSVG's
  *       {@link DocumentLimits} bound nesting and the number of drawn instances.</li>
- *   <li><b>Time</b>: {@link InProcessDrawing} waits at most the timeout; every drawing call checks the
- *       deadline ({@link DeadlineOutput}), so an abandoned render stops at its next shape.</li>
+ *   <li><b>Time and CPU</b>: JSVG draws in a child JVM ({@link SvgDrawProcess}), one render at a time
+ *       per child. {@link InProcessDrawing} returns {@link ErrorKind#TIMEOUT} at the deadline; the child
+ *       checks the deadline before every drawing call ({@link DeadlineOutput}) and answers TIMEOUT
+ *       itself when it can, and a child still drawing {@link SvgDrawProcess#KILL_GRACE} after the
+ *       deadline is killed (SIGKILL), so no render uses CPU for longer than that past its deadline,
+ *       however long one JSVG call would take. A replacement child is started at once.</li>
+ *   <li><b>Memory</b>: the child's heap is bounded ({@link SvgDrawProcess#MAX_HEAP}); JSVG sizes a few
+ *       offscreen buffers in device space without clipping them to the output (a {@code <pattern>}
+ *       tile; a blur's margin), and a buffer the child cannot allocate is {@link ErrorKind#MEMORY_LIMIT}.
+ *       A child that ran out of memory is not reused.</li>
  * </ul>
  *
- * <p><b>Not bounded from here</b>: JSVG sizes a few offscreen buffers in device space without clipping
- * them to the output (a {@code <pattern>} tile; a blur's margin), so a document whose pattern tile is
- * far larger than the picture asks for one huge image. When the JVM cannot allocate it the render is
- * {@link ErrorKind#MEMORY_LIMIT}; when it can, filling it runs into the timeout, and the abandoned thread
- * holds the buffer until that one Java2D call returns. Bounding this needs the device transform at each
- * use, which JSVG does not expose.
- *
- * <p>Thread-safe: every render has its own loader, context and image.
+ * <p>Thread-safe: every render has its own child, loader, context and image.
  */
 final class SvgRenderer implements Renderer {
     static final String DOMAIN = "svg";
@@ -84,21 +94,52 @@ final class SvgRenderer implements Renderer {
     static final int REVISION = 1;
     /** The JSVG version in render/pom.xml; SvgRendererTest checks it against the jar's manifest. */
     static final String JSVG_BUILT_AGAINST = "2.1.0";
-    /** The JSVG version on the class path: from its jar manifest (absent from a shaded jar), else the above. */
+    /** The JSVG version on the class path: from its jar manifest, else (a shaded jar) the above. */
     static final String JSVG_VERSION = jsvgVersion();
     /** Model answers are far smaller; the engine's own input cap is the same. */
     static final int MAX_DOCUMENT_BYTES = 1 << 20;
     /** Pixels of all embedded ({@code data:}) images of one document together: 16 Mpx, 64 MiB decoded. */
     static final long MAX_EMBEDDED_IMAGE_PIXELS = 4096L * 4096L;
 
+    /** Idle children kept warm at most; more renders at a time start more, which end after their render. */
+    static final int MAX_IDLE_CHILDREN = Math.max(2, Runtime.getRuntime().availableProcessors());
+
     private final InProcessDrawing drawing = new InProcessDrawing(DOMAIN, MAX_DOCUMENT_BYTES);
+    /** Kills children that are still drawing after their deadline and the grace. */
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r ->
+            Thread.ofPlatform().daemon().name("svg-draw-deadlines").unstarted(r));
+    private final Deque<SvgDrawProcess> idle = new ArrayDeque<>();  // guarded by itself
+    private final Set<SvgDrawProcess> running = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger childrenStarted = new AtomicInteger();
+    private volatile boolean closed;
 
     SvgRenderer() {
     }
 
     private static String jsvgVersion() {
-        String v = SVGDocument.class.getPackage().getImplementationVersion();
-        return v != null ? v : JSVG_BUILT_AGAINST;
+        // In the shaded jar the package reports the jar's own manifest (RenderLoop's version): only
+        // a manifest titled "jsvg" speaks for JSVG.
+        Package p = SVGDocument.class.getPackage();
+        String v = p.getImplementationVersion();
+        return v != null && "jsvg".equals(p.getImplementationTitle()) ? v : JSVG_BUILT_AGAINST;
+    }
+
+    /** Child JVMs started so far (a replacement for a killed one counts). */
+    int childrenStarted() {
+        return childrenStarted.get();
+    }
+
+    /**
+     * Process ids of the children: the idle ones first, in the order the next renders take them, then
+     * those drawing. For tests that watch their CPU.
+     */
+    List<Long> childPids() {
+        List<Long> pids = new ArrayList<>();
+        synchronized (idle) {
+            idle.forEach(p -> pids.add(p.pid()));
+        }
+        running.forEach(p -> pids.add(p.pid()));
+        return pids;
     }
 
     @Override
@@ -108,7 +149,7 @@ final class SvgRenderer implements Renderer {
 
     @Override
     public Availability availability() {
-        return Availability.yes("JSVG " + JSVG_VERSION + " (in-process)");
+        return Availability.yes("JSVG " + JSVG_VERSION + " (in a child JVM, killed at the deadline)");
     }
 
     @Override
@@ -119,10 +160,97 @@ final class SvgRenderer implements Renderer {
 
     @Override
     public RenderResult render(RenderRequest request, Path outputDir) {
-        return drawing.render(request, outputDir, SvgRenderer::draw);
+        return drawing.render(request, outputDir, this::drawInChild);
     }
 
-    /** Parses, loads and draws one document, with JSVG's messages as the log; runs on a render thread. */
+    /** One render on a warm (or new) child, killed if it has not answered by the deadline and the grace. */
+    private InProcessDrawing.Drawn drawInChild(String code, RenderSettings settings, long deadlineNanos) {
+        SvgDrawProcess child;
+        try {
+            child = borrow();
+        } catch (IOException e) {
+            return InProcessDrawing.Drawn.failure(ErrorKind.RENDERER_UNAVAILABLE,
+                    "the SVG drawing process could not be started: " + e.getMessage());
+        }
+        ScheduledFuture<?> kill;
+        try {
+            kill = deadlines.schedule(child::kill, deadlineNanos + SvgDrawProcess.KILL_GRACE.toNanos() - System.nanoTime(),
+                    TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            running.remove(child);
+            child.kill();
+            return InProcessDrawing.Drawn.failure(ErrorKind.RENDERER_UNAVAILABLE, "the svg renderer is closed");
+        }
+        InProcessDrawing.Drawn drawn = null;
+        try {
+            drawn = child.draw(code, settings, deadlineNanos);
+            return drawn;
+        } finally {
+            kill.cancel(false);
+            running.remove(child);
+            boolean reusable = drawn != null && child.alive() && drawn.errorKind() != ErrorKind.MEMORY_LIMIT
+                    && drawn.errorKind() != ErrorKind.RENDERER_CRASHED;
+            if (reusable) {
+                giveBack(child);
+            } else {
+                child.kill();
+                replaceInBackground();
+            }
+        }
+    }
+
+    private SvgDrawProcess borrow() throws IOException {
+        if (closed) {
+            throw new IOException("the svg renderer is closed");
+        }
+        SvgDrawProcess child;
+        synchronized (idle) {
+            child = idle.pollFirst();
+        }
+        while (child != null && !child.alive()) {
+            synchronized (idle) {
+                child = idle.pollFirst();
+            }
+        }
+        if (child == null) {
+            child = SvgDrawProcess.start();
+            childrenStarted.incrementAndGet();
+        }
+        running.add(child);
+        return child;
+    }
+
+    private void giveBack(SvgDrawProcess child) {
+        synchronized (idle) {
+            if (!closed && idle.size() < MAX_IDLE_CHILDREN) {
+                idle.addFirst(child);  // most recently used first: its JIT-compiled code is warmest
+                return;
+            }
+        }
+        child.close();
+    }
+
+    /** A killed child's replacement starts now, so that the next render does not wait for a JVM. */
+    private void replaceInBackground() {
+        if (closed) {
+            return;
+        }
+        try {
+            deadlines.execute(() -> {
+                try {
+                    SvgDrawProcess fresh = SvgDrawProcess.start();
+                    giveBack(fresh);
+                    childrenStarted.incrementAndGet();  // after it is idle: a test waits on the count, then draws on it
+                } catch (IOException e) {
+                    // The next render starts one itself and reports the failure.
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
+    }
+
+    /** Parses, loads and draws one document, with JSVG's messages as the log; runs in a child JVM ({@link SvgDrawProcess#main}). */
     static InProcessDrawing.Drawn draw(String code, RenderSettings settings, long deadlineNanos) {
         JsvgLog.begin();
         try {
@@ -214,7 +342,16 @@ final class SvgRenderer implements Renderer {
 
     @Override
     public void close() {
+        closed = true;
         drawing.close();
+        deadlines.shutdownNow();
+        List<SvgDrawProcess> children;
+        synchronized (idle) {
+            children = new ArrayList<>(idle);
+            idle.clear();
+        }
+        children.forEach(SvgDrawProcess::close);
+        running.forEach(SvgDrawProcess::kill);
     }
 
     /**
