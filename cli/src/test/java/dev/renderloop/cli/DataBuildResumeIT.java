@@ -2,20 +2,14 @@ package dev.renderloop.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -34,9 +28,8 @@ class DataBuildResumeIT {
     Path dir;
 
     private List<String> command(Path out) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "-jar", Path.of("target/renderloop.jar").toAbsolutePath().toString(), "data", "build", "--from", "svg",
-                "--out", out.toString(), "--no-cache", "--concurrency", "1", "--defects", "3", "--seed", "5");
+        return KilledRun.command("data", "build", "--from", "svg", "--out", out.toString(), "--no-cache", "--concurrency", "1",
+                "--defects", "3", "--seed", "5");
     }
 
     /** Every file of the dataset but the build store and the files that hold wall-clock figures. */
@@ -58,34 +51,22 @@ class DataBuildResumeIT {
     @Test
     void killedMidBuildAndRerunWritesTheSameDataset() throws Exception {
         Path whole = dir.resolve("whole");
-        Process uninterrupted = new ProcessBuilder(command(whole)).redirectErrorStream(true).start();
-        String log = new String(uninterrupted.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, uninterrupted.waitFor(), log);
+        KilledRun.Finished uninterrupted = KilledRun.toEnd(command(whole));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.out());
 
         Path killed = dir.resolve("killed");
-        Process first = new ProcessBuilder(command(killed)).redirectErrorStream(true).start();
-        List<String> seen = new ArrayList<>();
-        int doneAtKill = -1;
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                seen.add(line);
-                Matcher m = DEFECTS.matcher(line);
-                if (m.find() && Integer.parseInt(m.group(1)) >= 5 && Integer.parseInt(m.group(1)) < Integer.parseInt(m.group(2))) {
-                    doneAtKill = Integer.parseInt(m.group(1));
-                    first.destroyForcibly(); // SIGKILL: no shutdown hook, no close, in the middle of the defect renders
-                    break;
-                }
-            }
-        }
-        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
-        assertTrue(doneAtKill > 0, "the progress line of the defect stage was seen: " + seen);
-        assertNotEquals(0, first.exitValue(), "killed, not finished: " + seen);
+        List<String> seen = KilledRun.untilKilled(command(killed), line -> {
+            Matcher m = DEFECTS.matcher(line);  // in the middle of the defect renders
+            return m.find() && Integer.parseInt(m.group(1)) >= 5 && Integer.parseInt(m.group(1)) < Integer.parseInt(m.group(2));
+        });
+        Matcher atKill = DEFECTS.matcher(seen.getLast());
+        assertTrue(atKill.find());
+        int doneAtKill = Integer.parseInt(atKill.group(1));
         assertFalse(Files.exists(killed.resolve("optimise.jsonl")), "nothing is exported before the build ends");
 
-        Process second = new ProcessBuilder(command(killed)).redirectErrorStream(true).start();
-        String resumed = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, second.waitFor(), resumed);
+        KilledRun.Finished second = KilledRun.toEnd(command(killed));
+        String resumed = second.out();
+        assertEquals(0, second.exitCode(), resumed);
         assertTrue(resumed.contains("render references resuming: 26 of 26 programs already done"), resumed);
         Matcher m = Pattern.compile("render defects resuming: (\\d+) of 26 programs already done").matcher(resumed);
         assertTrue(m.find(), resumed);
@@ -100,8 +81,10 @@ class DataBuildResumeIT {
                 continue; // Parquet's footer names the writer and may differ in metadata; its rows are the JSONL's (DatasetBuilderTest)
             }
             if (f.toString().equals("README.md")) {
-                assertEquals(Files.readString(whole.resolve(f)).replace(whole.toString(), "OUT"),
-                        Files.readString(killed.resolve(f)).replace(killed.toString(), "OUT"), f.toString());
+                // the card's last line is this invocation's own renders and time
+                assertEquals(Files.readString(whole.resolve(f)).replace(whole.toString(), "OUT").replaceAll("This invocation: .*", ""),
+                        Files.readString(killed.resolve(f)).replace(killed.toString(), "OUT").replaceAll("This invocation: .*", ""),
+                        f.toString());
                 continue;
             }
             assertTrue(java.util.Arrays.equals(Files.readAllBytes(whole.resolve(f)), Files.readAllBytes(killed.resolve(f))),
