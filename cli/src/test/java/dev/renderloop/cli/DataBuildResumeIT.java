@@ -80,6 +80,11 @@ class DataBuildResumeIT {
             if (f.toString().endsWith(".parquet")) {
                 continue; // Parquet's footer names the writer and may differ in metadata; its rows are the JSONL's (DatasetBuilderTest)
             }
+            if (f.toString().equals("samples.html")) { // names the command, whose --out differs
+                assertEquals(Files.readString(whole.resolve(f)).replace(whole.toString(), "OUT"),
+                        Files.readString(killed.resolve(f)).replace(killed.toString(), "OUT"), f.toString());
+                continue;
+            }
             if (f.toString().equals("README.md")) {
                 // the card's last line is this invocation's own renders and time
                 assertEquals(Files.readString(whole.resolve(f)).replace(whole.toString(), "OUT").replaceAll("This invocation: .*", ""),
