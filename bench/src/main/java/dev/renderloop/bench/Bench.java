@@ -257,7 +257,7 @@ public final class Bench {
                 checkReferences(store, scorer, todo.stream().map(Pair::task).toList(), pool, accounts);
                 long fixedStart = clock.getAsLong();
                 fixed = fixedStart - start;
-                Progress bar = new Progress(progress, pairs.size(), alreadyDone, clock);
+                ProgressBar bar = new ProgressBar(progress, "", "pairs", "RSR", pairs.size(), alreadyDone, clock);
                 try {
                     List<Future<?>> futures = new ArrayList<>();
                     for (Pair p : todo) {
@@ -269,7 +269,7 @@ public final class Bench {
                             FinalRow row = runPair(store, scorer, p.task(), p.strategy(), accounts, watch,
                                     partial.contains(RunStore.pair(p.task().id(), p.strategy().wireName())));
                             if (row != null) {
-                                bar.done(row.success());
+                                bar.step(row.success(), null);
                             }
                             return null;
                         }));

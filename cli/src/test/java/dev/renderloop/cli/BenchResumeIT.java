@@ -1,26 +1,20 @@
 package dev.renderloop.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -32,10 +26,8 @@ class BenchResumeIT {
     Path dir;
 
     private List<String> command(Path out) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "-jar", Path.of("target/renderloop.jar").toAbsolutePath().toString(), "bench", "--suite", "rdkit",
-                "--policy", "oracle-defects:7", "--strategy", "vanilla,ritl", "--out", out.toString(), "--no-cache",
-                "--concurrency", "1");
+        return KilledRun.command("bench", "--suite", "rdkit", "--policy", "oracle-defects:7", "--strategy", "vanilla,ritl",
+                "--out", out.toString(), "--no-cache", "--concurrency", "1");
     }
 
     private static Map<String, Integer> attemptsPerPair(Path run) throws Exception {
@@ -76,32 +68,21 @@ class BenchResumeIT {
     @Test
     void killedAndRerunEqualsUninterrupted() throws Exception {
         Path whole = dir.resolve("whole");
-        Process uninterrupted = new ProcessBuilder(command(whole)).redirectErrorStream(true).start();
-        String log = new String(uninterrupted.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, uninterrupted.waitFor(), log);
+        KilledRun.Finished uninterrupted = KilledRun.toEnd(command(whole));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.out());
 
         Path killed = dir.resolve("killed");
-        Process first = new ProcessBuilder(command(killed)).redirectErrorStream(true).start();
-        List<String> seen = new ArrayList<>();
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                seen.add(line);
-                Matcher progress = Pattern.compile("\\] (\\d+)/44 pairs").matcher(line);
-                if (progress.find() && Integer.parseInt(progress.group(1)) >= 10) {
-                    first.destroyForcibly(); // SIGKILL: no shutdown hook, no close, mid-pair
-                    break;
-                }
-            }
-        }
-        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
-        assertNotEquals(0, first.exitValue(), "killed, not finished: " + seen);
+        Pattern progress = Pattern.compile("\\] (\\d+)/44 pairs");
+        KilledRun.untilKilled(command(killed), line -> {
+            Matcher m = progress.matcher(line);
+            return m.find() && Integer.parseInt(m.group(1)) >= 10; // mid-pair
+        });
         int doneAtKill = finals(killed);
         assertTrue(doneAtKill > 0 && doneAtKill < 44, "killed mid-run: " + doneAtKill + " of 44 pairs done");
 
-        Process second = new ProcessBuilder(command(killed)).redirectErrorStream(true).start();
-        String resumed = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, second.waitFor(), resumed);
+        KilledRun.Finished second = KilledRun.toEnd(command(killed));
+        String resumed = second.out();
+        assertEquals(0, second.exitCode(), resumed);
         Matcher m = Pattern.compile("44 pairs \\((\\d+) already done, (\\d+) run now\\)").matcher(resumed);
         assertTrue(m.find(), resumed);
         int already = Integer.parseInt(m.group(1));

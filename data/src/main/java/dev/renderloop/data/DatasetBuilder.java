@@ -1,6 +1,7 @@
 package dev.renderloop.data;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.renderloop.bench.ProgressBar;
 import dev.renderloop.data.BuildStore.DefectRow;
 import dev.renderloop.data.BuildStore.Reference;
 import dev.renderloop.policy.Defect;
@@ -165,7 +166,7 @@ public final class DatasetBuilder {
     private void renderReferences(BuildStore store, List<Item> items, int[] renders) throws SQLException {
         Set<String> done = store.referencesDone();
         List<Item> todo = items.stream().filter(i -> !done.contains(i.uid())).toList();
-        BuildProgress bar = new BuildProgress(progress, "render references", items.size(), items.size() - todo.size(), ticker);
+        ProgressBar bar = new ProgressBar(progress, "render references", "programs", "rendered", items.size(), items.size() - todo.size(), ticker);
         parallel(todo, item -> {
             Task t = item.task();
             RenderResult r = engine.render(new RenderRequest(t.domain(), t.code(), RenderSettings.defaultsFor(t.domain())));
@@ -180,7 +181,7 @@ public final class DatasetBuilder {
             synchronized (renders) {
                 renders[0]++;
             }
-            bar.done(r.ok() ? "rendered" : "failed");
+            bar.step(r.ok(), null);
         });
         bar.finish();
     }
@@ -218,7 +219,7 @@ public final class DatasetBuilder {
         }
         Set<String> done = store.defectsDone();
         List<Reference> todo = kept.values().stream().filter(r -> !done.contains(r.uid())).toList();
-        BuildProgress bar = new BuildProgress(progress, "render defects", kept.size(), kept.size() - todo.size(), ticker);
+        ProgressBar bar = new ProgressBar(progress, "render defects", "programs", "kept", kept.size(), kept.size() - todo.size(), ticker);
         VideoSimilarity vs = VideoSimilarity.builder().threads(1).build();
         parallel(todo, ref -> {
             List<Picture> target = targetFrames(ref);
@@ -251,7 +252,7 @@ public final class DatasetBuilder {
                         s.code(), r.ok() ? null : r.errorKind().wireName(), r.error(), score, image, verdict, r.millis()));
             }
             store.putDefects(ref.uid(), rows);
-            bar.done(rows.stream().filter(DefectRow::kept).count() + " kept");
+            bar.step(rows.stream().anyMatch(DefectRow::kept), null);
         });
         bar.finish();
     }

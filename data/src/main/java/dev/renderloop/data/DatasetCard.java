@@ -122,7 +122,9 @@ final class DatasetCard {
                 (`SFTTrainer`), LLaMA-Factory (sharegpt format with `messages` and `images` columns) and ms-swift read. Images
                 are PNG files under `images/`, referenced by paths relative to this folder; each is announced by an `<image>`
                 placeholder in the user turn. The assistant answers with the complete program in a fenced code block tagged
-                with the language (`python`, `svg`, `html`, `latex`, `smiles`).
+                with the language (`python`, `svg`, `html`, `latex`, `smiles`). TRL's vision collator
+                (`DataCollatorForVisionLanguageModeling`) puts the image blocks in the user turn itself: for it, open the
+                image paths relative to this folder and drop the `<image>` placeholders from the text.
 
                 - `text2code`: the task's description -> the reference program.
                 - `image2code`: the reference's render -> the program (still-image domains).

@@ -17,9 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The dataset read by the Python training stack: {@code datasets.load_dataset("parquet", ...)} gives exactly the JSONL's
  * rows with the {@code messages}/{@code images} features, and TRL's {@code SFTTrainer} (on the tiny random Qwen2
- * checkpoint of the model module's fixtures) tokenises it, collates a batch and takes one step
- * ({@code data/python/check_hf.py}). Runs where {@code RENDERLOOP_HF_PYTHON} names an interpreter that imports
- * {@code datasets}, {@code pyarrow}, {@code transformers} and {@code trl}; skipped with the reason elsewhere.
+ * checkpoint of the model module's fixtures) tokenises it, collates a batch and takes one step, and TRL's vision
+ * collator turns batches of image2code and optimise rows into pixel values and image tokens with a tiny LLaVA-style
+ * processor built from the same tokenizer ({@code data/python/check_hf.py}). Runs where {@code RENDERLOOP_HF_PYTHON}
+ * names an interpreter that imports {@code datasets}, {@code pyarrow}, {@code transformers}, {@code trl} and Pillow;
+ * skipped with the reason elsewhere.
  */
 class HuggingFaceRoundTripIT {
     @TempDir
@@ -30,9 +32,9 @@ class HuggingFaceRoundTripIT {
         String python = System.getenv("RENDERLOOP_HF_PYTHON");
         assumeTrue(python != null && !python.isBlank(), "RENDERLOOP_HF_PYTHON is not set (an interpreter with datasets, pyarrow, "
                 + "transformers and trl, e.g. /work/venv/bin/python)");
-        Process probe = new ProcessBuilder(python, "-c", "import datasets, pyarrow, transformers, trl").redirectErrorStream(true).start();
+        Process probe = new ProcessBuilder(python, "-c", "import datasets, pyarrow, transformers, trl, PIL").redirectErrorStream(true).start();
         String probeOut = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assumeTrue(probe.waitFor() == 0, python + " cannot import datasets/pyarrow/transformers/trl: " + probeOut.strip());
+        assumeTrue(probe.waitFor() == 0, python + " cannot import datasets/pyarrow/transformers/trl/PIL (Pillow): " + probeOut.strip());
         Path module = Path.of("").toAbsolutePath();
         Path script = module.resolve("python/check_hf.py");
         Path tinyModel = module.resolve("../model/src/test/resources/dev/renderloop/model/qwen2-tiny-chat").normalize();
@@ -61,6 +63,15 @@ class HuggingFaceRoundTripIT {
         assertTrue(report.at("/configs/image2code/schema").asText().startsWith("messages: list<element: struct<role: string, content: string>>"));
         assertEquals(4, report.at("/sft/batch_shape/0").asInt());
         assertTrue(Double.isFinite(report.at("/sft/train_loss").asDouble()));
+        // TRL's vision collator: a batch of image rows becomes pixel values with 4 image tokens an image
+        assertEquals("DataCollatorForVisionLanguageModeling", report.at("/vision/collator").asText());
+        for (String config : new String[] {"image2code", "optimise"}) {
+            JsonNode v = report.at("/vision/configs/" + config);
+            assertEquals(4, v.get("rows").asInt(), config);
+            assertTrue(v.get("images").asInt() >= 4, config + ": every row has its target image: " + v);
+            assertEquals(v.get("images").asInt(), v.at("/pixel_values/0").asInt(), config);
+            assertEquals(4 * v.get("images").asInt(), v.get("image_tokens").asInt(), config);
+        }
         System.out.println("check_hf.py: " + last);
     }
 }

@@ -79,6 +79,20 @@ class InstalledApiIT {
     }
 
     @Test
+    void rdkitsIndexHasTheNamesOfItsSubmodules() {
+        // rdkit's top level holds almost nothing (programs import rdkit.Chem, rdkit.Chem.Draw...); the index walks
+        // the package's modules two levels down, so name-based defects have real rdkit names to work with.
+        InstalledApi.Lookup probe = engine.installedApi("rdkit").lookup("from rdkit import Chem\n");
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.ok(), "rdkit is not importable by the workers' Python: " + probe.error());
+        List<String> names = engine.installedApi("rdkit").names();
+        assertTrue(names.containsAll(List.of("Chem", "Chem.MolFromSmiles", "Chem.Draw.MolToImage", "Chem.AllChem.Compute2DCoords",
+                "Chem.Mol.GetNumAtoms")), names.size() + " names");
+        assertTrue(names.size() > 1000, "names from the submodules: " + names.size());
+        assertTrue(names.stream().noneMatch(n -> n.startsWith("_") || n.contains("._")));
+        assertTrue(names.stream().noneMatch(n -> n.endsWith(".path") && n.startsWith("Chem.os")), "re-exported modules are left out");
+    }
+
+    @Test
     void unparseableCodeGivesNoNamesAndMissingPackagesAreReported() {
         InstalledApi.Lookup broken = engine.installedApi("toyanim").lookup("def broken(:\n");
         assertTrue(broken.ok());

@@ -83,8 +83,8 @@ class VectorSsimTest {
     @Test
     void renderedVideoFrames_equalTheScalarKernel() {
         // Frames drawn as Manim scenes look to the metric (anti-aliased moving shapes and text), 854x480.
-        java.util.List<Picture> ref = RenderedFrames.video(new Random(11), 4, 854, 480);
-        java.util.List<Picture> cand = RenderedFrames.video(new Random(12), 4, 854, 480);
+        java.util.List<Picture> ref = SyntheticFrames.video(new Random(11), 4, 854, 480);
+        java.util.List<Picture> cand = SyntheticFrames.video(new Random(12), 4, 854, 480);
         for (Picture p : ref) {
             for (Picture q : cand) {
                 assertParity(GrayImage.of(p), GrayImage.of(q));

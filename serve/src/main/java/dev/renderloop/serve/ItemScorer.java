@@ -3,6 +3,7 @@ package dev.renderloop.serve;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.renderloop.agent.ReferenceScorer;
+import dev.renderloop.render.ErrorKind;
 import dev.renderloop.render.RenderEngine;
 import dev.renderloop.render.RenderRequest;
 import dev.renderloop.render.RenderResult;
@@ -37,13 +38,13 @@ final class ItemScorer {
     private final ServiceMetrics.Counter items;
     private final ServiceMetrics.Histogram itemSeconds;
     private final ServiceMetrics.Counter workerStarts;
+    private final ServiceMetrics.Counter retries;
     private final Map<String, Integer> startsSeen = new ConcurrentHashMap<>();
 
     ItemScorer(RenderEngine engine, ReferenceScorer scorer, RewardServiceConfig config, ServiceMetrics metrics) {
         this.engine = engine;
         this.scorer = scorer;
         this.renderTimeout = config.renderTimeout();
-        this.references = new ReferenceRenders(engine, config.referenceCacheSize(), this::settings, metrics);
         this.renders = metrics.counter("renderloop_renders_total", "Renders of candidate programs, by domain and status "
                 + "(ok or the error kind).", "domain", "status");
         this.renderCache = metrics.counter("renderloop_render_cache_total", "Candidate renders answered from the render "
@@ -55,6 +56,9 @@ final class ItemScorer {
                 ServiceMetrics.LATENCY_BUCKETS, "domain");
         this.workerStarts = metrics.counter("renderloop_worker_starts_total", "Python worker processes started, by domain; "
                 + "starts beyond the pool size are restarts (after a crash, a timeout or recycling).", "domain");
+        this.retries = metrics.counter("renderloop_render_retries_total", "Renders (candidates and references) tried "
+                + "again because their worker died under them (renderer_crashed), by domain.", "domain");
+        this.references = new ReferenceRenders(this::renderRetryingCrash, config.referenceCacheSize(), metrics);
         metrics.gauge("renderloop_reference_cache_entries", "Decoded references held by this replica.", references::size);
     }
 
@@ -64,9 +68,28 @@ final class ItemScorer {
         return renderTimeout != null && s.timeout().compareTo(renderTimeout) > 0 ? s.withTimeout(renderTimeout) : s;
     }
 
-    /** Renders a candidate program, counting it. */
+    /**
+     * Renders a program through the engine. A render whose worker died under it ({@code renderer_crashed}: the worker
+     * was killed or crashed from outside the job, since a job cannot signal its worker) says nothing about the
+     * program, so it is tried once more on a fresh worker (the pool replaces the dead one); a second crash is returned
+     * as it is. Used for candidates and references alike.
+     */
+    RenderResult renderRetryingCrash(String domain, String code) {
+        RenderRequest request = new RenderRequest(domain, code, settings(domain));
+        RenderResult r = engine.render(request);
+        if (r.errorKind() == ErrorKind.RENDERER_CRASHED) {
+            retries.inc(domain);
+            r = engine.render(request);
+        }
+        return r;
+    }
+
+    /**
+     * Renders a candidate program ({@link #renderRetryingCrash}), counting it. A crash on both tries is answered by
+     * {@link #score} as an {@code error} item, never as the program's reward.
+     */
     RenderResult render(String domain, String code) {
-        RenderResult r = engine.render(new RenderRequest(domain, code, settings(domain)));
+        RenderResult r = renderRetryingCrash(domain, code);
         renders.inc(domain, r.ok() ? "ok" : r.errorKind().wireName());
         renderCache.inc(r.cached() ? "hit" : "miss");
         renderSeconds.observe(r.millis() / 1000.0, domain);
@@ -97,6 +120,17 @@ final class ItemScorer {
             }
             RenderResult render = item.code().isBlank() ? null : render(item.domain(), item.code());
             long renderDone = System.nanoTime();
+            if (render != null && render.errorKind() == ErrorKind.RENDERER_CRASHED) {
+                out.put("status", "error");
+                out.put("error", "the renderer crashed twice on this item (its worker died; not the program's failure): "
+                        + render.errorTail(3));
+                putFormat(out, item.formatOk());
+                out.set("render", renderNode(render));
+                timing(out, admittedNanos, start, referenceDone, renderDone - referenceDone, System.nanoTime());
+                items.inc(item.domain(), "renderer_crashed");
+                itemSeconds.observe((System.nanoTime() - start) / 1e9, item.domain());
+                return out;
+            }
             List<Metric> metrics = scorer.score(item.domain(), item.referenceCode(), ref.frames(), item.code(), render);
             boolean parses = metrics.stream().filter(m -> m.name().equals("syntax_ok")).findFirst()
                     .map(m -> !m.available() || m.value() == 1).orElse(true);

@@ -1,9 +1,6 @@
 package dev.renderloop.serve;
 
-import dev.renderloop.render.RenderEngine;
-import dev.renderloop.render.RenderRequest;
 import dev.renderloop.render.RenderResult;
-import dev.renderloop.render.RenderSettings;
 import dev.renderloop.score.Picture;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -16,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import javax.imageio.ImageIO;
 
 /**
@@ -34,16 +31,15 @@ final class ReferenceRenders {
         }
     }
 
-    private final RenderEngine engine;
+    private final BiFunction<String, String, RenderResult> render;
     private final int capacity;
-    private final Function<String, RenderSettings> settings;
     private final Map<String, CompletableFuture<Reference>> entries;
     private final ServiceMetrics.Counter lookups;
 
-    ReferenceRenders(RenderEngine engine, int capacity, Function<String, RenderSettings> settings, ServiceMetrics metrics) {
-        this.engine = engine;
+    /** {@code render} renders (domain, code) with the service's settings. */
+    ReferenceRenders(BiFunction<String, String, RenderResult> render, int capacity, ServiceMetrics metrics) {
+        this.render = render;
         this.capacity = capacity;
-        this.settings = settings;
         this.entries = new LinkedHashMap<>(16, 0.75f, true);
         this.lookups = metrics.counter("renderloop_reference_cache_total",
                 "Reference lookups in this replica's decoded-reference cache, by result (hit or miss).", "result");
@@ -52,7 +48,7 @@ final class ReferenceRenders {
     /** The pictures of reference program {@code code}. */
     Reference ofCode(String domain, String code) {
         return lookup("code:" + sha256((domain + "\0" + code).getBytes(StandardCharsets.UTF_8)), () -> {
-            RenderResult r = engine.render(new RenderRequest(domain, code, settings.apply(domain)));
+            RenderResult r = render.apply(domain, code);
             if (!r.ok()) {
                 String why = "the reference does not render (" + r.errorKind().wireName() + "): " + r.errorTail(3);
                 return new Keep(new Reference(null, why), r.errorKind().deterministic());

@@ -54,16 +54,7 @@ final class RewardRequests {
     }
 
     Batch<ScoreItem> score(JsonNode req) throws HttpError {
-        JsonNode items = items(req);
-        List<ScoreItem> out = new ArrayList<>();
-        Set<String> ids = new HashSet<>();
-        for (int i = 0; i < items.size(); i++) {
-            JsonNode it = items.get(i);
-            String at = "items[" + i + "]";
-            object(it, at);
-            String id = id(it, at, ids);
-            String domain = domain(it, at);
-            Candidate c = candidate(it, at, domain);
+        return batch(req, (it, at, id, domain, c) -> {
             String refCode = optionalText(it, "reference_code", at);
             if (refCode != null) {
                 checkSize(refCode, at + ".reference_code");
@@ -73,14 +64,37 @@ final class RewardRequests {
                 throw HttpError.bad(at, at + " needs reference_code or reference_image (or both) to be scored against");
             }
             RewardSpec spec = spec(it.get("reward"), at + ".reward", domain);
-            out.add(new ScoreItem(id, domain, c.code(), c.formatOk(), refCode, image, spec));
-        }
-        return new Batch<>(out, deadline(req));
+            return new ScoreItem(id, domain, c.code(), c.formatOk(), refCode, image, spec);
+        });
     }
 
     Batch<RenderItem> render(JsonNode req) throws HttpError {
+        return batch(req, (it, at, id, domain, c) -> {
+            String frames = it.path("frames").asText("base64");
+            if (!frames.equals("base64") && !frames.equals("ids")) {
+                throw HttpError.bad(at + ".frames", at + ".frames must be \"base64\" or \"ids\", got " + it.get("frames"));
+            }
+            return new RenderItem(id, domain, c.code(), c.formatOk(), frames.equals("ids"));
+        });
+    }
+
+    /** Reads the fields of one item beyond those every item has. */
+    @FunctionalInterface
+    private interface ItemReader<T> {
+        /**
+         * @param it     the item's JSON object
+         * @param at     where it is in the request ({@code items[3]}), for messages
+         * @param id     its id, unique in the batch
+         * @param domain its domain, one the engine renders
+         * @param c      its program, extracted from the answer or given as code
+         */
+        T read(JsonNode it, String at, String id, String domain, Candidate c) throws HttpError;
+    }
+
+    /** A batch: the items array and deadline checked, and for each item in order its id, domain and program, then the rest. */
+    private <T> Batch<T> batch(JsonNode req, ItemReader<T> reader) throws HttpError {
         JsonNode items = items(req);
-        List<RenderItem> out = new ArrayList<>();
+        List<T> out = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < items.size(); i++) {
             JsonNode it = items.get(i);
@@ -88,12 +102,7 @@ final class RewardRequests {
             object(it, at);
             String id = id(it, at, ids);
             String domain = domain(it, at);
-            Candidate c = candidate(it, at, domain);
-            String frames = it.path("frames").asText("base64");
-            if (!frames.equals("base64") && !frames.equals("ids")) {
-                throw HttpError.bad(at + ".frames", at + ".frames must be \"base64\" or \"ids\", got " + it.get("frames"));
-            }
-            out.add(new RenderItem(id, domain, c.code(), c.formatOk(), frames.equals("ids")));
+            out.add(reader.read(it, at, id, domain, candidate(it, at, domain)));
         }
         return new Batch<>(out, deadline(req));
     }

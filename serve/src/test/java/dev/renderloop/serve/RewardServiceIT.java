@@ -195,6 +195,86 @@ class RewardServiceIT {
         }
     }
 
+    /**
+     * The matplotlib worker processes of this JVM (the Python worker itself, not the bwrap/setpriv launcher whose
+     * command line also names worker.py) that are running a job now: a job is a child of its worker.
+     */
+    static List<ProcessHandle> busyMatplotlibWorkers() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).filter(p -> {
+            String parent = p.parent().map(pp -> cmdline(pp.pid())).orElse("");
+            return isMatplotlibWorker(cmdline(p.pid())) && !isMatplotlibWorker(parent) && p.children().findAny().isPresent();
+        }).toList();
+    }
+
+    static boolean isMatplotlibWorker(String cmd) {
+        String program = cmd.split(" ", 2)[0];
+        return program.contains("python") && cmd.contains("worker.py") && cmd.contains("--driver matplotlib");
+    }
+
+    static String cmdline(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ').strip();
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    @Test
+    void aWorkerKilledInTheMiddleOfABatch_theBatchCompletesWithEveryItemScored() throws Exception {
+        // A job cannot kill its worker (own PID namespace), so the test kills one from outside, as the OOM killer or
+        // an operator would: SIGKILL to a matplotlib worker parent while it runs one of the batch's items.
+        assumeMatplotlib();
+        try (RewardService two = RewardService.start(engine, scorer, RewardServiceConfig.defaults("127.0.0.1", 0)
+                .withRenderTimeout(Duration.ofSeconds(20)).withQueue(16, 2))) {
+            String url = "http://127.0.0.1:" + two.port();
+            // warm workers and the reference first, so that the kill lands on a job, not on a starting worker
+            HttpResponse<String> warm = post(url, "/v1/score", batch(item("w1", "matplotlib", PLOT + "# w1\n", PLOT),
+                    item("w2", "matplotlib", PLOT + "# w2\n", PLOT)), null);
+            assertEquals(200, warm.statusCode(), warm.body());
+            ObjectNode[] slow = new ObjectNode[6];
+            for (int i = 0; i < slow.length; i++) {
+                slow[i] = item("k" + i, "matplotlib", slowPlot(1.5), PLOT);
+            }
+            int startsBefore = engine.workersStarted("matplotlib");
+            CompletableFuture<HttpResponse<String>> running = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return post(url, "/v1/score", batch(slow), null);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            List<ProcessHandle> busy = List.of();
+            long end = System.nanoTime() + 30_000_000_000L;
+            while (busy.isEmpty() && !running.isDone() && System.nanoTime() < end) {
+                Thread.sleep(50);
+                busy = busyMatplotlibWorkers();
+            }
+            assertFalse(busy.isEmpty(), "no matplotlib worker was seen running an item of the batch");
+            long pid = busy.getFirst().pid();
+            // kill(1): the worker runs as another user in the sandbox's namespaces, which ProcessHandle may not signal
+            assertEquals(0, new ProcessBuilder("kill", "-KILL", Long.toString(pid)).inheritIO().start().waitFor());
+            HttpResponse<String> r = running.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode items = JSON.readTree(r.body()).get("items");
+            assertEquals(slow.length, items.size());
+            for (int i = 0; i < slow.length; i++) {
+                JsonNode it = items.get(i);
+                assertEquals("k" + i, it.get("id").asText());
+                assertEquals("scored", it.get("status").asText(), "the item on the killed worker is tried again: " + it);
+                assertEquals("ok", it.at("/render/status").asText(), it.toString());
+                assertTrue(it.get("reward").asDouble() > 0.5, it.toString());
+            }
+            assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive() || cmdline(pid).isEmpty()).orElse(true),
+                    "the killed worker is gone");
+            assertEquals(1, two.metrics().counter("renderloop_render_retries_total", "", "domain").value("matplotlib"),
+                    two.metrics().prometheusText());
+            assertTrue(engine.workersStarted("matplotlib") > startsBefore, "the pool replaced the dead worker");
+            // and the service keeps serving
+            assertEquals("scored", score(batch(item("after", "matplotlib", PLOT + "# after\n", PLOT))).at("/items/0/status").asText());
+        }
+    }
+
     @Test
     void overloadGets429WithRetryAfterAndTheQueueRecovers() throws Exception {
         assumeMatplotlib();
