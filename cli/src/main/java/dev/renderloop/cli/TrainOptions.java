@@ -147,7 +147,8 @@ final class TrainOptions {
         } catch (IOException e) {
             throw new IllegalArgumentException("--resume: " + file + " is damaged: " + e.getMessage(), e);
         }
-        JsonNode now = JSON.valueToTree(settings);
+        // Through the JSON text, as train.json was written: an int and a long of one value then compare equal.
+        JsonNode now = JSON.readTree(JSON.writeValueAsString(settings));
         List<String> differences = new ArrayList<>();
         for (Iterator<String> it = now.fieldNames(); it.hasNext(); ) {
             String key = it.next();
