@@ -10,8 +10,11 @@ import java.util.List;
 /**
  * The prompts, in the published structure: a system prompt, the task in a tagged block, previous code and
  * feedback in tagged blocks. The answer is asked for in a fenced block with the domain's language tag.
+ *
+ * <p>Public for {@link #initial} only: a trainer formats its prompts exactly as the agent's first request, so that
+ * an adapter trained on them is benchmarked on the prompts it learnt.
  */
-final class Prompts {
+public final class Prompts {
     private Prompts() {
     }
 
@@ -35,7 +38,7 @@ final class Prompts {
     }
 
     /** The first request: the description, and the target image for image-to-code tasks. */
-    static Conversation initial(Task task) {
+    public static Conversation initial(Task task) {
         return Conversation.of(system(task.domain()), taskMessage(task, ""));
     }
 

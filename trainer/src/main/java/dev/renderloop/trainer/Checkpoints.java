@@ -112,6 +112,30 @@ final class Checkpoints {
     return new Restored(state.get("completed_steps").asInt(), new AdamW.State(step, m, v));
   }
 
+  /**
+   * Keeps the metrics lines of steps up to {@code completed} (those a checkpoint covers); a line cut by a kill, and
+   * everything after it, is dropped to be recomputed.
+   */
+  static void truncateMetrics(Path metrics, int completed) throws IOException {
+    if (!Files.exists(metrics)) {
+      return;
+    }
+    java.util.List<String> kept = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(metrics, java.nio.charset.StandardCharsets.UTF_8)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        if (JSON.readTree(line).get("step").asInt() <= completed) {
+          kept.add(line);
+        }
+      } catch (IOException e) {
+        break;
+      }
+    }
+    Files.write(metrics, kept, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   private static void writeFloats(DataOutputStream out, float[] a) throws IOException {
     out.writeInt(a.length);
     for (float f : a) {

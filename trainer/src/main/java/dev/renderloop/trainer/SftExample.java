@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param completion the assistant's answer
  */
 public record SftExample(String id, List<ChatMessage> prompt, String completion) {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, String> FENCE = Map.of("manim", "python", "matplotlib", "python", "rdkit",
       "python", "svg", "svg", "html", "html", "tikz", "latex", "smiles", "smiles");
 
@@ -55,52 +56,65 @@ public record SftExample(String id, List<ChatMessage> prompt, String completion)
 
   /**
    * Reads a JSONL corpus in the chat layout TRL reads: one object per line with {@code "messages": [{"role",
-   * "content"}, ...]} whose last message is the assistant's answer. Blank lines are skipped.
+   * "content"}, ...]} whose last message is the assistant's answer (as {@code renderloop data build} writes it).
+   * Blank lines are skipped. A row with images is refused: the in-process model reads text only.
    *
    * @throws IOException when the file cannot be read, or a line (named by number) is not such an object
    */
   public static List<SftExample> readJsonl(Path file) throws IOException {
-    ObjectMapper json = new ObjectMapper();
     List<SftExample> out = new ArrayList<>();
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
-      if (line.isBlank()) {
-        continue;
-      }
-      String where = file + ":" + (i + 1);
-      JsonNode node;
-      try {
-        node = json.readTree(line);
-      } catch (IOException e) {
-        throw new IOException(where + ": not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-      }
-      JsonNode messages = node.get("messages");
-      if (messages == null || !messages.isArray() || messages.size() < 2) {
-        throw new IOException(where + ": expected {\"messages\": [...]} with at least two messages");
-      }
-      List<ChatMessage> prompt = new ArrayList<>();
-      for (int m = 0; m < messages.size(); m++) {
-        JsonNode msg = messages.get(m);
-        JsonNode role = msg.get("role");
-        JsonNode content = msg.get("content");
-        if (role == null || !role.isTextual() || content == null || !content.isTextual()) {
-          throw new IOException(where + ": message " + m + " needs string \"role\" and \"content\"");
-        }
-        if (m == messages.size() - 1) {
-          if (!role.asText().equals("assistant")) {
-            throw new IOException(where + ": the last message must be the assistant's answer, got role "
-                + role.asText());
-          }
-          out.add(new SftExample(where, prompt, content.asText()));
-        } else {
-          prompt.add(new ChatMessage(role.asText(), content.asText()));
-        }
+      if (!line.isBlank()) {
+        out.add(parseRow(file + ":" + (i + 1), line));
       }
     }
     if (out.isEmpty()) {
       throw new IOException(file + ": no examples");
     }
     return out;
+  }
+
+  /**
+   * One row of the chat layout, as JSON text (a JSONL line, or a Parquet row converted to JSON).
+   *
+   * @param where names the row in messages (file and line or row number); it becomes the example's id
+   * @throws IOException naming {@code where} when the row is not JSON, has no {@code messages} list of at least two
+   *     string role/content messages ending with the assistant's, or has images
+   */
+  public static SftExample parseRow(String where, String json) throws IOException {
+    JsonNode node;
+    try {
+      node = JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IOException(where + ": not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    JsonNode messages = node == null ? null : node.get("messages");
+    if (messages == null || !messages.isArray() || messages.size() < 2) {
+      throw new IOException(where + ": expected {\"messages\": [...]} with at least two messages");
+    }
+    JsonNode images = node.get("images");
+    if (images != null && images.isArray() && !images.isEmpty()) {
+      throw new IOException(where + ": the row has images, and the in-process model reads text only (train on a "
+          + "text-only corpus, e.g. data build's text2code or optimise)");
+    }
+    List<ChatMessage> prompt = new ArrayList<>();
+    for (int m = 0; m < messages.size(); m++) {
+      JsonNode msg = messages.get(m);
+      JsonNode role = msg.get("role");
+      JsonNode content = msg.get("content");
+      if (role == null || !role.isTextual() || content == null || !content.isTextual()) {
+        throw new IOException(where + ": message " + m + " needs string \"role\" and \"content\"");
+      }
+      if (m < messages.size() - 1) {
+        prompt.add(new ChatMessage(role.asText(), content.asText()));
+      } else if (!role.asText().equals("assistant")) {
+        throw new IOException(where + ": the last message must be the assistant's answer, got role " + role.asText());
+      } else {
+        return new SftExample(where, prompt, content.asText());
+      }
+    }
+    throw new AssertionError("unreachable: the loop returns at the last message");
   }
 }

@@ -23,8 +23,10 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -37,7 +39,9 @@ import java.util.Random;
  * <p>Tokenisation as TRL's for conversational prompt/completion pairs: the prompt is the template with the generation
  * prompt, the completion is what the full conversation's ids add after the prompt's ids.
  *
- * <p>Not done yet: checkpoints and {@code --resume} for SFT (GRPO has them), Parquet input.
+ * <p>Checkpoints ({@link Checkpoints}: adapter, AdamW moments, data position; every draw is seeded from the run
+ * seed and the step) make a resumed run continue as if it had not stopped. Corpora (suites, ManimBench, JSONL and
+ * Parquet in the chat layout) are read by the caller into {@link SftExample}s.
  */
 public final class SftTrainer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -93,26 +97,63 @@ public final class SftTrainer {
     return dropped;
   }
 
+  /** Examples trained on (after the held-out part and the dropped ones). */
+  public int trainSize() {
+    return train.size();
+  }
+
   /** Held-out examples. */
   public int validationSize() {
     return validation.size();
   }
 
-  /** Trains; returns the per-step metrics (also appended to RUN/metrics.jsonl); saves RUN/adapter. */
+  /** Trains a new run; see {@link #train(boolean)}. */
   public List<Map<String, Object>> train() throws IOException {
+    return train(false);
+  }
+
+  /**
+   * Trains to {@code settings.steps()} optimizer steps, appending one line per step to {@code RUN/metrics.jsonl}
+   * and one progress line (bar, loss, ETA) to the console, writing a checkpoint every {@code checkpointEvery} steps
+   * (and after the last), and the final adapter to {@code RUN/adapter}.
+   *
+   * @param resume continue from the run's latest checkpoint (adapter, optimizer moments, data position; metrics
+   *     after it are dropped and recomputed), as if the run had not stopped; without it, a run directory that
+   *     already holds metrics is refused
+   * @return the metrics of the steps run by this call
+   * @throws IllegalStateException when {@code resume} is false and the run directory already holds a run
+   * @throws IOException when the run directory cannot be written or a checkpoint cannot be read
+   */
+  public List<Map<String, Object>> train(boolean resume) throws IOException {
     Files.createDirectories(run);
     Path metrics = run.resolve("metrics.jsonl");
-    if (Files.exists(metrics) && Files.size(metrics) > 0) {
-      throw new IllegalStateException(run + " already holds a run (metrics.jsonl); use another --out");
+    AdamW optimizer = new AdamW(settings.adam());
+    int start = 0;
+    if (resume) {
+      Optional<Path> latest = Checkpoints.latest(run);
+      if (latest.isPresent()) {
+        Checkpoints.Restored r = Checkpoints.restore(latest.get(), adapter, settings.seed());
+        optimizer.restore(r.optimizer());
+        start = r.completedSteps();
+      }
+      Checkpoints.truncateMetrics(metrics, start);
+      console.printf("resuming at step %d of %d%s%n", start, settings.steps(),
+          latest.map(p -> " from " + p).orElse(" (no checkpoint yet)"));
+    } else if (Files.exists(metrics) && Files.size(metrics) > 0) {
+      throw new IllegalStateException(run + " already holds a run (metrics.jsonl); use --resume or another --out");
     }
     adapter.setTrainable(true);
-    AdamW optimizer = new AdamW(settings.adam());
     LinearSchedule schedule = LinearSchedule.withWarmupRatio(settings.lr(), settings.warmupRatio(), settings.steps());
-    List<List<Tokenised>> batches = new ArrayList<>();
-    int epoch = 0;
-    int next = 0;
+    // The data position is the number of micro-batches consumed; every epoch has the same number of batches and
+    // its order is a function of (seed, epoch), so the position alone restores where the data stood.
+    int perEpoch = epochBatches(0).size();
+    int consumed = start * settings.accumulation();
+    int epoch = consumed / perEpoch;
+    List<List<Tokenised>> batches = epochBatches(epoch++);
+    int next = consumed % perEpoch;
     List<Map<String, Object>> out = new ArrayList<>();
-    for (int step = 0; step < settings.steps(); step++) {
+    long began = System.nanoTime();
+    for (int step = start; step < settings.steps(); step++) {
       long t0 = System.nanoTime();
       List<List<Tokenised>> window = new ArrayList<>();
       for (int a = 0; a < settings.accumulation(); a++) {
@@ -150,6 +191,7 @@ public final class SftTrainer {
       adapter.zeroGradients();
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("step", step + 1);
+      m.put("epoch", (double) ((step + 1) * settings.accumulation()) / perEpoch);
       m.put("loss", loss);
       m.put("tokens", windowTokens);
       m.put("grad_norm", norm);
@@ -161,12 +203,29 @@ public final class SftTrainer {
       out.add(m);
       Files.writeString(metrics, JSON.writeValueAsString(m) + "\n", StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      console.printf(java.util.Locale.ROOT, "step %d/%d loss %.4f%s lr %.3g grad-norm %.3f%n", step + 1,
-          settings.steps(), loss, m.containsKey("val_loss") ? String.format(" val %.4f", (double) m.get("val_loss")) : "",
-          lr, norm);
+      double eta = (System.nanoTime() - began) / 1e9 / (step + 1 - start) * (settings.steps() - step - 1);
+      console.println(progress(m, step + 1, eta));
+      if ((step + 1) % settings.checkpointEvery() == 0 || step + 1 == settings.steps()) {
+        Checkpoints.write(run, step + 1, adapter, optimizer, settings.seed(), (step + 1) * settings.accumulation());
+      }
     }
     adapter.save(run.resolve("adapter"));
     return out;
+  }
+
+  private String progress(Map<String, Object> m, int step, double etaSeconds) {
+    int width = 20;
+    int filled = (int) Math.round(width * (double) step / settings.steps());
+    return String.format(Locale.ROOT, "[%s%s] step %d/%d loss %.4f%s lr %.3g grad-norm %.3f | %.1fs/step | ETA %s",
+        "#".repeat(filled), ".".repeat(width - filled), step, settings.steps(), (double) m.get("loss"),
+        m.containsKey("val_loss") ? String.format(Locale.ROOT, " val %.4f", (double) m.get("val_loss")) : "",
+        (double) m.get("lr"), (double) m.get("grad_norm"), (double) m.get("time_step_s"), eta(etaSeconds));
+  }
+
+  private static String eta(double s) {
+    long t = Math.round(s);
+    return t >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", t / 3600, t / 60 % 60)
+        : String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60);
   }
 
   /** Per-token loss over the held-out examples, inference mode (no dropout, no graph). */
