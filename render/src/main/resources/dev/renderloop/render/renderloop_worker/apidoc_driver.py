@@ -15,8 +15,8 @@ class Driver:
       and `self.method` to the enclosing class's package base; builtins, names the program defines
       itself and names rooted in other imported modules are dropped. Each name is looked up in the
       package: signature and docstring cut before its examples section, or unresolved.
-    - index: every public name of the package and the public attributes of its classes, for
-      suggesting real names in place of hallucinated ones."""
+    - index: every public name of the package and of its modules two levels down, and the public
+      attributes of their classes, for suggesting real names in place of hallucinated ones."""
     compiles_python = False
     # Its jobs run nothing of the program (ast only) and read apidoc_request.json: a plain job child.
     job_isolation = False
@@ -45,16 +45,45 @@ class Driver:
         return {"frames": [], "apidoc": {"package": self.package, "version": version, "entries": self.lookup(source)}}
 
     def index(self):
+        """Public names of the package, of its modules two levels down (rdkit's names live in rdkit.Chem and
+        rdkit.Chem.Draw, matplotlib's in matplotlib.pyplot: the top level alone has almost none), and the public
+        attributes of their classes, as `name`, `Class.attr`, `sub.name` or `sub.Class.attr`. Names another
+        package owns (re-exported os, numpy...) are left out; test and GUI-backend modules are not imported, and
+        a module that fails to import is passed over."""
+        import importlib
         import inspect
-        names = []
-        for name in sorted(dir(self.module)):
-            if name.startswith("_"):
+        import pkgutil
+        package = self.package
+        names = set()
+
+        def add(module, prefix):
+            for name in dir(module):
+                if name.startswith("_"):
+                    continue
+                obj = getattr(module, name, None)
+                if inspect.ismodule(obj):
+                    if not obj.__name__.startswith(package + "."):
+                        continue
+                elif inspect.isclass(obj) or inspect.isroutine(obj):  # constants (instances) are the package's own
+                    owner = getattr(obj, "__module__", None)
+                    if isinstance(owner, str) and owner.split(".")[0] != package:
+                        continue
+                names.add(prefix + name)
+                if inspect.isclass(obj):
+                    names.update("%s%s.%s" % (prefix, name, attr) for attr in dir(obj) if not attr.startswith("_"))
+
+        add(self.module, "")
+        for info in pkgutil.walk_packages(getattr(self.module, "__path__", []), package + ".", onerror=lambda name: None):
+            parts = info.name[len(package) + 1:].split(".")
+            if len(parts) > 2 or any(p.startswith("_") or "test" in p.lower() or "backend" in p.lower() for p in parts):
                 continue
-            names.append(name)
-            obj = getattr(self.module, name, None)
-            if inspect.isclass(obj) and getattr(obj, "__module__", "").split(".")[0] == self.package:
-                names.extend("%s.%s" % (name, attr) for attr in sorted(dir(obj)) if not attr.startswith("_"))
-        return names
+            try:
+                sub = importlib.import_module(info.name)
+            except BaseException:  # a module that needs what is not installed (pandas, reportlab...), or exits
+                continue
+            names.add(".".join(parts))
+            add(sub, ".".join(parts) + ".")
+        return sorted(names)
 
     def lookup(self, source):
         import ast
