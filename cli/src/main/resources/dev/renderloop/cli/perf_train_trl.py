@@ -1,6 +1,6 @@
 """TRL's side of `renderloop perf train`: GRPO steps with trl's own GRPOTrainer, timed per phase.
 
-Usage: python perf_train_trl.py MODEL_DIR CONFIG_JSON
+Usage: python perf_train_trl.py MODEL_DIR CONFIG_JSON OUT_JSON
 
 CONFIG_JSON (written by PerfTrainCommand, the same values its in-process side uses):
   prompts         the prompts' user messages (chat-formatted by the tokenizer's template, as TRL does)
@@ -22,7 +22,7 @@ own methods (nothing of trl is re-implemented here):
   forward_backward  the rest of the step, from the Trainer's on_step_begin to on_step_end callbacks: the
                     reference log-probs, advantages, the loss's forward, backward, gradient clipping and the
                     Trainer's bookkeeping
-Prints one JSON object on stdout: versions, threads, attention implementation and, per timed step, the phases,
+Writes one JSON object to OUT_JSON (stdout carries the Trainer's own log lines): versions, threads, attention implementation and, per timed step, the phases,
 the total and the mean completion length.
 """
 import json
@@ -37,7 +37,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def main():
-    model_dir, config_path = sys.argv[1], sys.argv[2]
+    model_dir, config_path, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(config_path) as f:
         cfg = json.load(f)
 
@@ -138,14 +138,14 @@ def main():
 
     if len(records) != steps:
         raise SystemExit(f"expected {steps} timed steps, the trainer ran {len(records)}")
-    json.dump({
-        "versions": f"torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}, "
-                    f"trl {trl.__version__}",
-        "threads": torch.get_num_threads(),
-        "attn_implementation": model.config._attn_implementation,
-        "steps": records[cfg["warmup_steps"]:],
-    }, sys.stdout)
-    sys.stdout.write("\n")
+    with open(out_path, "w") as f:
+        json.dump({
+            "versions": f"torch {torch.__version__}, transformers {transformers.__version__}, "
+                        f"peft {peft.__version__}, trl {trl.__version__}",
+            "threads": torch.get_num_threads(),
+            "attn_implementation": model.config._attn_implementation,
+            "steps": records[cfg["warmup_steps"]:],
+        }, f)
 
 
 if __name__ == "__main__":
