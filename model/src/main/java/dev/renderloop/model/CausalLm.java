@@ -418,6 +418,18 @@ public final class CausalLm implements AutoCloseable {
    * @return {@code [row][completion token]}
    */
   public float[][] logProbs(long[][] promptIds, long[][] completionIds) {
+    return logProbs(promptIds, completionIds, 1.0);
+  }
+
+  /**
+   * {@link #logProbs(long[][], long[][])} at a sampling temperature: {@code log_softmax(logits / temperature)[token]},
+   * as TRL's GRPOTrainer computes the log-probs of its ratio (it divides the logits by the temperature it sampled
+   * at, so that the policy's log-probs are those of the distribution the completions were drawn from).
+   *
+   * @param temperature finite and {@code > 0}; 1 leaves the logits as they are
+   */
+  public float[][] logProbs(long[][] promptIds, long[][] completionIds, double temperature) {
+    checkTemperature(temperature);
     CompletionBatch batch = completionBatch(promptIds, completionIds);
     int rows = promptIds.length;
     float[][] out = new float[rows][];
@@ -430,7 +442,7 @@ public final class CausalLm implements AutoCloseable {
     int completionWidth = batch.completionWidth;
     float[] flat;
     try (NDManager step = manager.newSubManager()) {
-      flat = gatherLogProbs(step, batch).toFloatArray();
+      flat = gatherLogProbs(step, batch, temperature).toFloatArray();
     }
     for (int b = 0; b < rows; b++) {
       out[b] = Arrays.copyOfRange(flat, b * completionWidth, b * completionWidth + completionIds[b].length);
@@ -453,6 +465,19 @@ public final class CausalLm implements AutoCloseable {
    */
   public CompletionLogProbs completionLogProbs(NDManager owner, long[][] promptIds, long[][] completionIds,
       long dropoutSeed) {
+    return completionLogProbs(owner, promptIds, completionIds, dropoutSeed, 1.0);
+  }
+
+  /**
+   * {@link #completionLogProbs(NDManager, long[][], long[][], long)} at a sampling temperature:
+   * {@code log_softmax(logits / temperature)[token]}, as TRL's GRPOTrainer computes the policy log-probs of its
+   * ratio and KL.
+   *
+   * @param temperature finite and {@code > 0}; 1 leaves the logits as they are
+   */
+  public CompletionLogProbs completionLogProbs(NDManager owner, long[][] promptIds, long[][] completionIds,
+      long dropoutSeed, double temperature) {
+    checkTemperature(temperature);
     CompletionBatch batch = completionBatch(promptIds, completionIds);
     if (batch.completionWidth == 0) {
       throw new IllegalArgumentException("every completion is empty: no token to compute a log-prob for");
@@ -468,7 +493,7 @@ public final class CausalLm implements AutoCloseable {
     loraDropout = dropout ? new SplittableRandom(dropoutSeed) : null;
     try {
       NDArray maskArray = owner.create(mask, new Shape(rows, batch.completionWidth));
-      NDArray values = gatherLogProbs(owner, batch).reshape(rows, batch.completionWidth).mul(maskArray);
+      NDArray values = gatherLogProbs(owner, batch, temperature).reshape(rows, batch.completionWidth).mul(maskArray);
       return new CompletionLogProbs(values, maskArray, tokens);
     } finally {
       loraDropout = null;
@@ -512,14 +537,26 @@ public final class CausalLm implements AutoCloseable {
     return new CompletionBatch(ids, mask, targets, promptWidth, completionWidth);
   }
 
-  /** {@code log_softmax(logits)[token]} of every completion position, {@code [rows, completionWidth, 1]}. */
-  private NDArray gatherLogProbs(NDManager step, CompletionBatch batch) {
+  private static void checkTemperature(double temperature) {
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+    }
+  }
+
+  /**
+   * {@code log_softmax(logits / temperature)[token]} of every completion position, {@code [rows, completionWidth,
+   * 1]}.
+   */
+  private NDArray gatherLogProbs(NDManager step, CompletionBatch batch, double temperature) {
     int rows = batch.ids.length;
     int width = batch.ids[0].length;
     // the logits at position promptWidth - 1 + j predict completion token j; only those are projected
     NDArray logits = forward(step, batch.ids, batch.mask, positions(batch.mask, 0, width), null,
         batch.completionWidth + 1);
     NDArray predicting = logits.get(new NDIndex().addAllDim().addSliceDim(0, batch.completionWidth));
+    if (temperature != 1.0) {
+      predicting = predicting.div((float) temperature);  // TRL: logits / temperature, in the logits' dtype
+    }
     NDArray index = step.create(flatten(batch.targets), new Shape(rows, batch.completionWidth, 1));
     return predicting.logSoftmax(-1).gather(index, 2);
   }

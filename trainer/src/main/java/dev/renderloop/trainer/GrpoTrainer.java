@@ -47,13 +47,17 @@ import java.util.function.LongSupplier;
  *   <li>{@code iterations} optimizer steps on the same batch: {@link GrpoLoss}, backward, global-norm clipping,
  *       {@link AdamW} with the {@link LinearSchedule}'s rate.</li>
  * </ol>
- * Each step appends one JSON line to {@code RUN/metrics.jsonl} and prints one console line with an ETA; every
+ * Each step appends one JSON line to {@code RUN/metrics.jsonl} (reward mean/std and components, render success,
+ * loss, KL, clip fractions, entropy estimate, completion length, grad norm, learning rate, and the step's time:
+ * {@code time_sampling_s}, {@code time_rendering_s} and {@code time_scoring_s} summed over completions,
+ * {@code time_reward_wall_s}, {@code time_backward_s} (log-probs, loss, backward and optimizer) and the part of it
+ * in the optimizer, {@code time_optimizer_s}) and prints one console line with an ETA; every
  * {@code checkpointEvery} steps (and after the last) a checkpoint is written, and the final adapter goes to
  * {@code RUN/adapter} (PEFT format, loadable with {@code --adapter}).
  *
  * <h2>Differences from TRL</h2>
- * Log-probs for the loss are taken at temperature 1 (TRL divides the logits by the sampling temperature first);
- * the entropy is estimated from the sampled tokens' log-probs under the sampling distribution ({@code mean(-log p)},
+ * Log-probs for the loss (policy, old policy and reference) are taken at the sampling temperature, as TRL does
+ * (it divides the logits by the temperature first). The entropy is estimated from the sampled tokens' log-probs under the sampling distribution ({@code mean(-log p)},
  * an unbiased estimate of that distribution's entropy), not computed from the full logits.
  */
 public final class GrpoTrainer {
@@ -205,12 +209,14 @@ public final class GrpoTrainer {
     for (long[] row : c) {
       width = Math.max(width, row.length);
     }
-    float[] old = settings.iterations() > 1 ? padded(lm.logProbs(p, c), width) : null;
+    // every log-prob of the loss is taken at the sampling temperature, as TRL's _get_per_token_logps_and_entropies
+    double temperature = logProbTemperature();
+    float[] old = settings.iterations() > 1 ? padded(lm.logProbs(p, c, temperature), width) : null;
     float[] ref = null;
     if (settings.loss().beta() != 0) {
       lm.enableAdapter(false);
       try {
-        ref = padded(lm.logProbs(p, c), width);
+        ref = padded(lm.logProbs(p, c, temperature), width);
       } finally {
         lm.enableAdapter(true);
       }
@@ -223,11 +229,12 @@ public final class GrpoTrainer {
     double clipRegion = 0;
     double gradNorm = 0;
     double lr = 0;
+    long optimizerNanos = 0;
     for (int it = 0; it < settings.iterations(); it++) {
       adapter.zeroGradients();
       try (NDManager owner = NDManager.newBaseManager(Device.cpu(), "PyTorch");
           GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-        CompletionLogProbs lp = lm.completionLogProbs(owner, p, c, seed(step, 100_000 + it));
+        CompletionLogProbs lp = lm.completionLogProbs(owner, p, c, seed(step, 100_000 + it), temperature);
         Shape shape = lp.values().getShape();
         NDArray oldArray = old == null ? lp.values().stopGradient() : owner.create(old, shape);
         NDArray refArray = ref == null ? null : owner.create(ref, shape);
@@ -240,6 +247,7 @@ public final class GrpoTrainer {
         clipHigh += r.clipHigh();
         clipRegion += r.clipRegion();
       }
+      long optimizerStart = nanoTime.getAsLong();  // clipping and AdamW, timed apart for `perf train`
       Map<String, float[]> grads = AdapterWeights.gradients(adapter);
       gradNorm += GradientClipping.clipByGlobalNorm(grads.values(), settings.maxGradNorm());
       Map<String, float[]> params = AdapterWeights.values(adapter);
@@ -247,6 +255,7 @@ public final class GrpoTrainer {
       lr += rate;
       optimizer.step(params, grads, rate);
       AdapterWeights.write(adapter, params);
+      optimizerNanos += nanoTime.getAsLong() - optimizerStart;
     }
     adapter.zeroGradients();
     long t3 = nanoTime.getAsLong();
@@ -290,7 +299,18 @@ public final class GrpoTrainer {
     m.put("time_scoring_s", scoreNanos / 1e9);
     m.put("time_reward_wall_s", (t2 - t1) / 1e9);
     m.put("time_backward_s", (t3 - t2) / 1e9);
+    // the part of time_backward_s spent reading gradients, clipping, in AdamW and writing the weights back
+    m.put("time_optimizer_s", optimizerNanos / 1e9);
     return m;
+  }
+
+  /**
+   * The temperature the loss's log-probs are taken at: the sampling temperature. Greedy sampling (temperature 0)
+   * has no distribution to divide by; its log-probs are taken at temperature 1.
+   */
+  private double logProbTemperature() {
+    double t = settings.sampling().temperature();
+    return t > 0 ? t : 1.0;
   }
 
   private static Object finite(double v) {

@@ -87,6 +87,52 @@ class GrpoLoraGradientParityIT {
     assertTrue(worst <= 1e-4, "log-prob difference " + worst);
   }
 
+  /**
+   * At sampling temperature 0.7 TRL takes the log-probs of the ratio and the KL from {@code logits / 0.7}; ours must
+   * too, both through {@link CausalLm#logProbs(long[][], long[][], double)} (old policy, reference) and through
+   * {@link CausalLm#completionLogProbs(NDManager, long[][], long[][], long, double)} (the policy on the graph). The
+   * fixture's temperature-1 log-probs differ from these by far more than the tolerance, so a forgotten division
+   * fails.
+   */
+  @Test
+  void logProbsAtTheSamplingTemperatureMatchTrl() {
+    double temperature = fixture.get("temperature").asDouble();
+    assertTrue(temperature != 1.0, "the fixture must use a temperature other than 1");
+    long[][] prompts = prompts();
+    long[][] completions = longs2(fixture.get("completions"));
+    int width = fixture.get("completion_mask").get(0).size();
+    float[] want = flat(floats2(fixture.get("logps_at_temperature")));
+    float[] wantRef = flat(floats2(fixture.get("ref_logps_at_temperature")));
+    float[] atOne = flat(floats2(fixture.get("logps")));
+    float[][] got = model.logProbs(prompts, completions, temperature);
+    float[] graph;
+    try (NDManager owner = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+      graph = model.completionLogProbs(owner, prompts, completions, 0, temperature).values().toFloatArray();
+    }
+    model.enableAdapter(false);
+    float[][] ref;
+    try {
+      ref = model.logProbs(prompts, completions, temperature);
+    } finally {
+      model.enableAdapter(true);
+    }
+    double worst = 0;
+    double spread = 0;
+    for (int b = 0; b < completions.length; b++) {
+      for (int t = 0; t < completions[b].length; t++) {
+        int i = b * width + t;
+        worst = Math.max(worst, Math.abs(got[b][t] - want[i]));
+        worst = Math.max(worst, Math.abs(graph[i] - want[i]));
+        worst = Math.max(worst, Math.abs(ref[b][t] - wantRef[i]));
+        spread = Math.max(spread, Math.abs(want[i] - atOne[i]));
+      }
+    }
+    System.out.printf("log-probs at temperature %.2f: max |diff| vs TRL %.3g (TRL's own T=1 vs T=%.2f differ by up "
+        + "to %.3g)%n", temperature, worst, temperature, spread);
+    assertTrue(spread > 1e-2, "the fixture's temperature changes the log-probs");
+    assertTrue(worst <= 1e-4, "log-prob difference at temperature " + temperature + ": " + worst);
+  }
+
   static List<String> cases() throws Exception {
     return GrpoLossParityTest.cases();
   }
