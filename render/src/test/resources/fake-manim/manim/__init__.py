@@ -62,6 +62,9 @@ class Mobject:
         self.center = self.center + np.asarray(vector, dtype=float)
         return self
 
+    def shape(self, canvas, box, fill):
+        pass  # a bare Mobject (wait's placeholder) draws nothing
+
     def draw(self, canvas, width, height):
         unit = height / 8.0
         cx, cy = width / 2 + self.center[0] * unit, height / 2 - self.center[1] * unit
