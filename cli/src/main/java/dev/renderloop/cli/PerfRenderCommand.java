@@ -87,7 +87,7 @@ final class PerfRenderCommand implements Callable<Integer> {
             List<ExampleProgram> scenes;
             try {
                 scenes = dev.renderloop.bench.SuiteSource.load(suite, null, null, limit).tasks().stream()
-                        .map(t -> new ExampleProgram("manim", t.id(), t.code())).toList();
+                        .map(t -> new ExampleProgram("manim", t.id() + ".py", t.code())).toList();
             } catch (IllegalArgumentException e) {
                 spec.commandLine().getErr().println("renderloop perf render: " + e.getMessage());
                 return ExitCode.USAGE;

@@ -266,6 +266,7 @@ class SampledFrames:
         self.rasterised = 0
         self.frames = []
         self.last = None
+        self.saved = None
 
     def wanted(self, index):
         return index % self.step == 0 and len(self.frames) < self.max_frames
@@ -319,8 +320,14 @@ class SampledFrames:
     def save(self, frame, path):
         from PIL import Image
         start = time.perf_counter()
-        # Opaque RGBA from Cairo; the encoder drops alpha too.
-        Image.fromarray(frame[:, :, :3]).save(path, compress_level=1)
+        if self.saved is not None and self.saved[0] is frame:
+            # A held frame (wait, freeze) is one array written many times: encode it once.
+            import shutil
+            shutil.copyfile(self.saved[1], path)
+        else:
+            # Opaque RGBA from Cairo; the encoder drops alpha too.
+            Image.fromarray(frame[:, :, :3]).save(path, compress_level=1)
+            self.saved = (frame, path)
         self.clock.add("png", time.perf_counter() - start)
 
     def finish(self):
