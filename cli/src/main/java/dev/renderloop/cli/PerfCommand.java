@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code renderloop perf ...}: speed benchmarks against the published approach, measured in the same run. */
 @Command(name = "perf", description = "Speed benchmarks against the published approach, measured in the same run.",
-        subcommands = {PerfRenderCommand.class, PerfBenchCommand.class, PerfScoreCommand.class, PerfModelCommand.class,
+        subcommands = {PerfRenderCommand.class, PerfRewardCommand.class, PerfBenchCommand.class, PerfScoreCommand.class, PerfModelCommand.class,
                 PerfServeRewardCommand.class})
 final class PerfCommand implements Runnable {
     @CommandLine.Spec
