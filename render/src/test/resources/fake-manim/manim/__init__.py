@@ -62,6 +62,9 @@ class Mobject:
         self.center = self.center + np.asarray(vector, dtype=float)
         return self
 
+    def shape(self, canvas, box, fill):
+        pass  # a bare Mobject (wait's placeholder) draws nothing
+
     def draw(self, canvas, width, height):
         unit = height / 8.0
         cx, cy = width / 2 + self.center[0] * unit, height / 2 - self.center[1] * unit
@@ -106,22 +109,80 @@ class Shift(Animation):
 
 
 class SceneFileWriter:
+    """Collects the frames of each play and encodes the movie at finish(), with the method names of
+    Manim's writer (begin_animation, write_frame, end_animation, finish) that the driver hooks."""
+
     def __init__(self, name):
         self.movie_file_path = os.path.join(config.media_dir, "videos", name + ".mp4")
         self.image_file_path = os.path.join(config.media_dir, "images", name + ".png")
+        self.frames = []
+
+    def begin_animation(self, allow_write=False):
+        pass
+
+    def write_frame(self, frame):
+        self.frames.append(Image.fromarray(frame))
+
+    def end_animation(self, allow_write=False):
+        pass
+
+    def finish(self):
+        import av
+        path = self.movie_file_path
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with av.open(path, "w") as container:
+            stream = container.add_stream("libx264", rate=int(config.frame_rate))
+            stream.width, stream.height = int(config.pixel_width), int(config.pixel_height)
+            stream.pix_fmt = "yuv420p"
+            for image in self.frames:
+                for packet in stream.encode(av.VideoFrame.from_image(image)):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+
+
+class TimeProgression:
+    """Stands for Manim's tqdm progress bar: `iterable` holds the frame times of one play."""
+
+    def __init__(self, times):
+        self.iterable = times
+
+    def __iter__(self):
+        return iter(self.iterable)
 
 
 class CairoRenderer:
+    """Draws a frame only in update_frame (the expensive call in Manim), as Manim's renderer does:
+    render() = update_frame + add_frame(get_frame()); add_frame hands frames to the file writer."""
+
     def __init__(self, name):
         self.num_plays = 0
+        self.time = 0.0
+        self.pixels = None
         self.file_writer = SceneFileWriter(name)
+
+    def update_frame(self, scene):
+        self.pixels = np.asarray(scene.snapshot())
+
+    def get_frame(self):
+        return np.array(self.pixels)
+
+    def render(self, scene, time, moving_mobjects):
+        self.update_frame(scene)
+        self.add_frame(self.get_frame())
+
+    def add_frame(self, frame, num_frames=1):
+        self.time += num_frames / float(config.frame_rate)
+        for _ in range(num_frames):
+            self.file_writer.write_frame(frame)
 
 
 class Scene:
     def __init__(self):
         self.mobjects = []
-        self.frames = []
         self.renderer = CairoRenderer(type(self).__name__)
+        self.stop_condition = None
+        self.time_progression = None
 
     def construct(self):
         pass
@@ -142,10 +203,13 @@ class Scene:
             self.add(a.mobject)
         duration = run_time or max(a.run_time for a in animations)
         count = max(1, int(round(duration * float(config.frame_rate))))
-        for i in range(count):
+        self.renderer.file_writer.begin_animation(True)
+        self.time_progression = TimeProgression(np.arange(count) / float(config.frame_rate))
+        for i, t in enumerate(self.time_progression):
             for a in animations:
                 a.interpolate((i + 1) / count)
-            self.frames.append(self.snapshot())
+            self.renderer.render(self, t, self.mobjects)
+        self.renderer.file_writer.end_animation(True)
         self.renderer.num_plays += 1
 
     def wait(self, duration=1.0):
@@ -155,18 +219,7 @@ class Scene:
     def render(self):
         self.construct()
         if self.renderer.num_plays:
-            import av
-            path = self.renderer.file_writer.movie_file_path
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with av.open(path, "w") as container:
-                stream = container.add_stream("libx264", rate=int(config.frame_rate))
-                stream.width, stream.height = int(config.pixel_width), int(config.pixel_height)
-                stream.pix_fmt = "yuv420p"
-                for image in self.frames:
-                    for packet in stream.encode(av.VideoFrame.from_image(image)):
-                        container.mux(packet)
-                for packet in stream.encode():
-                    container.mux(packet)
+            self.renderer.file_writer.finish()
         else:
             path = self.renderer.file_writer.image_file_path
             os.makedirs(os.path.dirname(path), exist_ok=True)

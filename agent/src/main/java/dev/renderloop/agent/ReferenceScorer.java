@@ -1,5 +1,6 @@
 package dev.renderloop.agent;
 
+import dev.renderloop.render.ManimMode;
 import dev.renderloop.render.RenderEngine;
 import dev.renderloop.render.RenderRequest;
 import dev.renderloop.render.RenderResult;
@@ -37,6 +38,7 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
     private final CodeSimilarity code;
     private final VideoSimilarity video;
     private final TiledReward tiled;
+    private final ManimMode manimMode;
     private final Map<String, RenderResult> references = new ConcurrentHashMap<>();
     /** Four tasks' reference frames: enough for a run's concurrent tasks at the usual concurrency, ~320 MB at most. */
     private final DecodedReferences decoded = new DecodedReferences(4, Picture::read);
@@ -48,7 +50,19 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
      * @param codebert CodeBERT embedder, or {@code null} (codebert and cbb unavailable)
      */
     public ReferenceScorer(RenderEngine engine, ImageEmbedder clip, ImageEmbedder dino, TextEmbedder codebert) {
+        this(engine, clip, dino, codebert, ManimMode.PUBLISHED);
+    }
+
+    /**
+     * As {@link #ReferenceScorer(RenderEngine, ImageEmbedder, ImageEmbedder, TextEmbedder)}, rendering Manim
+     * references (and, through {@link #settings}, the candidates of callers that use it) in {@code manimMode}:
+     * {@link ManimMode#PUBLISHED} for parity with the paper, {@link ManimMode#REWARD} for training and the reward
+     * service. References and candidates must share one mode: the published mode's frames went through the codec.
+     */
+    public ReferenceScorer(RenderEngine engine, ImageEmbedder clip, ImageEmbedder dino, TextEmbedder codebert,
+                           ManimMode manimMode) {
         this.engine = engine;
+        this.manimMode = java.util.Objects.requireNonNull(manimMode, "manimMode");
         this.code = new CodeSimilarity(codebert);
         VideoSimilarity.Builder b = VideoSimilarity.builder();
         if (clip != null) {
@@ -63,10 +77,20 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
         return tiled.tileSimilarity();
     }
 
+    /** The Manim mode references are rendered in; candidates scored against them should be rendered in it too. */
+    public ManimMode manimMode() {
+        return manimMode;
+    }
+
+    /** The settings references of {@code domain} are rendered with: its defaults, in this scorer's {@link #manimMode()}. */
+    public RenderSettings settings(String domain) {
+        return RenderSettings.defaultsFor(domain).withManimMode(manimMode);
+    }
+
     /** The task's reference render (rendered once per task id through the engine and its cache). */
     public RenderResult reference(Task task) {
         return references.computeIfAbsent(task.id(), id -> engine.render(
-                new RenderRequest(task.domain(), task.code(), RenderSettings.defaultsFor(task.domain()))));
+                new RenderRequest(task.domain(), task.code(), settings(task.domain()))));
     }
 
     /** Every metric of one candidate. */

@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /** {@code renderloop perf ...}: speed benchmarks against the published approach, measured in the same run. */
 @Command(name = "perf", description = "Speed benchmarks against the published approach, measured in the same run.",
-        subcommands = {PerfRenderCommand.class, PerfBenchCommand.class, PerfScoreCommand.class, PerfModelCommand.class,
-                PerfServeRewardCommand.class, PerfTrainCommand.class})
+        subcommands = {PerfRenderCommand.class, PerfRewardCommand.class, PerfBenchCommand.class, PerfScoreCommand.class,
+                PerfModelCommand.class, PerfServeRewardCommand.class, PerfTrainCommand.class})
 final class PerfCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

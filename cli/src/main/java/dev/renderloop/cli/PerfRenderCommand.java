@@ -56,8 +56,14 @@ final class PerfRenderCommand implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "GLOB", description = "Only the bundled programs whose file name matches, e.g. 'still_*'.")
     String only;
 
-    @Option(names = "--suite", description = "Render the bundled suite's reference programs instead of the domain's examples.")
-    boolean suite;
+    @Option(names = "--suite", arity = "0..1", fallbackValue = "bundled", paramLabel = "SPEC",
+            description = "Render the bundled suite's reference programs instead of the domain's examples; with "
+                    + "manimbench:PATH (--domain manim), ManimBench's reference scenes: the per-sample manim -ql CLI vs. the "
+                    + "warm pool in the published and the reward mode, at 1 and 2 renders at a time, with the time split per render.")
+    String suite;
+
+    @Option(names = "--limit", paramLabel = "N", description = "With --suite manimbench:PATH: the first N scenes (default: all).")
+    Integer limit;
 
     @Mixin
     EngineOptions engineOptions;
@@ -69,7 +75,31 @@ final class PerfRenderCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("renderloop perf render: --jobs and --repeat must be >= 1, --pause-ms >= 0");
             return ExitCode.USAGE;
         }
-        List<ExampleProgram> programs = suite ? ExampleProgram.suite(domain) : ExampleProgram.forDomain(domain);
+        if (limit != null && limit < 1) {
+            spec.commandLine().getErr().println("renderloop perf render: --limit must be >= 1, got " + limit);
+            return ExitCode.USAGE;
+        }
+        if (suite != null && suite.startsWith("manimbench:")) {
+            if (!domain.equals("manim")) {
+                spec.commandLine().getErr().println("renderloop perf render: --suite manimbench:PATH needs --domain manim");
+                return ExitCode.USAGE;
+            }
+            List<ExampleProgram> scenes;
+            try {
+                scenes = dev.renderloop.bench.SuiteSource.load(suite, null, null, limit).tasks().stream()
+                        .map(t -> new ExampleProgram("manim", t.id() + ".py", t.code())).toList();
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println("renderloop perf render: " + e.getMessage());
+                return ExitCode.USAGE;
+            }
+            return new ManimModes(this, out).run(scenes, spec.commandLine().getParseResult().hasMatchedOption("--jobs")
+                    ? List.of(jobs) : List.of(1, 2));
+        }
+        if (suite != null && !suite.equals("bundled")) {
+            spec.commandLine().getErr().println("renderloop perf render: --suite takes no value or manimbench:PATH, got " + suite);
+            return ExitCode.USAGE;
+        }
+        List<ExampleProgram> programs = suite != null ? ExampleProgram.suite(domain) : ExampleProgram.forDomain(domain);
         if (only != null) {
             var matcher = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + only);
             programs = programs.stream().filter(p -> matcher.matches(Path.of(p.name()))).toList();
@@ -156,7 +186,7 @@ final class PerfRenderCommand implements Callable<Integer> {
     }
 
     /** The warm side's failures, by error kind, with the first error text of each: a failed render is never silent. */
-    private static void printFailures(PrintWriter out, List<RenderResult> results) {
+    static void printFailures(PrintWriter out, List<RenderResult> results) {
         Map<String, List<RenderResult>> failed = new java.util.TreeMap<>();
         for (RenderResult r : results) {
             if (!r.ok()) {
@@ -176,7 +206,7 @@ final class PerfRenderCommand implements Callable<Integer> {
      * details; and how often each path of the tikz driver was taken ({@code format}: how the document was
      * typeset, {@code raster}: how the page was rasterised, {@code job}: in the worker parent or a job child).
      */
-    private static void printStages(PrintWriter out, List<RenderResult> results) {
+    static void printStages(PrintWriter out, List<RenderResult> results) {
         List<RenderResult> ok = results.stream().filter(RenderResult::ok).toList();
         if (ok.isEmpty()) {
             return;
@@ -214,7 +244,7 @@ final class PerfRenderCommand implements Callable<Integer> {
                 .getProcessCpuTime() / 1e9;
     }
 
-    private static double treeCpuSeconds() {
+    static double treeCpuSeconds() {
         List<Long> pids = new ArrayList<>();
         pids.add(ProcessHandle.current().pid());
         ProcessHandle.current().descendants().forEach(p -> pids.add(p.pid()));
@@ -232,7 +262,7 @@ final class PerfRenderCommand implements Callable<Integer> {
         return ticks / 100.0;  // USER_HZ is 100 on Linux
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         int n = sorted.size();
         return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
@@ -265,7 +295,7 @@ final class PerfRenderCommand implements Callable<Integer> {
         }
     }
 
-    private Measurement measure(List<ExampleProgram> work, Function<ExampleProgram, Boolean> render) throws Exception {
+    Measurement measure(List<ExampleProgram> work, Function<ExampleProgram, Boolean> render) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(jobs);
         try {
             long start = System.nanoTime();
@@ -292,7 +322,7 @@ final class PerfRenderCommand implements Callable<Integer> {
         }
     }
 
-    private boolean freshRender(Path python, ExampleProgram program, RenderSettings s, Path scratch) {
+    boolean freshRender(Path python, ExampleProgram program, RenderSettings s, Path scratch) {
         if (domain.equals("html")) {
             return freshBrowserScreenshot(program, s, scratch);
         }

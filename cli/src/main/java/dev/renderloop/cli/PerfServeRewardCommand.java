@@ -116,7 +116,7 @@ final class PerfServeRewardCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         Path python = engineOptions.python != null ? engineOptions.python : RenderEngine.defaultPython();
         try (RenderEngine engine = engineOptions.builder().build();
-             ReferenceScorer scorer = new ReferenceScorer(engine, null, null, null)) {
+             ReferenceScorer scorer = new ReferenceScorer(engine, null, null, null, dev.renderloop.render.ManimMode.REWARD)) {
             boolean matplotlib = engine.availability("matplotlib").available();
             if (!List.of("svg", "matplotlib").containsAll(wanted) || wanted.isEmpty()) {
                 spec.commandLine().getErr().println("renderloop perf serve-reward: --domains takes svg and/or matplotlib, got " + wanted);

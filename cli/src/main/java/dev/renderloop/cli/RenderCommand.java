@@ -47,6 +47,10 @@ final class RenderCommand implements Callable<Integer> {
     @Option(names = "--scene", paramLabel = "CLASS", description = "Scene class to render (default: detected).")
     String scene;
 
+    @Option(names = "--manim-mode", paramLabel = "MODE", description = "manim only: published (default: every frame drawn, "
+            + "an mp4, frames decoded from it, as the paper), reward (only the sampled frames drawn, no video) or published-lossless.")
+    String manimMode;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -111,6 +115,12 @@ final class RenderCommand implements Callable<Integer> {
         }
         if (scene != null) {
             s = s.withScene(scene);
+        }
+        if (manimMode != null) {
+            if (!domain.equals("manim")) {
+                throw new IllegalArgumentException("--manim-mode applies to --domain manim only, not " + domain);
+            }
+            s = s.withManimMode(dev.renderloop.render.ManimMode.parse(manimMode));
         }
         return s;
     }

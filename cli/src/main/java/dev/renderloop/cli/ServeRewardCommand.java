@@ -107,7 +107,8 @@ final class ServeRewardCommand implements Callable<Integer> {
         }
         try (Models models = modelOptions.open();
              RenderEngine engine = engineOptions.builder().build();
-             ReferenceScorer scorer = new ReferenceScorer(engine, models.clip(), models.dino(), models.codebert());
+             ReferenceScorer scorer = new ReferenceScorer(engine, models.clip(), models.dino(), models.codebert(),
+                     dev.renderloop.render.ManimMode.REWARD);
              RewardService service = RewardService.start(engine, scorer, config)) {
             out.println("serving rewards at http://" + host + ":" + service.port() + " (POST /v1/score; API at /openapi.json)");
             out.println("sandbox: " + engine.sandboxDescription());

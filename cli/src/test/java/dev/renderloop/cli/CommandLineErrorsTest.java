@@ -32,6 +32,26 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void perfManimBenchCommands_refuseBadArgumentsWithAMessage() throws Exception {
+        Path missing = dir.resolve("none.jsonl");
+        String[][] cases = {
+                {"perf", "render", "--domain", "manim", "--suite", "manimbench:" + missing, "--limit", "0"}, {"--limit must be >= 1"},
+                {"perf", "render", "--domain", "matplotlib", "--suite", "manimbench:" + missing}, {"needs --domain manim"},
+                {"perf", "render", "--domain", "manim", "--suite", "manimbench:" + missing}, {"no ManimBench file at"},
+                {"perf", "render", "--domain", "manim", "--suite", "povray"}, {"--suite takes no value or manimbench:PATH"},
+                {"perf", "reward", "--suite", "manimbench:" + missing, "--group", "0"}, {"--group must be in 1..64"},
+                {"perf", "reward", "--suite", "svg"}, {"--suite takes manimbench:PATH"},
+                {"perf", "reward", "--suite", "manimbench:" + missing}, {"no ManimBench file at"}};
+        for (int i = 0; i < cases.length; i += 2) {
+            CliRun run = CliRun.of(cases[i]);
+            String what = String.join(" ", cases[i]);
+            assertEquals(ExitCode.USAGE, run.exitCode(), what + ": " + run.out() + run.err());
+            assertTrue(run.err().contains(cases[i + 1][0]), what + ": " + run.err());
+            assertFalse(run.err().contains("internal error"), run.err());
+        }
+    }
+
+    @Test
     void renderDomains_areTheEnginesBuiltInRenderers() {
         try (RenderEngine engine = RenderEngine.builder().noCache().build()) {
             assertEquals(engine.domains(), Set.copyOf(RenderDomains.ALL));

@@ -140,6 +140,12 @@ class RenderCommandIT {
         CliRun noDomain = CliRun.of("render", file.toString());
         assertEquals(ExitCode.USAGE, noDomain.exitCode());
         assertTrue(noDomain.err().contains("--domain"), noDomain.err());
+        CliRun unknownMode = CliRun.of("render", "--domain", "manim", "--manim-mode", "fast", file.toString());
+        assertEquals(ExitCode.USAGE, unknownMode.exitCode());
+        assertTrue(unknownMode.err().contains("unknown Manim mode 'fast'; known: published, reward, published-lossless"), unknownMode.err());
+        CliRun wrongDomain = render(file, "--manim-mode", "reward");
+        assertEquals(ExitCode.USAGE, wrongDomain.exitCode());
+        assertTrue(wrongDomain.err().contains("--manim-mode applies to --domain manim only"), wrongDomain.err());
     }
 
     @Test

@@ -217,7 +217,12 @@ public final class RenderEngine implements AutoCloseable {
         // What renders, and what the cache keys on, is the program without trailing whitespace plus one newline:
         // a suite's reference (no final newline) and the same program extracted from an answer (CodeExtractor ends
         // it with one) are one render. Trailing whitespace changes no domain's output or line numbers.
-        request = new RenderRequest(domain, normalised(request.code()), request.settings());
+        RenderSettings settings = request.settings();
+        if (!domain.equals("manim") && settings.manimMode() != ManimMode.PUBLISHED) {
+            // Only Manim has modes: other domains render one way, and one cache entry serves every caller.
+            settings = settings.withManimMode(ManimMode.PUBLISHED);
+        }
+        request = new RenderRequest(domain, normalised(request.code()), settings);
         Renderer.Availability availability = renderer.availability();
         if (!availability.available()) {
             return RenderResult.failure(domain, ErrorKind.RENDERER_UNAVAILABLE, availability.detail(), millisSince(start));

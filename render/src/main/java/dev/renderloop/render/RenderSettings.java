@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param maxProcesses  process (and thread) limit inside the sandbox
  * @param seed          seed for Python's and numpy's global RNGs
  * @param scene         scene class to render, or {@code null} to detect it
+ * @param manimMode     how a Manim scene is turned into frames ({@link ManimMode}); other domains ignore it
  */
 public record RenderSettings(
         int width,
@@ -38,10 +39,11 @@ public record RenderSettings(
         long maxOutputBytes,
         int maxProcesses,
         long seed,
-        String scene) {
+        String scene,
+        ManimMode manimMode) {
 
     public static final RenderSettings MANIM_DEFAULTS = new RenderSettings(
-            854, 480, 15, 5, 300, 100, Duration.ofSeconds(60), 4L << 30, 256L << 20, 512L << 20, 64, 0, null);
+            854, 480, 15, 5, 300, 100, Duration.ofSeconds(60), 4L << 30, 256L << 20, 512L << 20, 64, 0, null, ManimMode.PUBLISHED);
 
     public static final RenderSettings MATPLOTLIB_DEFAULTS = MANIM_DEFAULTS
             .withSize(640, 480).withTimeout(Duration.ofSeconds(30));
@@ -59,6 +61,7 @@ public record RenderSettings(
         require(maxFileBytes >= 1L << 20, "maxFileBytes must be at least 1 MiB, got %s", maxFileBytes);
         require(maxOutputBytes >= maxFileBytes, "maxOutputBytes must be >= maxFileBytes, got %s", maxOutputBytes);
         require(maxProcesses >= 4, "maxProcesses must be at least 4, got %s", maxProcesses);
+        Objects.requireNonNull(manimMode, "manimMode");
         require(scene == null || scene.matches("[A-Za-z_][A-Za-z0-9_]*"), "scene must be a Python identifier, got %s", scene);
     }
 
@@ -73,7 +76,7 @@ public record RenderSettings(
 
     /** LaTeX/TikZ: the first page rasterised at 300 dpi (width and height bound the image). */
     public static final RenderSettings TIKZ_DEFAULTS = new RenderSettings(
-            2400, 2400, 15, 5, 1, 300, Duration.ofSeconds(30), 4L << 30, 256L << 20, 512L << 20, 64, 0, null);
+            2400, 2400, 15, 5, 1, 300, Duration.ofSeconds(30), 4L << 30, 256L << 20, 512L << 20, 64, 0, null, ManimMode.PUBLISHED);
 
     /** The defaults for a domain (Manim's for unknown ones). */
     public static RenderSettings defaultsFor(String domain) {
@@ -89,37 +92,43 @@ public record RenderSettings(
 
     public RenderSettings withSize(int w, int h) {
         return new RenderSettings(w, h, fps, sampleFps, maxFrames, dpi, timeout, memoryBytes, maxFileBytes,
-                maxOutputBytes, maxProcesses, seed, scene);
+                maxOutputBytes, maxProcesses, seed, scene, manimMode);
     }
 
     public RenderSettings withTimeout(Duration t) {
         return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, t, memoryBytes, maxFileBytes,
-                maxOutputBytes, maxProcesses, seed, scene);
+                maxOutputBytes, maxProcesses, seed, scene, manimMode);
     }
 
     public RenderSettings withMemoryBytes(long bytes) {
         return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, timeout, bytes, maxFileBytes,
-                maxOutputBytes, maxProcesses, seed, scene);
+                maxOutputBytes, maxProcesses, seed, scene, manimMode);
     }
 
     public RenderSettings withMaxFileBytes(long bytes) {
         return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, timeout, memoryBytes, bytes,
-                Math.max(bytes, maxOutputBytes), maxProcesses, seed, scene);
+                Math.max(bytes, maxOutputBytes), maxProcesses, seed, scene, manimMode);
     }
 
     public RenderSettings withMaxOutputBytes(long bytes) {
         return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, timeout, memoryBytes, maxFileBytes,
-                bytes, maxProcesses, seed, scene);
+                bytes, maxProcesses, seed, scene, manimMode);
     }
 
     public RenderSettings withScene(String sceneClass) {
         return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, timeout, memoryBytes, maxFileBytes,
-                maxOutputBytes, maxProcesses, seed, sceneClass);
+                maxOutputBytes, maxProcesses, seed, sceneClass, manimMode);
     }
 
     public RenderSettings withSeed(long s) {
         return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, timeout, memoryBytes, maxFileBytes,
-                maxOutputBytes, maxProcesses, s, scene);
+                maxOutputBytes, maxProcesses, s, scene, manimMode);
+    }
+
+    /** These settings with another {@link ManimMode}. */
+    public RenderSettings withManimMode(ManimMode mode) {
+        return new RenderSettings(width, height, fps, sampleFps, maxFrames, dpi, timeout, memoryBytes, maxFileBytes,
+                maxOutputBytes, maxProcesses, seed, scene, mode);
     }
 
     /**
@@ -143,6 +152,7 @@ public record RenderSettings(
         m.put("max_open_files", 1024);
         m.put("seed", seed);
         m.put("scene", scene);
+        m.put("manim_mode", manimMode.wireName());
         return m;
     }
 

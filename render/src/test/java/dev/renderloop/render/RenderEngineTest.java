@@ -135,6 +135,19 @@ class RenderEngineTest {
     }
 
     @Test
+    void render_manimModeOfAnotherDomain_isIgnored_oneRenderOneCacheEntry() {
+        AtomicLong clock = new AtomicLong();
+        ScriptedRenderer r = new ScriptedRenderer(clock, true);
+        try (RenderEngine e = engine(r, clock)) {
+            RenderSettings published = RenderSettings.defaultsFor("scripted");
+            RenderResult first = e.render(new RenderRequest("scripted", "ok", published));
+            RenderResult reward = e.render(new RenderRequest("scripted", "ok", published.withManimMode(ManimMode.REWARD)));
+            assertTrue(first.ok() && reward.cached(), "only Manim has modes: the same render serves both");
+            assertEquals(1, r.calls.get());
+        }
+    }
+
+    @Test
     void render_programsDifferingOnlyInTrailingWhitespace_areOneRender() {
         // The reference as a suite holds it (no final newline) and the same program extracted from an answer
         // (CodeExtractor ends it with one newline) are the same program: one render, one cache entry.

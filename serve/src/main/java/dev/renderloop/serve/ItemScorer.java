@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.renderloop.agent.ReferenceScorer;
 import dev.renderloop.render.ErrorKind;
+import dev.renderloop.render.ManimMode;
 import dev.renderloop.render.RenderEngine;
 import dev.renderloop.render.RenderRequest;
 import dev.renderloop.render.RenderResult;
@@ -62,9 +63,12 @@ final class ItemScorer {
         metrics.gauge("renderloop_reference_cache_entries", "Decoded references held by this replica.", references::size);
     }
 
-    /** The render settings of a domain: its defaults, with the timeout capped by the service's configuration. */
+    /**
+     * The render settings of a domain: its defaults in Manim's reward mode (only the sampled frames are drawn, no
+     * video; references and candidates alike), with the timeout capped by the service's configuration.
+     */
     RenderSettings settings(String domain) {
-        RenderSettings s = RenderSettings.defaultsFor(domain);
+        RenderSettings s = RenderSettings.defaultsFor(domain).withManimMode(ManimMode.REWARD);
         return renderTimeout != null && s.timeout().compareTo(renderTimeout) > 0 ? s.withTimeout(renderTimeout) : s;
     }
 

@@ -4,6 +4,7 @@ import dev.renderloop.agent.ReferenceScorer;
 import dev.renderloop.render.CodeExtractor;
 import dev.renderloop.render.ErrorKind;
 import dev.renderloop.render.ExtractedCode;
+import dev.renderloop.render.ManimMode;
 import dev.renderloop.render.RenderEngine;
 import dev.renderloop.render.RenderRequest;
 import dev.renderloop.render.RenderResult;
@@ -52,7 +53,8 @@ public final class RenderRewardScorer implements CompletionScorer {
 
   /**
    * @param engine renders candidates (not closed here)
-   * @param scorer scores renders against the reference (not closed here)
+   * @param scorer scores renders against the reference (not closed here); built with {@link ManimMode#REWARD}, the mode
+   *     candidates are rendered in (the fast mode: only the sampled frames are drawn, no video)
    * @param spec the reward formula; check it with {@link #checkTrainingSpec} first
    * @param deadline how long one call waits for all its renders
    * @param extractor (domain, completion text) to code; {@link CodeExtractor#extract} for real tasks
@@ -63,6 +65,11 @@ public final class RenderRewardScorer implements CompletionScorer {
       BiFunction<String, String, ExtractedCode> extractor, int concurrency, LongSupplier nanoTime) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.scorer = Objects.requireNonNull(scorer, "scorer");
+    if (scorer.manimMode() != ManimMode.REWARD) {
+      // Training renders only the frames the reward reads; references must come from the same mode.
+      throw new IllegalArgumentException("the training reward renders Manim in reward mode: build the ReferenceScorer "
+          + "with ManimMode.REWARD, got " + scorer.manimMode().wireName());
+    }
     this.spec = Objects.requireNonNull(spec, "spec");
     this.deadline = Objects.requireNonNull(deadline, "deadline");
     this.extractor = Objects.requireNonNull(extractor, "extractor");
@@ -121,7 +128,7 @@ public final class RenderRewardScorer implements CompletionScorer {
       ExtractedCode code = extractor.apply(task.domain(), text);
       codes.add(code);
       renders.add(code.code().isBlank() ? null : pool.submit(() -> engine.render(
-          new RenderRequest(task.domain(), code.code(), RenderSettings.defaultsFor(task.domain())))));
+          new RenderRequest(task.domain(), code.code(), scorer.settings(task.domain())))));
     }
     long end = start + deadline.toNanos();
     List<RenderResult> results = new ArrayList<>();

@@ -64,7 +64,7 @@ final class ColourToy {
     try (CausalLm lm = CausalLm.load(Fixtures.MODEL);
         Tokenizer tokenizer = Tokenizer.load(Fixtures.MODEL);
         RenderEngine engine = RenderEngine.builder().noCache().workers(1).build();
-        ReferenceScorer reference = new ReferenceScorer(engine, null, null, null);
+        ReferenceScorer reference = new ReferenceScorer(engine, null, null, null, dev.renderloop.render.ManimMode.REWARD);
         RenderRewardScorer scorer = new RenderRewardScorer(engine, reference, SPEC, Duration.ofSeconds(30),
             ColourToy::extract, 4, System::nanoTime)) {
       LoraAdapter adapter = LoraAdapter.initialise(new LoraConfig(8, 16, 0, LoraConfig.MODULES, false),
