@@ -26,7 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Each document below does its work inside one JSVG call that never looks at the deadline (a
  * filter chain, one dashed stroke, nested masks, one long text): drawn in the engine's own JVM, they
- * kept a core busy for 4 to over 60 s after a 2 s deadline (measured before {@link SvgDrawProcess}).
+ * kept a core busy for 4 to over 60 s after a 2 s deadline (measured before {@link SvgDrawProcess}); each
+ * takes at least 5 s to draw here (2 cores, 2026-12), so that the 1 s deadline always interrupts it (200 plain nested
+ * masks and 200,000 glyphs drew in 1.2 to 1.4 s: too close to the deadline, the test failed).
  * The probe: the CPU time of the child that drew the document (from {@code /proc}, through
  * {@link ProcessHandle}) and of this JVM's {@code svg-render-*} threads ({@link ThreadMXBean}), sampled
  * from one second after the deadline for {@value #PROBE_MILLIS} ms, may grow by at most
@@ -66,16 +68,18 @@ class SvgDeadlineTest {
                     }
                     return doc("<path d=\"" + d + "\" stroke=\"black\" stroke-width=\"50\" stroke-dasharray=\"0.01\" fill=\"none\"/>");
                 }),
-                Arguments.of("200 nested masks", (Supplier<String>) () -> {
-                    StringBuilder m = new StringBuilder("<mask id=\"m0\"><rect width=\"100\" height=\"100\" fill=\"white\"/></mask>");
-                    for (int i = 1; i < 200; i++) {
+                Arguments.of("300 nested blurred masks", (Supplier<String>) () -> {
+                    StringBuilder m = new StringBuilder("<filter id=\"f\"><feGaussianBlur stdDeviation=\"20\"/></filter>"
+                            + "<mask id=\"m0\"><rect width=\"100\" height=\"100\" fill=\"white\" filter=\"url(#f)\"/></mask>");
+                    for (int i = 1; i < 300; i++) {
                         m.append("<mask id=\"m").append(i).append("\"><rect width=\"100\" height=\"100\" fill=\"white\" "
-                                + "mask=\"url(#m").append(i - 1).append(")\"/></mask>");
+                                + "filter=\"url(#f)\" mask=\"url(#m").append(i - 1).append(")\"/></mask>");
                     }
-                    return doc("<defs>" + m + "</defs><rect width=\"100\" height=\"100\" mask=\"url(#m199)\"/>");
+                    return doc("<defs>" + m + "</defs><rect width=\"100\" height=\"100\" mask=\"url(#m299)\"/>");
                 }),
-                Arguments.of("a text of 200000 glyphs", (Supplier<String>) () ->
-                        doc("<text x=\"0\" y=\"50\" font-size=\"3\">" + "W".repeat(200_000) + "</text>")));
+                // Just under the 1 MiB program limit.
+                Arguments.of("a text of 1000000 glyphs", (Supplier<String>) () ->
+                        doc("<text x=\"0\" y=\"50\" font-size=\"3\">" + "W".repeat(1_000_000) + "</text>")));
     }
 
     private static String doc(String body) {
