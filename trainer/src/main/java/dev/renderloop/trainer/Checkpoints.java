@@ -113,6 +113,34 @@ final class Checkpoints {
   }
 
   /**
+   * Where a run starts: with {@code resume}, from the run's latest checkpoint (adapter and optimizer restored into
+   * {@code adapter} and {@code optimizer}, metrics after it dropped), or from step 0 when there is none yet; without
+   * it, from step 0 in a run directory that holds no metrics yet.
+   *
+   * @return the number of steps already done
+   * @throws IllegalStateException when {@code resume} is false and {@code metrics} already holds a run
+   */
+  static int begin(Path run, Path metrics, boolean resume, LoraAdapter adapter, AdamW optimizer, long seed, int steps,
+      java.io.PrintStream console) throws IOException {
+    if (!resume) {
+      if (Files.exists(metrics) && Files.size(metrics) > 0) {
+        throw new IllegalStateException(run + " already holds a run (metrics.jsonl); use --resume or another --out");
+      }
+      return 0;
+    }
+    int start = 0;
+    Optional<Path> latest = latest(run);
+    if (latest.isPresent()) {
+      Restored r = restore(latest.get(), adapter, seed);
+      optimizer.restore(r.optimizer());
+      start = r.completedSteps();
+    }
+    truncateMetrics(metrics, start);
+    console.printf("resuming at step %d of %d%s%n", start, steps, latest.map(p -> " from " + p).orElse(" (no checkpoint yet)"));
+    return start;
+  }
+
+  /**
    * Keeps the metrics lines of steps up to {@code completed} (those a checkpoint covers); a line cut by a kill, and
    * everything after it, is dropped to be recomputed.
    */
@@ -130,7 +158,7 @@ final class Checkpoints {
           kept.add(line);
         }
       } catch (IOException e) {
-        break;
+        break;  // a line cut by the kill: it and everything after are recomputed
       }
     }
     Files.write(metrics, kept, java.nio.charset.StandardCharsets.UTF_8);

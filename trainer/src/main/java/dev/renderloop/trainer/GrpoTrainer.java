@@ -117,20 +117,7 @@ public final class GrpoTrainer {
   public List<Map<String, Object>> train(boolean resume) throws IOException {
     Files.createDirectories(run);
     Path metrics = run.resolve("metrics.jsonl");
-    int start = 0;
-    if (resume) {
-      Optional<Path> latest = Checkpoints.latest(run);
-      if (latest.isPresent()) {
-        Checkpoints.Restored r = Checkpoints.restore(latest.get(), adapter, settings.seed());
-        optimizer.restore(r.optimizer());
-        start = r.completedSteps();
-      }
-      truncateMetrics(metrics, start);
-      console.printf("resuming at step %d of %d%s%n", start, settings.steps(),
-          latest.map(p -> " from " + p).orElse(" (no checkpoint yet)"));
-    } else if (Files.exists(metrics) && Files.size(metrics) > 0) {
-      throw new IllegalStateException(run + " already holds a run (metrics.jsonl); use --resume or another --out");
-    }
+    int start = Checkpoints.begin(run, metrics, resume, adapter, optimizer, settings.seed(), settings.steps(), console);
     adapter.setTrainable(true);
     List<Map<String, Object>> out = new ArrayList<>();
     long began = nanoTime.getAsLong();
@@ -349,26 +336,6 @@ public final class GrpoTrainer {
       System.arraycopy(rows[b], 0, out, b * width, rows[b].length);
     }
     return out;
-  }
-
-  private static void truncateMetrics(Path metrics, int completed) throws IOException {
-    if (!Files.exists(metrics)) {
-      return;
-    }
-    List<String> kept = new ArrayList<>();
-    for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
-      if (line.isBlank()) {
-        continue;
-      }
-      try {
-        if (JSON.readTree(line).get("step").asInt() <= completed) {
-          kept.add(line);
-        }
-      } catch (IOException e) {
-        break;  // a line cut by the kill: it and everything after are recomputed
-      }
-    }
-    Files.write(metrics, kept, StandardCharsets.UTF_8);
   }
 
   private String progress(Map<String, Object> m, int step, double etaSeconds) {

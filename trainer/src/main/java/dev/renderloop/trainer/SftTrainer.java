@@ -128,20 +128,7 @@ public final class SftTrainer {
     Files.createDirectories(run);
     Path metrics = run.resolve("metrics.jsonl");
     AdamW optimizer = new AdamW(settings.adam());
-    int start = 0;
-    if (resume) {
-      Optional<Path> latest = Checkpoints.latest(run);
-      if (latest.isPresent()) {
-        Checkpoints.Restored r = Checkpoints.restore(latest.get(), adapter, settings.seed());
-        optimizer.restore(r.optimizer());
-        start = r.completedSteps();
-      }
-      Checkpoints.truncateMetrics(metrics, start);
-      console.printf("resuming at step %d of %d%s%n", start, settings.steps(),
-          latest.map(p -> " from " + p).orElse(" (no checkpoint yet)"));
-    } else if (Files.exists(metrics) && Files.size(metrics) > 0) {
-      throw new IllegalStateException(run + " already holds a run (metrics.jsonl); use --resume or another --out");
-    }
+    int start = Checkpoints.begin(run, metrics, resume, adapter, optimizer, settings.seed(), settings.steps(), console);
     adapter.setTrainable(true);
     LinearSchedule schedule = LinearSchedule.withWarmupRatio(settings.lr(), settings.warmupRatio(), settings.steps());
     // The data position is the number of micro-batches consumed; every epoch has the same number of batches and
