@@ -79,7 +79,8 @@ public final class CausalLm implements AutoCloseable {
   /** The adapter's A and B per layer and projection ({@link LoraConfig#MODULES} order), null where not targeted. */
   private NDArray[][] loraA;
   private NDArray[][] loraB;
-  private float loraScaling;
+  /** The adapter's scaling, a scalar array in {@link #manager}: see {@link GraphScalar}. */
+  private NDArray loraScaling;
   /** Non-null only during a training forward pass of an adapter with dropout: draws its dropout masks. */
   private SplittableRandom loraDropout;
 
@@ -217,7 +218,7 @@ public final class CausalLm implements AutoCloseable {
     adapter = lora;
     loraA = a;
     loraB = b;
-    loraScaling = (float) lora.config().scaling();
+    loraScaling = GraphScalar.of(manager, (float) lora.config().scaling());
     adapterEnabled = true;
   }
 
@@ -555,7 +556,7 @@ public final class CausalLm implements AutoCloseable {
         batch.completionWidth + 1);
     NDArray predicting = logits.get(new NDIndex().addAllDim().addSliceDim(0, batch.completionWidth));
     if (temperature != 1.0) {
-      predicting = predicting.div((float) temperature);  // TRL: logits / temperature, in the logits' dtype
+      predicting = predicting.div(GraphScalar.of(step, (float) temperature));  // TRL: logits / temperature, in the logits' dtype
     }
     NDArray index = step.create(flatten(batch.targets), new Shape(rows, batch.completionWidth, 1));
     return predicting.logSoftmax(-1).gather(index, 2);

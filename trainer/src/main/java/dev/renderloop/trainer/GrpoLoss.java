@@ -1,7 +1,9 @@
 package dev.renderloop.trainer;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.renderloop.model.GraphScalar;
 import java.util.Objects;
 
 /**
@@ -62,7 +64,8 @@ public final class GrpoLoss {
     if (advantages.length != rows) {
       throw new IllegalArgumentException(advantages.length + " advantages for " + rows + " rows");
     }
-    NDArray adv = logProbs.getManager().create(advantages, new Shape(rows, 1));
+    NDManager graph = logProbs.getManager();
+    NDArray adv = graph.create(advantages, new Shape(rows, 1));
     NDArray rowTokens = mask.sum(new int[] {1}).maximum(1f);
 
     NDArray logRatio = logProbs.sub(oldLogProbs);
@@ -79,17 +82,19 @@ public final class GrpoLoss {
       if (config.biasCorrectedKl()) {
         perTokenKl = perTokenKl.mul(coef1);
       }
-      perToken = perToken.add(perTokenKl.mul((float) config.beta()));
+      perToken = perToken.add(perTokenKl.mul(GraphScalar.of(graph, (float) config.beta())));
       kl = maskedMean(perTokenKl.toFloatArray(), mask.toFloatArray());
     }
     NDArray masked = perToken.mul(mask);
     int k = normaliser.accumulationSteps();
     NDArray loss = switch (config.lossType()) {
-      case GRPO -> masked.sum(new int[] {1}).div(rowTokens).mean().div((float) k);
-      case BNPO -> masked.sum().div(mask.sum().maximum(1f)).div((float) k);
-      case DR_GRPO -> masked.sum().div((float) rows * config.maxCompletionLength()).div((float) k);
-      case DAPO -> masked.sum().div(
-          Math.max(1f, normaliser.generationBatchTokens()) * k / (float) normaliser.stepsPerGeneration());
+      // every number backward reads is a GraphScalar: see there
+      case GRPO -> masked.sum(new int[] {1}).div(rowTokens).mean().div(GraphScalar.of(graph, k));
+      case BNPO -> masked.sum().div(mask.sum().maximum(1f)).div(GraphScalar.of(graph, k));
+      case DR_GRPO -> masked.sum().div(GraphScalar.of(graph, (float) rows * config.maxCompletionLength()))
+          .div(GraphScalar.of(graph, k));
+      case DAPO -> masked.sum().div(GraphScalar.of(graph,
+          Math.max(1f, normaliser.generationBatchTokens()) * k / (float) normaliser.stepsPerGeneration()));
     };
 
     // TRL's clip metrics: a ratio counts as clipped only where clipping removes its gradient (the sign of A matters)

@@ -2,6 +2,7 @@ package dev.renderloop.trainer;
 
 import ai.djl.ndarray.NDArray;
 import dev.renderloop.model.CompletionLogProbs;
+import dev.renderloop.model.GraphScalar;
 import java.util.Objects;
 
 /**
@@ -29,6 +30,6 @@ public final class SftLoss {
       throw new IllegalArgumentException(
           "windowTokens " + windowTokens + " is smaller than the micro-batch's " + logProbs.tokens() + " tokens");
     }
-    return logProbs.values().mul(logProbs.mask()).sum().neg().div((float) windowTokens);
+    return logProbs.values().mul(logProbs.mask()).sum().neg().div(GraphScalar.of(logProbs.values().getManager(), (float) windowTokens));
   }
 }
