@@ -141,33 +141,55 @@ final class Sandbox {
             out.addAll(List.of(setpriv, "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--inh-caps=-all"));
         }
         if (level == Level.BUBBLEWRAP) {
-            out.addAll(List.of(bwrap, "--unshare-all", "--die-with-parent", "--new-session"));
-            for (String allowed : ALLOWED) {
-                Path p = Path.of(allowed);
-                if (Files.isSymbolicLink(p)) {
-                    try {
-                        out.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), allowed));
-                    } catch (IOException e) {
-                        // unreadable link: leave it out, as if it did not exist
-                    }
-                } else if (Files.exists(p)) {
-                    out.addAll(List.of("--ro-bind", allowed, allowed));
-                }
-            }
-            out.addAll(List.of("--dev", "/dev", "--proc", "/proc"));
-            for (String empty : EMPTY) {
-                out.addAll(List.of("--tmpfs", empty));
-            }
-            for (Path p : readOnly) {
-                if (Files.exists(p) && !isAllowed(p)) {
-                    out.addAll(List.of("--ro-bind", p.toString(), p.toString()));
-                }
-            }
-            out.addAll(List.of("--bind", scratch.toString(), scratch.toString(), "--chdir", scratch.toString(), "--clearenv"));
-            env.forEach((k, v) -> out.addAll(List.of("--setenv", k, v)));
-            out.add("--");
+            out.addAll(bubblewrap(scratch, readOnly, env));
         }
         out.addAll(command);
+        return out;
+    }
+
+    /**
+     * Wraps {@code command} in bubblewrap (the allowlist, no network, its own PID and mount namespaces, no
+     * capabilities) without changing its user: for a program whose files lie where uid 65534 cannot read them (the
+     * JVM's class path under a home directory) and that runs no code of the job's, as the SVG drawing child.
+     * Without bubblewrap, {@code command} unchanged.
+     */
+    List<String> wrapKeepingUser(List<String> command, Path scratch, List<Path> readOnly, Map<String, String> env) {
+        if (level != Level.BUBBLEWRAP) {
+            return command;
+        }
+        List<String> out = new ArrayList<>(bubblewrap(scratch, readOnly, env));
+        // As root, bubblewrap would otherwise keep every capability inside the sandbox.
+        out.addAll(out.indexOf("--unshare-all") + 1, List.of("--cap-drop", "ALL"));
+        out.addAll(command);
+        return out;
+    }
+
+    private List<String> bubblewrap(Path scratch, List<Path> readOnly, Map<String, String> env) {
+        List<String> out = new ArrayList<>(List.of(bwrap, "--unshare-all", "--die-with-parent", "--new-session"));
+        for (String allowed : ALLOWED) {
+            Path p = Path.of(allowed);
+            if (Files.isSymbolicLink(p)) {
+                try {
+                    out.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), allowed));
+                } catch (IOException e) {
+                    // unreadable link: leave it out, as if it did not exist
+                }
+            } else if (Files.exists(p)) {
+                out.addAll(List.of("--ro-bind", allowed, allowed));
+            }
+        }
+        out.addAll(List.of("--dev", "/dev", "--proc", "/proc"));
+        for (String empty : EMPTY) {
+            out.addAll(List.of("--tmpfs", empty));
+        }
+        for (Path p : readOnly) {
+            if (Files.exists(p) && !isAllowed(p)) {
+                out.addAll(List.of("--ro-bind", p.toString(), p.toString()));
+            }
+        }
+        out.addAll(List.of("--bind", scratch.toString(), scratch.toString(), "--chdir", scratch.toString(), "--clearenv"));
+        env.forEach((k, v) -> out.addAll(List.of("--setenv", k, v)));
+        out.add("--");
         return out;
     }
 

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * {@code int width, int height, long nanosLeft, int n, n bytes of UTF-8 code}; an answer is
  * {@code byte 1, int n, log, int width, int height, width*height ints of RGB} for an image, or
  * {@code byte 0, kind, error, log} for a failure, each string as {@code int n} and n UTF-8 bytes.
- * The child exits when its stdin closes, so it never outlives the engine's JVM.
+ * The child exits when its stdin closes, so it never outlives the engine's JVM. It runs inside bubblewrap where
+ * that works ({@link #confinement()}).
  *
  * <p>Not thread-safe: one render at a time; {@link SvgRenderer} keeps a pool.
  */
@@ -72,16 +74,139 @@ final class SvgDrawProcess implements AutoCloseable {
      * in-process; all measured under load on 2 shared cores).
      */
     static SvgDrawProcess start() throws IOException {
+        return start(confinement().sandboxed());
+    }
+
+    private static SvgDrawProcess start(boolean sandboxed) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 MAX_HEAP, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Djava.awt.headless=true",
                 "-cp", classPath(), SvgDrawProcess.class.getName()));
+        Path scratch = null;
+        if (sandboxed) {
+            // An empty directory is all the child may write (the JVM writes nothing there unless it crashes).
+            scratch = Files.createTempDirectory("renderloop-svg-");
+            Files.createDirectories(scratch.resolve("tmp"));
+            List<Path> readOnly = new ArrayList<>(runtimeFiles());
+            for (String entry : classPath().split(java.io.File.pathSeparator)) {
+                readOnly.add(Path.of(entry));
+            }
+            command = SANDBOX.get().wrapKeepingUser(command, scratch, readOnly, Sandbox.environment(scratch));
+        }
         ProcessBuilder builder = new ProcessBuilder(command);
         // The child needs nothing from the caller's environment (JAVA_TOOL_OPTIONS would print on stderr).
         builder.environment().keySet().removeIf(k -> k.startsWith("JAVA_TOOL_OPTIONS") || k.startsWith("JDK_JAVA_OPTIONS")
                 || k.equals("_JAVA_OPTIONS"));
-        return new SvgDrawProcess(builder.start());
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            deleteQuietly(scratch);
+            throw e;
+        }
+        Path made = scratch;
+        process.onExit().thenRun(() -> deleteQuietly(made));
+        return new SvgDrawProcess(process);
     }
+
+    /**
+     * How the children run: inside bubblewrap ({@link Sandbox#wrapKeepingUser}: the system allowlist, the JDK and
+     * the class path read-only, no network, their own PID and mount namespaces, no capabilities, an empty scratch
+     * directory) where bubblewrap works, else as plain child processes, with the reason. Decided once, on first
+     * use, by drawing a one-pixel document in a sandboxed child: a JVM that cannot start inside the sandbox (a JDK
+     * whose files lie outside what it shows) is reported, not hidden.
+     *
+     * @param sandboxed whether children run inside bubblewrap
+     * @param description one line for the renderer's availability
+     */
+    record Confinement(boolean sandboxed, String description) {
+    }
+
+    private static final java.util.function.Supplier<Sandbox> SANDBOX = memo(
+            () -> Sandbox.detect(!"limits".equals(System.getenv("RENDERLOOP_SANDBOX"))));
+    private static final java.util.function.Supplier<Confinement> CONFINEMENT = memo(SvgDrawProcess::probeConfinement);
+
+    static Confinement confinement() {
+        return CONFINEMENT.get();
+    }
+
+    private static Confinement probeConfinement() {
+        Sandbox sandbox = SANDBOX.get();
+        if (sandbox.level() != Sandbox.Level.BUBBLEWRAP) {
+            return new Confinement(false, "child JVMs without bubblewrap (" + sandbox.description() + ")");
+        }
+        String failure;
+        try (SvgDrawProcess probe = start(true)) {
+            InProcessDrawing.Drawn d = probe.draw("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"><rect width=\"1\" height=\"1\"/></svg>",
+                    RenderSettings.SVG_DEFAULTS.withSize(1, 1), System.nanoTime() + 30_000_000_000L);
+            failure = d.errorKind() == null ? null : d.errorKind() + ": " + d.error();
+        } catch (IOException e) {
+            failure = e.getMessage();
+        }
+        if (failure == null) {
+            return new Confinement(true, "child JVMs inside bubblewrap (no network, no home, no /tmp, no capabilities)");
+        }
+        String why = "child JVMs WITHOUT bubblewrap: a sandboxed child failed (" + failure + ")";
+        System.err.println("renderloop: svg: " + why);
+        return new Confinement(false, why);
+    }
+
+    private static void deleteQuietly(Path scratch) {
+        try {
+            Directories.delete(scratch);
+        } catch (RuntimeException e) {
+            // a temporary directory left behind; nothing depends on it
+        }
+    }
+
+    private static <T> java.util.function.Supplier<T> memo(java.util.function.Supplier<T> compute) {
+        return new java.util.function.Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = compute.get();
+                }
+                return value;
+            }
+        };
+    }
+
+    /**
+     * What of the host the JDK reads beyond its own directory: the targets of its links that point outside it (a
+     * Debian OpenJDK's {@code conf} and {@code cacerts} live under /etc), computed once.
+     */
+    static List<Path> runtimeFiles() {
+        return RUNTIME_FILES.get();
+    }
+
+    private static final java.util.function.Supplier<List<Path>> RUNTIME_FILES = memo(() -> {
+        Path home = Path.of(System.getProperty("java.home")).toAbsolutePath().normalize();
+        List<Path> out = new ArrayList<>();
+        try {
+            Path real = home.toRealPath();
+            out.add(home);
+            if (!real.equals(home)) {
+                out.add(real);
+            }
+            try (java.util.stream.Stream<Path> walk = Files.walk(real)) {
+                walk.filter(Files::isSymbolicLink).forEach(link -> {
+                    try {
+                        Path target = link.toRealPath();
+                        if (!target.startsWith(real)) {
+                            out.add(target);
+                        }
+                    } catch (IOException e) {
+                        // a dangling link: the JVM cannot use it outside the sandbox either
+                    }
+                });
+            }
+        } catch (IOException e) {
+            out.add(home);
+        }
+        return List.copyOf(out);
+    });
 
     /** This module's classes and JSVG's: both directories or jars, the same jar when shaded. */
     static String classPath() {

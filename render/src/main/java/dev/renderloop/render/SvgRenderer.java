@@ -149,7 +149,7 @@ final class SvgRenderer implements Renderer {
 
     @Override
     public Availability availability() {
-        return Availability.yes("JSVG " + JSVG_VERSION + " (in a child JVM, killed at the deadline)");
+        return Availability.yes("JSVG " + JSVG_VERSION + " (" + SvgDrawProcess.confinement().description() + ", killed at the deadline)");
     }
 
     @Override
