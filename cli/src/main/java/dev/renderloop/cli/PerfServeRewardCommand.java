@@ -52,7 +52,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * in batches. Starts the service in this process on 127.0.0.1 (never another address), then:
  * <ol>
  *   <li>one batch of 8 svg and one of 8 matplotlib items against the service, and the same batches the published
- *       way (VinciCoder's per-call pool: a fresh renderer per svg item, a fresh Python interpreter per matplotlib
+ *       way (VinciCoder's per-call pool: a fresh svg renderer per batch, its drawing processes started by the call, as
+ *       cairosvg in a fresh process pool; a fresh Python interpreter per matplotlib
  *       item, {@code cores} at a time), scored by the same scorer; rewards/s of each and the ratio;</li>
  *   <li>sustained batches of 8 (svg and matplotlib alternating) from {@code --threads} client threads for
  *       {@code --seconds}: throughput, p50/p99 latency per domain, errors by kind;</li>
@@ -103,6 +104,8 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     EngineOptions engineOptions;
 
     private final AtomicLong unique = new AtomicLong();
+    /** Per run, so that no run's candidates are in the render cache from an earlier run (that made renders 0-1 ms). */
+    private final String runTag = Long.toHexString(new java.security.SecureRandom().nextLong());
 
     @Override
     public Integer call() throws Exception {
@@ -149,8 +152,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "RSS before: JVM %d MiB, JVM and workers %d MiB; Java heap in use after GC %d MiB%n",
                         rssBefore / 1024, treeBefore / 1024, heapBefore);
 
-                out.println("\none batch of 8 (rewards/s; the published per-call pool renders with a fresh renderer or"
-                        + " interpreter per item, " + cores + " at a time):");
+                out.println("\none batch of 8 (rewards/s; the published per-call pool: svg on a renderer made for the call,"
+                        + " its drawing processes started by it; matplotlib in a fresh interpreter per item; " + cores
+                        + " at a time):");
                 for (String d : domains) {
                     // three rounds, alternating sides, medians reported: the first round also warms the JIT
                     List<Double> ours = new ArrayList<>();
@@ -217,10 +221,10 @@ final class PerfServeRewardCommand implements Callable<Integer> {
             long n = unique.incrementAndGet();
             ObjectNode it = items.addObject().put("id", "i" + i).put("domain", domain);
             if (domain.equals("svg")) {
-                it.put("answer", "```svg\n" + SVG_REF.replace("r='90'", "r='" + (70 + n % 40) + "'") + "<!-- " + n + " -->\n```");
+                it.put("answer", "```svg\n" + SVG_REF.replace("r='90'", "r='" + (70 + n % 40) + "'") + "<!-- " + runTag + " " + n + " -->\n```");
                 it.put("reference_code", SVG_REF);
             } else {
-                it.put("answer", "```python\n" + PLOT_REF.replace("[3, 1, 2]", "[3, 1, " + (1 + n % 4) + "]") + "# " + n + "\n```");
+                it.put("answer", "```python\n" + PLOT_REF.replace("[3, 1, 2]", "[3, 1, " + (1 + n % 4) + "]") + "# " + runTag + " " + n + "\n```");
                 it.put("reference_code", PLOT_REF);
             }
         }
@@ -338,9 +342,10 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     }
 
     /**
-     * One batch of 8 the published way: a per-call pool of {@code cores} workers, each item rendered by a fresh
-     * renderer (svg: a new in-process engine per item; matplotlib: a new interpreter per item, as
-     * {@code published/matplotlib_fresh.py} for {@code perf render}), then scored by the same scorer and reward.
+     * One batch of 8 the published way: a per-call pool of {@code cores} workers (svg: one new engine for the call,
+     * whose drawing processes start with it, as VinciCoder's cairosvg runs in a process pool made per reward call;
+     * matplotlib: a new interpreter per item, its subprocess per sample, as {@code published/matplotlib_fresh.py} for
+     * {@code perf render}), then scored by the same scorer and reward.
      */
     private Published published(String domain, RenderEngine engine, ReferenceScorer scorer, Path python, int cores)
             throws Exception {
@@ -355,12 +360,13 @@ final class PerfServeRewardCommand implements Callable<Integer> {
         Path scratch = Files.createTempDirectory("perf-serve-reward");
         long t0 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(cores);
+        RenderEngine perCall = domain.equals("svg") ? engineOptions.builder().noCache().workers(cores).build() : null;
         try {
             List<Future<Boolean>> futures = new ArrayList<>();
             for (JsonNode it : items) {
                 futures.add(pool.submit(() -> {
                     var extracted = dev.renderloop.render.CodeExtractor.extract(domain, it.get("answer").asText());
-                    Path png = render(domain, extracted.code(), settings, python, scratch);
+                    Path png = render(domain, extracted.code(), settings, python, scratch, perCall);
                     List<Metric> metrics = scorer.score(domain, reference, refFrames, extracted.code(), png == null ? null
                             : new RenderResult(domain, null, "", List.of(png), png, png, null, 0, 0, false, ""));
                     Reward r = Reward.of(RewardSpec.vinciCoder(), new RewardInput(true, true, extracted.formatOk(), png != null, metrics));
@@ -374,20 +380,22 @@ final class PerfServeRewardCommand implements Callable<Integer> {
             return new Published((System.nanoTime() - t0) / 1e9, rendered);
         } finally {
             pool.shutdownNow();
+            if (perCall != null) {
+                perCall.close();
+            }
             ScratchTree.delete(scratch);
         }
     }
 
-    private Path render(String domain, String code, RenderSettings s, Path python, Path scratch) throws Exception {
+    private Path render(String domain, String code, RenderSettings s, Path python, Path scratch, RenderEngine perCall)
+            throws Exception {
         Path dir = Files.createTempDirectory(scratch, "job");
         if (domain.equals("svg")) {
-            try (RenderEngine fresh = engineOptions.builder().noCache().workers(1).build()) {
-                RenderResult r = fresh.render(new RenderRequest(domain, code, s));
-                if (!r.ok()) {
-                    return null;
-                }
-                return Files.copy(r.lastFrame(), dir.resolve("out.png"));
+            RenderResult r = perCall.render(new RenderRequest(domain, code, s));
+            if (!r.ok()) {
+                return null;
             }
+            return Files.copy(r.lastFrame(), dir.resolve("out.png"));
         }
         Path file = Files.writeString(dir.resolve("program.py"), code);
         Path script = dir.resolve("matplotlib_fresh.py");
