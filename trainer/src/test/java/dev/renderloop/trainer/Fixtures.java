@@ -52,4 +52,22 @@ final class Fixtures {
     }
     return out;
   }
+
+  /**
+   * Runs the garbage collector and reuses freed native memory (direct buffers holding a junk value), as a training
+   * step may between forward and backward: a tensor whose memory the graph still needs but nothing keeps alive
+   * (see {@code GraphScalar}) then holds junk.
+   */
+  static void churnNativeMemory() {
+    java.util.List<java.nio.ByteBuffer> junk = new java.util.ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      System.gc();
+      for (int i = 0; i < 2000; i++) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder());
+        b.putFloat(0, 1234.5f);
+        junk.add(b);
+      }
+    }
+    junk.clear();
+  }
 }

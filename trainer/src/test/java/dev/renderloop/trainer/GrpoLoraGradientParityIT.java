@@ -154,19 +154,6 @@ class GrpoLoraGradientParityIT {
     gradientsMatchTrl(name, true);
   }
 
-  private static void churnNativeMemory() {
-    List<java.nio.ByteBuffer> junk = new ArrayList<>();
-    for (int round = 0; round < 3; round++) {
-      System.gc();
-      for (int i = 0; i < 2000; i++) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder());
-        b.putFloat(0, 1234.5f);
-        junk.add(b);
-      }
-    }
-    junk.clear();
-  }
-
   private void gradientsMatchTrl(String name, boolean collectBeforeBackward) throws Exception {
     GrpoLossParityTest.fixture = fixture;
     JsonNode c = GrpoLossParityTest.find(name);
@@ -183,7 +170,7 @@ class GrpoLoraGradientParityIT {
       GrpoLossResult result = GrpoLoss.compute(GrpoLossParityTest.config(c), lp.values(), lp.mask(), old, ref,
           GrpoLossParityTest.advantages(c), LossNormaliser.single(lp.tokens()));
       if (collectBeforeBackward) {
-        churnNativeMemory();
+        Fixtures.churnNativeMemory();
       }
       collector.backward(result.loss());
       loss = result.loss().getFloat();

@@ -13,18 +13,21 @@ import dev.renderloop.model.CausalLm;
 import dev.renderloop.model.CompletionLogProbs;
 import dev.renderloop.model.LoraAdapter;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link SftLoss} on the model's completion log-probs against trl's SFTTrainer.compute_loss with
  * completion_only_loss=True on the batch its own collator built (sft.json: three conversational prompt/completion
- * pairs tokenised with qwen2-tiny-chat's chat template), loss and LoRA gradients.
+ * pairs tokenised with qwen2-tiny-chat's chat template), loss and LoRA gradients; once more with a garbage
+ * collection and native-memory churn between forward and backward ({@link Fixtures#churnNativeMemory}).
  */
 class SftLossParityIT {
   static final double TOLERANCE = 1e-5;
 
-  @Test
-  void lossAndLoraGradientsMatchTrl() throws Exception {
+  @ParameterizedTest(name = "gc before backward: {0}")
+  @ValueSource(booleans = {false, true})
+  void lossAndLoraGradientsMatchTrl(boolean collectBeforeBackward) throws Exception {
     JsonNode f = Fixtures.read("sft.json");
     int n = f.get("examples").size();
     long[][] prompts = new long[n][];
@@ -41,6 +44,9 @@ class SftLossParityIT {
           GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
         CompletionLogProbs lp = model.completionLogProbs(owner, prompts, completions, 0);
         NDArray l = SftLoss.compute(lp, lp.tokens());
+        if (collectBeforeBackward) {
+          Fixtures.churnNativeMemory();
+        }
         collector.backward(l);
         loss = l.getFloat();
       }
