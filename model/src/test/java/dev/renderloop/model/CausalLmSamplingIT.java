@@ -98,6 +98,39 @@ class CausalLmSamplingIT {
     }
   }
 
+  /**
+   * Several prompts of different lengths sampled together (left-padded) give each prompt's samples as sampling it
+   * alone does: the same tokens, log-probs within 1e-4; a prompt's samples do not depend on the other prompts.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"qwen2-tiny", "llama-tiny", "qwen3-tiny"})
+  void promptsSampledTogetherEqualPromptsSampledAlone(String name) throws Exception {
+    try (CausalLm model = CausalLm.load(FIXTURES.resolve(name))) {
+      long[][] prompts = {{1, 23, 57, 111}, {5, 9}, {7, 200, 41, 8, 99, 12, 3}, {64}};
+      long[] seeds = {11, 12, 13, 14};
+      SamplingParams p = new SamplingParams(1.0, 0, 1.0, 0.0, 1.0, 16, Set.of(), 0);
+      List<List<Sample>> together = model.sample(prompts, p, seeds, 3);
+      assertEquals(prompts.length, together.size());
+      double worst = 0;
+      for (int i = 0; i < prompts.length; i++) {
+        List<Sample> alone = model.sample(prompts[i], p.withSeed(seeds[i]), 3);
+        for (int k = 0; k < 3; k++) {
+          assertArrayEquals(alone.get(k).tokenIds(), together.get(i).get(k).tokenIds(), name + " prompt " + i + " sample " + k);
+          for (int t = 0; t < alone.get(k).logProbs().length; t++) {
+            worst = Math.max(worst, Math.abs(alone.get(k).logProbs()[t] - together.get(i).get(k).logProbs()[t]));
+          }
+        }
+      }
+      System.out.printf("%s: prompts sampled together vs alone, max |log-prob diff| %.3g%n", name, worst);
+      assertTrue(worst < 1e-4, name + ": " + worst);
+      List<List<Sample>> reordered = model.sample(new long[][] {prompts[2], prompts[0]}, p, new long[] {seeds[2], seeds[0]}, 3);
+      for (int k = 0; k < 3; k++) {
+        assertArrayEquals(together.get(2).get(k).tokenIds(), reordered.get(0).get(k).tokenIds());
+        assertArrayEquals(together.get(0).get(k).tokenIds(), reordered.get(1).get(k).tokenIds());
+      }
+    }
+  }
+
   @Test
   void rawLogProbsOfASampleEqualTheBatchedCompletionLogProbs() throws Exception {
     try (CausalLm model = CausalLm.load(FIXTURES.resolve("llama-tiny"))) {

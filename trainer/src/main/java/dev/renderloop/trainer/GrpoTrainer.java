@@ -151,10 +151,18 @@ public final class GrpoTrainer {
     List<String> texts = new ArrayList<>();
     double negLogP = 0;
     int sampledTokens = 0;
+    // All prompts of the step decoded together (one forward per token for every row), each with its own seed: the
+    // samples equal per-prompt sampling's (CausalLmSamplingIT), in a fraction of the native calls.
+    long[][] stepPrompts = new long[batch.size()][];
+    long[] seeds = new long[batch.size()];
     for (int i = 0; i < batch.size(); i++) {
-      long[] promptIds = promptIds(batch.get(i));
-      List<Sample> samples = lm.sample(promptIds, settings.sampling().withSeed(seed(step, i)), g);
-      for (Sample s : samples) {
+      stepPrompts[i] = promptIds(batch.get(i));
+      seeds[i] = seed(step, i);
+    }
+    List<List<Sample>> groups = lm.sample(stepPrompts, settings.sampling(), seeds, g);
+    for (int i = 0; i < batch.size(); i++) {
+      long[] promptIds = stepPrompts[i];
+      for (Sample s : groups.get(i)) {
         prompts.add(promptIds);
         completions.add(s.tokenIds());
         texts.add(tokenizer.decode(s.tokenIds(), true));
