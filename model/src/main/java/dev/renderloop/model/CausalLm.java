@@ -338,75 +338,7 @@ public final class CausalLm implements AutoCloseable {
    * says so (stop strings; the token is kept, {@link Sample#stoppedAtEos()} is false).
    */
   public List<Sample> sample(long[] promptIds, SamplingParams params, int n, StopCondition stop) {
-    if (n < 1) {
-      throw new IllegalArgumentException("n must be >= 1, got " + n);
-    }
-    long[][] prompt = {promptIds};
-    checkBatch(prompt, ones(prompt));
-    int vocab = config.vocabSize();
-    SplittableRandom root = new SplittableRandom(params.seed());
-    SplittableRandom[] streams = new SplittableRandom[n];
-    BitSet[] seen = new BitSet[n];
-    for (int i = 0; i < n; i++) {
-      streams[i] = root.split();
-      seen[i] = new BitSet(vocab);
-      for (long id : promptIds) {
-        seen[i].set((int) id);
-      }
-    }
-    int max = params.maxNewTokens();
-    long[][] tokens = new long[n][max];
-    float[][] logProbs = new float[n][max];
-    float[][] rawLogProbs = new float[n][max];
-    int[] lengths = new int[n];
-    boolean[] eos = new boolean[n];
-    boolean[] done = new boolean[n];
-    try (NDManager cacheManager = manager.newSubManager()) {
-      Cache cache = new Cache(cacheManager, config.layers(), ones(prompt));
-      float[] last;
-      try (NDManager scratch = cacheManager.newSubManager()) {
-        last = forward(scratch, prompt, cache.mask, positions(cache.mask, 0, promptIds.length), cache, 1)
-            .toFloatArray();
-      }
-      cache.replicate(n);
-      long[][] next = new long[n][1];
-      for (int t = 0; t < max; t++) {
-        boolean running = false;
-        for (int b = 0; b < n; b++) {
-          if (done[b]) {
-            continue;  // a finished row keeps being decoded with the batch; its output is ignored
-          }
-          int from = t == 0 ? 0 : b * vocab;  // the prefill ran the prompt once, for every row
-          float[] raw = Arrays.copyOfRange(last, from, from + vocab);
-          float[] processed = LogitsProcessors.apply(raw, seen[b], params);
-          double[] logp = LogitsProcessors.logSoftmax(processed);
-          int token = params.temperature() == 0 ? LogitsProcessors.argMax(processed) : draw(logp, streams[b]);
-          tokens[b][t] = token;
-          logProbs[b][t] = (float) logp[token];
-          rawLogProbs[b][t] = (float) LogitsProcessors.logSoftmax(raw)[token];
-          lengths[b] = t + 1;
-          seen[b].set(token);
-          next[b][0] = token;
-          eos[b] = params.eosTokenIds().contains((long) token);
-          done[b] = eos[b] || stop.stop(b, Arrays.copyOf(tokens[b], t + 1));
-          running |= !done[b];
-        }
-        if (!running || t == max - 1) {
-          break;
-        }
-        cache.append();
-        try (NDManager scratch = cacheManager.newSubManager()) {
-          long[][] positions = positions(cache.mask, cache.mask[0].length - 1, 1);
-          last = forward(scratch, next, cache.mask, positions, cache, 1).toFloatArray();
-        }
-      }
-    }
-    List<Sample> out = new ArrayList<>(n);
-    for (int b = 0; b < n; b++) {
-      out.add(new Sample(Arrays.copyOf(tokens[b], lengths[b]), Arrays.copyOf(logProbs[b], lengths[b]),
-          Arrays.copyOf(rawLogProbs[b], lengths[b]), eos[b]));
-    }
-    return out;
+    return sample(new long[][] {promptIds}, params, new long[] {params.seed()}, n, stop).get(0);
   }
 
   /**
@@ -424,6 +356,16 @@ public final class CausalLm implements AutoCloseable {
    * @return per prompt, its {@code n} samples
    */
   public List<List<Sample>> sample(long[][] promptIds, SamplingParams params, long[] seeds, int n) {
+    return sample(promptIds, params, seeds, n, StopCondition.NEVER);
+  }
+
+  /**
+   * {@link #sample(long[][], SamplingParams, long[], int)}, where a sample also stops after a token for which
+   * {@code stop} says so, asked with the sample's index within its prompt's {@code n} (stop strings; the token is
+   * kept, {@link Sample#stoppedAtEos()} is false).
+   */
+  public List<List<Sample>> sample(long[][] promptIds, SamplingParams params, long[] seeds, int n,
+      StopCondition stop) {
     if (n < 1) {
       throw new IllegalArgumentException("n must be >= 1, got " + n);
     }
@@ -495,7 +437,7 @@ public final class CausalLm implements AutoCloseable {
           seen[b].set(token);
           next[b][0] = token;
           eos[b] = params.eosTokenIds().contains((long) token);
-          done[b] = eos[b];
+          done[b] = eos[b] || stop.stop(b % n, Arrays.copyOf(tokens[b], t + 1));
           running |= !done[b];
         }
         if (!running || t == max - 1) {
