@@ -20,7 +20,7 @@ class SuiteSourceTest {
     static void assumeManimBench(String file) {
         Path p = Path.of(file);
         Assumptions.assumeTrue(Files.isRegularFile(p), "ManimBench file not found at " + p.toAbsolutePath().normalize()
-                + " (CI clones beside ../shared)");
+                + " (../shared is absent: a user's clone has none, the README's \"ManimBench\" section says where to get it; CI clones beside ../shared)");
     }
 
     @Test

@@ -8,9 +8,9 @@ import ai.djl.ndarray.NDManager;
  * {@code minimum}, ... with a number) makes the number a tensor over a direct buffer ({@code torch::from_blob}, no
  * copy), runs the op, and closes that array at once. PyTorch's graph keeps the scalar tensor for the backward pass
  * (d(x * c)/dx reads c), but nothing keeps the buffer: once the collector frees it, backward reads freed memory.
- * Measured on the GRPO parity fixture: 1 backward in 680 gave LoRA gradients of the wrong size (global norm 0.062
- * instead of 0.914), and a 30-step GRPO run drifted off its seeded course (GrpoLearningIT's last-five-step reward
- * 0.76 instead of 0.98). A scalar made here stays attached to {@code manager}, so its buffer lives until the
+ * Seen before the fix: one GRPO parity case gave LoRA gradients of the wrong size in a full test run (global norm
+ * 0.062 instead of 0.914) and a GrpoLearningIT run drifted off its seeded course; forcing a GC between forward and
+ * backward makes every case wrong (GrpoLoraGradientParityIT and SftLossParityIT do that, and pass only with this). A scalar made here stays attached to {@code manager}, so its buffer lives until the
  * manager (whose arrays the graph is built from) closes, after backward.
  */
 public final class GraphScalar {

@@ -141,7 +141,7 @@ final class Sandbox {
             out.addAll(List.of(setpriv, "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--inh-caps=-all"));
         }
         if (level == Level.BUBBLEWRAP) {
-            out.addAll(bubblewrap(scratch, readOnly, env));
+            out.addAll(bubblewrap(scratch, readOnly, env, false));
         }
         out.addAll(command);
         return out;
@@ -157,15 +157,17 @@ final class Sandbox {
         if (level != Level.BUBBLEWRAP) {
             return command;
         }
-        List<String> out = new ArrayList<>(bubblewrap(scratch, readOnly, env));
-        // As root, bubblewrap would otherwise keep every capability inside the sandbox.
-        out.addAll(out.indexOf("--unshare-all") + 1, List.of("--cap-drop", "ALL"));
+        List<String> out = new ArrayList<>(bubblewrap(scratch, readOnly, env, true));
         out.addAll(command);
         return out;
     }
 
-    private List<String> bubblewrap(Path scratch, List<Path> readOnly, Map<String, String> env) {
+    /** bubblewrap's arguments up to {@code --}; {@code dropCapabilities}: as root, bubblewrap otherwise keeps them all. */
+    private List<String> bubblewrap(Path scratch, List<Path> readOnly, Map<String, String> env, boolean dropCapabilities) {
         List<String> out = new ArrayList<>(List.of(bwrap, "--unshare-all", "--die-with-parent", "--new-session"));
+        if (dropCapabilities) {
+            out.addAll(List.of("--cap-drop", "ALL"));
+        }
         for (String allowed : ALLOWED) {
             Path p = Path.of(allowed);
             if (Files.isSymbolicLink(p)) {

@@ -54,7 +54,9 @@ class ManimRewardModeIT {
 
     @Test
     void realManim_rewardFramesEqualTheFullRendersLosslessFrames_onTwentyManimBenchScenes() throws Exception {
-        Assumptions.assumeTrue(Files.isRegularFile(TRAIN), "the shared ManimBench training split is absent: " + TRAIN.toAbsolutePath());
+        // A user's clone has no ../shared (CI's has): ManimBench is not in the repository (README, "ManimBench").
+        Assumptions.assumeTrue(Files.isRegularFile(TRAIN), "ManimBench training split not found at "
+                + TRAIN.toAbsolutePath().normalize() + " (../shared is absent: a user's clone has none, the README's \"ManimBench\" section says where to get it; CI clones beside ../shared)");
         try (RenderEngine engine = TestEngines.plain(2)) {
             Renderer.Availability a = engine.availability("manim");
             Assumptions.assumeTrue(a.available(), "real Manim unavailable: " + a.detail());

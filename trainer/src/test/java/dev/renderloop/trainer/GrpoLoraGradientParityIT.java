@@ -146,7 +146,7 @@ class GrpoLoraGradientParityIT {
   /**
    * The same gradients when the garbage collector runs between the forward and the backward pass and the freed
    * native memory is reused (direct buffers filled with a junk value): no scalar the graph reads may have been
-   * freed (see {@code GraphScalar}; before it, one backward in ~680 gave wrong gradients, and every one here).
+   * freed (see {@code GraphScalar}; before it, every case here gave wrong gradients).
    */
   @ParameterizedTest
   @MethodSource("cases")
