@@ -83,6 +83,9 @@ final class PythonWorker implements AutoCloseable {
             inner.add("--isolate-net");
         }
         inner.addAll(List.of("--jobs-root", scratch.resolve(JOBS).toString()));
+        if (key.forkedJobs()) {
+            inner.addAll(List.of("--job-spawn", "fork"));
+        }
         List<Path> readOnly = new ArrayList<>(key.pythonPath());
         readOnly.add(script.getParent());  // the worker package's directory (WorkerPackage), nothing beside it
         readOnly.addAll(interpreterDirs(key.python()));
@@ -139,7 +142,7 @@ final class PythonWorker implements AutoCloseable {
         }
     }
 
-    /** The worker's ready message: driver, library versions, whether it is a subreaper. */
+    /** The worker's ready message: driver, library versions, whether it is a subreaper, how jobs are isolated. */
     JsonNode readyMessage() {
         return ready;
     }

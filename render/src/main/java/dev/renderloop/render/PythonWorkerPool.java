@@ -88,6 +88,12 @@ final class PythonWorkerPool implements AutoCloseable {
         }
     }
 
+    /** The ready message of an idle worker, or null when none is idle. */
+    com.fasterxml.jackson.databind.JsonNode idleReady() {
+        PythonWorker w = idle.peekFirst();
+        return w == null ? null : w.readyMessage();
+    }
+
     /** Starts every worker now rather than on first use (benchmarks measure steady state). */
     void warmUp(int count) throws WorkerException, IOException {
         List<PythonWorker> fresh = new ArrayList<>();

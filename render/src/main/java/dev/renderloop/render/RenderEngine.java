@@ -65,7 +65,7 @@ public final class RenderEngine implements AutoCloseable {
         Path script = workerPackage.entry();
         String scriptHash = workerPackage.hash();
         this.workerScript = script;
-        this.pythonKey = new WorkerKey("python", b.python, b.pythonPath);
+        this.pythonKey = new WorkerKey("python", b.python, b.pythonPath, b.forkedJobs);
         this.workerStartTimeout = b.workerStartTimeout;
 
         this.renderers = new LinkedHashMap<>();
@@ -129,7 +129,7 @@ public final class RenderEngine implements AutoCloseable {
 
     private void python(String domain, String library, List<String> executables, String hint, Builder b, Path script,
                         String hash) {
-        WorkerKey key = new WorkerKey(domain, b.python, b.pythonPath);
+        WorkerKey key = new WorkerKey(domain, b.python, b.pythonPath, b.forkedJobs);
         PythonWorkerPool pool = new PythonWorkerPool(key, b.workers, sandbox, scratchRoot, script,
                 b.workerStartTimeout, b.maxJobsPerWorker);
         pools.add(pool);
@@ -266,7 +266,7 @@ public final class RenderEngine implements AutoCloseable {
     public InstalledApi installedApi(String packageName) {
         InstalledApi.checkPackageName(packageName);
         return apis.computeIfAbsent(packageName, p -> {
-            WorkerKey key = new WorkerKey("apidoc:" + p, pythonKey.python(), pythonKey.pythonPath());
+            WorkerKey key = new WorkerKey("apidoc:" + p, pythonKey.python(), pythonKey.pythonPath(), pythonKey.forkedJobs());
             PythonWorkerPool pool = new PythonWorkerPool(key, 1, sandbox, scratchRoot, workerScript, workerStartTimeout, 10_000);
             synchronized (pools) {
                 pools.add(pool);
@@ -286,6 +286,12 @@ public final class RenderEngine implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The ready message of an idle warm worker for {@code domain}, or null (for tests: what the worker reported). */
+    com.fasterxml.jackson.databind.JsonNode idleWorkerReady(String domain) {
+        return pools.stream().filter(p -> p.key().driver().equals(domain)).map(PythonWorkerPool::idleReady)
+                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
     }
 
     /** Worker processes started for {@code domain} so far (a restart counts as a start). */
@@ -328,6 +334,7 @@ public final class RenderEngine implements AutoCloseable {
         private int maxJobsPerWorker = 1000;
         private LongSupplier ticker = System::nanoTime;
         private boolean allowBubblewrap = !"limits".equals(System.getenv("RENDERLOOP_SANDBOX"));
+        private boolean forkedJobs;
         private final List<Renderer> extra = new ArrayList<>();
 
         private Builder() {
@@ -415,6 +422,16 @@ public final class RenderEngine implements AutoCloseable {
         }
 
         /** Adds (or replaces, by domain) a renderer. */
+        /**
+         * Runs every job of a Python worker as two forks (a keeper that builds the job's namespaces, and the job
+         * process) instead of one clone() into them: the path a worker takes anyway where clone() cannot stand
+         * in for fork() (a worker with threads); for its tests and for diagnosis. The isolation is the same.
+         */
+        public Builder forkedJobs() {
+            this.forkedJobs = true;
+            return this;
+        }
+
         public Builder renderer(Renderer renderer) {
             this.extra.add(renderer);
             return this;

@@ -137,4 +137,38 @@ class ErrorKindsIT {
         assertNotEquals(ErrorKind.TIMEOUT, r.errorKind(), r.error());
         assertTrue(render(TestEngines.GOOD_CHART).ok());
     }
+
+    @Test
+    void aProgramThatSignalsItself_endsAsAProcessWould_notAtItsDeadline() {
+        // The isolated job process is pid 1 of its PID namespace, which the kernel shields from its own signals.
+        for (String sig : java.util.List.of("SIGTERM", "SIGUSR1", "SIGALRM")) {
+            long start = System.nanoTime();
+            RenderResult r = render("import os, signal, time\nos.kill(os.getpid(), signal." + sig + ")\ntime.sleep(5)\n");
+            assertEquals(ErrorKind.RUNTIME_ERROR, r.errorKind(), sig + ": " + r.error());
+            assertTrue(r.error().contains("killed by signal " + sig), r.error());
+            assertTrue(System.nanoTime() - start < 2_500_000_000L, sig + " took until the deadline");
+        }
+        RenderResult handled = render(String.join("\n", "import os, signal",
+                "signal.signal(signal.SIGUSR1, lambda *a: print('HANDLED'))",
+                "os.kill(os.getpid(), signal.SIGUSR1)",
+                TestEngines.GOOD_CHART));
+        assertTrue(handled.ok(), handled.error());
+        assertTrue(handled.log().contains("HANDLED"), handled.log());
+    }
+
+    @Test
+    void aProgramOverItsCpuTimeLimit_isATimeout_evenInsideACLoop() {
+        // CPU time is limited per process at the deadline + 2 s: threads that hash in C (the GIL released) spend
+        // it faster than the wall clock. Whichever limit comes first, the job is a timeout, not a memory kill.
+        RenderResult r = engine.render(new RenderRequest("matplotlib", String.join("\n",
+                "import hashlib, threading",
+                "data = bytes(16 << 20)",
+                "def burn():",
+                "    while True:",
+                "        hashlib.sha256(data).digest()",
+                "for _ in range(4):",
+                "    threading.Thread(target=burn, daemon=True).start()",
+                "burn()", ""), FAST.withTimeout(Duration.ofSeconds(6))));
+        assertEquals(ErrorKind.TIMEOUT, r.errorKind(), r.error());
+    }
 }

@@ -177,6 +177,18 @@ abstract class JobIsolationSuite {
         String readsFile(Path file) {
             return "print(open('" + file + "').read())\n";
         }
+
+        /** How the worker should start its jobs: one clone() ({@code clone}) unless the engine asks for forks. */
+        String expectedJobSpawn() {
+            return "clone";
+        }
+
+        @org.junit.jupiter.api.Test
+        void theWorkerIsolatesEachJob_theWayExpected() {
+            var ready = warm.idleWorkerReady(domain());
+            assertTrue(ready != null && ready.path("job_isolation").asBoolean(false), String.valueOf(ready));
+            assertEquals(expectedJobSpawn(), ready.path("job_spawn").asText(), ready.toString());
+        }
     }
 
     /** The hostile Python programs, one per attack family. */
@@ -229,6 +241,16 @@ abstract class JobIsolationSuite {
                         "    os.unlink(p)  # room for the log line",
                         "print('FILLED %d' % filled)", ""),
                         JobIsolationSuite::filledAtMostItsSpace),
+                new Attack("writes a deep tree and thousands of files for the copy back", String.join("\n",
+                        "import os",
+                        "d = 'deep'",
+                        "for i in range(200):",
+                        "    d = os.path.join(d, 'd')",
+                        "os.makedirs(d)",
+                        "os.makedirs('out/wide')",
+                        "for i in range(20000):",
+                        "    open('out/wide/planted%d' % i, 'w').close()",
+                        "os.symlink('/proc/1/mem', 'out/link.png')", "")),
                 new Attack("turns its log and result files into FIFOs", String.join("\n",
                         "import os",
                         "for name in ('log.txt', '.result.json', '.result.json.tmp'):",

@@ -12,7 +12,7 @@ import time
 import traceback
 
 from .base import EXIT_NO_RESULT, LOG_FILE, PROTECTED_PIDS, RESULT_FILE, RenderError, read_job_file, timeout_result
-from .isolation import LIBC, PR_SET_DUMPABLE, JobIsolation, isolate_job
+from .isolation import LIBC, PR_SET_DUMPABLE, JobIsolation, clone_job, collect_job, isolate_job
 from .job import child_main
 
 PROTOCOL_VERSION = 1
@@ -63,15 +63,28 @@ def run_job(driver, request, proto_fd, isolate_net):
 
 
 def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, timeout):
-    """The job done in a forked child, waited for until the deadline; its result classified."""
+    """The job done in a child (cloned into its namespaces, or forked), waited for until the
+    deadline; its result classified."""
+    # A driver may opt out (apidoc: it parses the program with ast and runs nothing of it, and
+    # reads a request file that the job's file system would not have).
+    isolated = ISOLATION.enabled and getattr(driver, "job_isolation", True)
+    try:
+        cloned = clone_job(driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root,
+                           child_main) if isolated and ISOLATION.clones() else None
+    except OSError:
+        cloned = None  # (clone() refused, say for too many namespaces) the fork path reports the cause
+    if cloned is not None:
+        pid, handle = cloned
+        # When it ends, its PID namespace ends with it: no process of the job is left to kill.
+        status, timed_out, cpu = wait_for(pid, started + timeout)
+        collect_job(handle, job_dir, settings)
+        return classify(job_dir, status, timed_out, timeout, cpu, settings)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
         try:
-            # A driver may opt out (apidoc: it parses the program with ast and runs nothing of it, and
-            # reads a request file that the job's file system would not have).
-            if ISOLATION.enabled and getattr(driver, "job_isolation", True):
+            if isolated:
                 isolate_job(driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root, child_main)
             child_main(driver, job_dir, settings, proto_fd, isolate_net)
         except BaseException:  # noqa: B902 - a broken child must never return into the parent loop
@@ -80,37 +93,40 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
             finally:
                 os._exit(EXIT_NO_RESULT)
         os._exit(EXIT_NO_RESULT)
-    status, timed_out = wait_for(pid, started + timeout)
+    status, timed_out, cpu = wait_for(pid, started + timeout)
     try:
         os.killpg(pid, signal.SIGKILL)  # whatever the job started in its own group
     except (ProcessLookupError, PermissionError):
         pass
-    return classify(job_dir, status, timed_out, timeout)
+    return classify(job_dir, status, timed_out, timeout, cpu, settings)
 
 
 def wait_for(pid, deadline):
-    """Waits for the child until the deadline; then kills its process group. Returns (status, timed_out)."""
+    """Waits for the child until the deadline; then kills its process group. Returns (status,
+    timed_out, cpu_seconds): the CPU time of the child and the children it waited for."""
     fd = None
     try:
         fd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         fd = None
     import select
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            kill_group(pid)
-            _, status = os.waitpid(pid, 0)
-            return status, True
-        if fd is not None:
-            select.select([fd], [], [], remaining)
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                kill_group(pid)
+                _, status, usage = os.wait4(pid, 0)
+                return status, True, usage.ru_utime + usage.ru_stime
             if fd is not None:
-                os.close(fd)
-            return status, False
-        if fd is None:
-            time.sleep(min(0.01, max(remaining, 0)))
+                select.select([fd], [], [], remaining)
+            done, status, usage = os.wait4(pid, os.WNOHANG)
+            if done == pid:
+                return status, False, usage.ru_utime + usage.ru_stime
+            if fd is None:
+                time.sleep(min(0.01, max(remaining, 0)))
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def kill_group(pid):
@@ -188,7 +204,7 @@ def reap_all(deadline):
             time.sleep(0.002)
 
 
-def classify(job_dir, status, timed_out, timeout):
+def classify(job_dir, status, timed_out, timeout, cpu_seconds=0.0, settings=None):
     result = read_result(job_dir)
     log_tail = read_tail(os.path.join(job_dir, LOG_FILE), 4096)
     if timed_out:
@@ -198,9 +214,11 @@ def classify(job_dir, status, timed_out, timeout):
         return result
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        if sig == signal.SIGXCPU:
+        cpu_limit = int((settings or {}).get("cpu_seconds", 0))
+        # SIGKILL at the hard limit (one second past the soft one, whose SIGXCPU a busy C loop never saw).
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and 0 < cpu_limit <= cpu_seconds):
             return {"status": "error", "error_kind": "timeout",
-                    "error": "the program exceeded its CPU-time limit", "log_tail": log_tail}
+                    "error": "the program exceeded its CPU-time limit (%d s)" % cpu_limit, "log_tail": log_tail}
         if sig == signal.SIGXFSZ:
             return {"status": "error", "error_kind": "output_too_large",
                     "error": "the program exceeded the output file-size limit", "log_tail": log_tail}
@@ -253,9 +271,12 @@ def main(argv):
     parser.add_argument("--path", action="append", default=[], help="extra entries for sys.path")
     parser.add_argument("--isolate-net", action="store_true")
     parser.add_argument("--jobs-root", help="the directory that holds the job directories (one level down)")
+    parser.add_argument("--job-spawn", choices=("clone", "fork"), default="clone",
+                        help="clone: one clone() per job where it can stand in for fork() (the default); "
+                             "fork: a keeper and a job process per job (the path used otherwise)")
     args = parser.parse_args(argv)
     global ISOLATION
-    ISOLATION = JobIsolation(args.jobs_root).probe()
+    ISOLATION = JobIsolation(args.jobs_root, args.job_spawn).probe()
     for entry in reversed(args.path):
         sys.path.insert(0, entry)
     # Fd 1 belongs to the protocol from here on; stray prints (ours or a library's) go to stderr.
@@ -284,7 +305,8 @@ def main(argv):
     versions["python"] = "%d.%d.%d" % sys.version_info[:3]
     send({"type": "ready", "protocol": PROTOCOL_VERSION, "driver": args.driver, "pid": os.getpid(),
           "versions": versions, "subreaper": subreaper, "dumpable_off": dumpable_off,
-          "job_isolation": ISOLATION.enabled, "job_isolation_missing": ISOLATION.missing})
+          "job_isolation": ISOLATION.enabled, "job_isolation_missing": ISOLATION.missing,
+          "job_spawn": ISOLATION.spawn if ISOLATION.enabled else "fork"})
     for line in sys.stdin:
         line = line.strip()
         if not line:

@@ -7,6 +7,7 @@ import os
 # a forked child is paid again by every job.
 import random
 import resource
+import signal
 import sys
 import traceback
 
@@ -42,6 +43,8 @@ def child_main(driver, job_dir, settings, proto_fd, isolate_net, notes=None):
     os.environ["XDG_CACHE_HOME"] = os.path.join(job_dir, ".cache")
     os.environ["TEXMFVAR"] = os.path.join(job_dir, ".texmf-var")
     apply_limits(settings)
+    if os.getpid() == 1:
+        act_on_signals_as_a_process_would(job_dir)
     seed = int(settings.get("seed", 0))
     random.seed(seed)
     if "numpy" in sys.modules:
@@ -92,6 +95,54 @@ def child_main(driver, job_dir, settings, proto_fd, isolate_net, notes=None):
         except (OSError, ValueError):
             pass  # the log may be at its size limit; the result is already written
     os._exit(EXIT_RESULT_WRITTEN)
+
+
+# Signals whose default action ends a process, and that pid 1 of a PID namespace (the isolated job
+# process) ignores while their action is the default: sent by the program to itself, by the kernel
+# for its CPU-time limit or its alarm.
+ENDING_SIGNALS = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF",
+                  "SIGXCPU", "SIGPOLL", "SIGPWR", "SIGSTKFLT", "SIGTRAP", "SIGSYS")
+
+
+def act_on_signals_as_a_process_would(job_dir):
+    """The job process is pid 1 of its PID namespace, which the kernel protects from its own
+    signals: `os.kill(os.getpid(), signal.SIGTERM)` or a CPU-time limit would be ignored and the job
+    would run on to its deadline. Here such a signal, or SIGKILL sent to itself, ends the job with
+    the result a process killed by it gets (a program's own handlers replace these, as usual)."""
+    def ended_by(signum):
+        name = signal.Signals(signum).name
+        if signum == signal.SIGXCPU:
+            result = {"status": "error", "error_kind": "timeout", "error": "the program exceeded its CPU-time limit (%d s)"
+                      % resource.getrlimit(resource.RLIMIT_CPU)[0]}
+        else:
+            result = {"status": "error", "error_kind": "runtime_error", "error": "the program was killed by signal " + name}
+        write_result(job_dir, result)
+        os._exit(EXIT_RESULT_WRITTEN)
+
+    def handler(signum, frame):
+        if os.getpid() != 1:  # a process the program forked: the default action, as it would be
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        ended_by(signum)
+
+    for name in ENDING_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, handler)
+    real_kill, real_killpg = os.kill, os.killpg
+
+    def kill(pid, sig):
+        if os.getpid() == 1 and sig == signal.SIGKILL and pid in (0, 1):
+            ended_by(sig)
+        return real_kill(pid, sig)
+
+    def killpg(pgid, sig):
+        if os.getpid() == 1 and sig == signal.SIGKILL and pgid in (0, 1):
+            ended_by(sig)
+        return real_killpg(pgid, sig)
+
+    os.kill, os.killpg = kill, killpg
 
 
 def apply_limits(settings):
