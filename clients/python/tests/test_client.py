@@ -26,13 +26,14 @@ class AgainstTheService(unittest.TestCase):
         client = rr.RewardClient()
         results = client.score([
             {"id": "a", "domain": "svg", "answer": "```svg\n" + SVG_NEAR + "\n```", "reference_code": SVG_REF},
-            {"id": "b", "domain": "svg", "code": SVG_REF, "reference_code": SVG_REF},
+            {"id": "b", "domain": "svg", "code": SVG_REF, "reference_code": SVG_REF, "metrics": "all"},
         ])
         self.assertEqual(["a", "b"], [r["id"] for r in results])
         self.assertTrue(all(r["status"] == "scored" for r in results), results)
         self.assertTrue(results[0]["format_ok"])
         self.assertLess(results[0]["reward"], results[1]["reward"])
-        self.assertAlmostEqual(1.0, results[1]["metrics"]["ssim"], places=9)
+        self.assertAlmostEqual(1.0, results[1]["metrics"]["ssim"], places=9)  # "all": beyond the reward's own
+        self.assertEqual({"blank", "tiled"}, set(results[0]["metrics"]))
 
     def test_verl_compute_score_is_batched_and_applies_the_published_rules(self):
         answers = ["Here:\n```svg\n" + SVG_NEAR + "\n```", "I cannot draw that.", "```svg\n<svg><circle\n```"]

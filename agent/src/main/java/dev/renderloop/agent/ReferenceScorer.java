@@ -126,32 +126,96 @@ public final class ReferenceScorer implements AttemptScorer, AutoCloseable {
      */
     public List<Metric> score(String domain, String referenceCode, List<Picture> referenceFrames, String candidateCode,
             RenderResult render) {
+        return score(domain, referenceCode, referenceFrames, candidateCode, render, Families.ALL);
+    }
+
+    /**
+     * The metric families {@link #score} computes; {@code blank} is always measured (one pass over the pixels).
+     *
+     * @param code  the code metrics ({@code syntax_ok}, {@code codebleu*}, {@code ast_distance}, {@code codebert},
+     *              {@code cbb}; Python domains with reference code)
+     * @param ssim  whole-picture {@code ssim} (stills)
+     * @param tiled {@code tiled} (stills)
+     * @param video VS: {@code vs_*} and {@code mean_frame_ssim}
+     */
+    public record Families(boolean code, boolean ssim, boolean tiled, boolean video) {
+        /** Every family: what {@code renderloop score}, the benchmark and the agent report. */
+        public static final Families ALL = new Families(true, true, true, true);
+
+        /**
+         * The families holding the given metric keys (a reward spec's parts), and the code family's {@code syntax_ok}
+         * with any code metric. A key no family is known to hold selects every family, so it is reported as before
+         * (measured, or unavailable with the reason).
+         */
+        public static Families holding(java.util.Collection<String> keys) {
+            boolean code = false;
+            boolean ssim = false;
+            boolean tiled = false;
+            boolean video = false;
+            for (String k : keys) {
+                if (k.equals("syntax_ok") || k.startsWith("codebleu") || k.equals("ast_distance") || k.equals("codebert")
+                        || k.equals("cbb")) {
+                    code = true;
+                } else if (k.equals("ssim")) {
+                    ssim = true;
+                } else if (k.equals("tiled")) {
+                    tiled = true;
+                } else if (k.startsWith("vs_") || k.equals("mean_frame_ssim")) {
+                    video = true;
+                } else if (!k.equals("blank")) {
+                    return ALL;
+                }
+            }
+            return new Families(code, ssim, tiled, video);
+        }
+    }
+
+    /**
+     * As {@link #score(String, String, List, String, RenderResult)}, computing only the metric {@code families}
+     * (a reward that needs one metric need not pay for the others).
+     */
+    public List<Metric> score(String domain, String referenceCode, List<Picture> referenceFrames, String candidateCode,
+            RenderResult render, Families families) {
         if (referenceFrames.isEmpty()) {
             throw new IllegalArgumentException("no reference frames");
         }
         List<Metric> out = new ArrayList<>();
-        if (referenceCode != null && !referenceCode.isBlank()) {
+        if (families.code() && referenceCode != null && !referenceCode.isBlank()) {
             out.addAll(codeMetrics(domain, referenceCode, candidateCode));
         }
         if (render == null || !render.ok()) {
-            out.addAll(VideoSimilarity.failedRender().metrics());
+            if (families.video()) {
+                out.addAll(VideoSimilarity.failedRender().metrics());
+            }
             if (!domain.equals("manim")) {
-                out.add(Metric.of("ssim", 0));
-                out.addAll(tiled.failedRender().metrics());
+                if (families.ssim()) {
+                    out.add(Metric.of("ssim", 0));
+                }
+                if (families.tiled()) {
+                    out.addAll(tiled.failedRender().metrics());
+                }
             }
             return out;
         }
         try {
             if (domain.equals("manim")) {
                 List<Picture> frames = pictures(render.frames());
-                out.addAll(video.compare(referenceFrames, frames).metrics());
+                if (families.video()) {
+                    out.addAll(video.compare(referenceFrames, frames).metrics());
+                }
                 out.add(Metric.of("blank", frames.stream().allMatch(ReferenceScorer::blank) ? 1 : 0));
             } else {
                 Picture ref = referenceFrames.get(referenceFrames.size() - 1);
                 Picture cand = Picture.read(render.lastFrame());
-                out.add(Metric.of("ssim", Ssim.ssim(ref, cand)));
-                out.addAll(tiled.score(ref, cand).metrics());
-                out.addAll(video.compare(List.of(ref), List.of(cand)).metrics());
+                if (families.ssim()) {
+                    out.add(Metric.of("ssim", Ssim.ssim(ref, cand)));
+                }
+                if (families.tiled()) {
+                    out.addAll(tiled.score(ref, cand).metrics());
+                }
+                if (families.video()) {
+                    out.addAll(video.compare(List.of(ref), List.of(cand)).metrics());
+                }
                 out.add(Metric.of("blank", blank(cand) ? 1 : 0));
             }
         } catch (IOException e) {

@@ -367,8 +367,10 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 futures.add(pool.submit(() -> {
                     var extracted = dev.renderloop.render.CodeExtractor.extract(domain, it.get("answer").asText());
                     Path png = render(domain, extracted.code(), settings, python, scratch, perCall);
+                    // Only what the reward needs, as the published reward computes it and as the service does by default.
                     List<Metric> metrics = scorer.score(domain, reference, refFrames, extracted.code(), png == null ? null
-                            : new RenderResult(domain, null, "", List.of(png), png, png, null, 0, 0, false, ""));
+                            : new RenderResult(domain, null, "", List.of(png), png, png, null, 0, 0, false, ""),
+                            ReferenceScorer.Families.holding(List.of(RewardSpec.vinciCoder().visualKey())));
                     Reward r = Reward.of(RewardSpec.vinciCoder(), new RewardInput(true, true, extracted.formatOk(), png != null, metrics));
                     return png != null && r.total().available();
                 }));

@@ -12,6 +12,7 @@ import dev.renderloop.render.RenderSettings;
 import dev.renderloop.score.Metric;
 import dev.renderloop.score.Reward;
 import dev.renderloop.score.RewardInput;
+import dev.renderloop.score.RewardSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +136,8 @@ final class ItemScorer {
                 itemSeconds.observe((System.nanoTime() - start) / 1e9, item.domain());
                 return out;
             }
-            List<Metric> metrics = scorer.score(item.domain(), item.referenceCode(), ref.frames(), item.code(), render);
+            List<Metric> metrics = scorer.score(item.domain(), item.referenceCode(), ref.frames(), item.code(), render,
+                    item.allMetrics() ? ReferenceScorer.Families.ALL : families(item.spec()));
             boolean parses = metrics.stream().filter(m -> m.name().equals("syntax_ok")).findFirst()
                     .map(m -> !m.available() || m.value() == 1).orElse(true);
             // Code given directly has no answer format to check: the format part counts as met (documented in the API).
@@ -182,6 +184,15 @@ final class ItemScorer {
         }
         itemSeconds.observe((System.nanoTime() - start) / 1e9, item.domain());
         return out;
+    }
+
+    /** The metric families a reward spec's parts come from (its code part only where the formula uses one). */
+    static ReferenceScorer.Families families(RewardSpec spec) {
+        List<String> keys = new java.util.ArrayList<>(List.of(spec.visualKey()));
+        if (spec.formula() != RewardSpec.Formula.VISUAL_FORMAT && spec.codeKey() != null) {
+            keys.add(spec.codeKey());
+        }
+        return ReferenceScorer.Families.holding(keys);
     }
 
     /** An item that never ran. */

@@ -37,7 +37,7 @@ final class RewardRequests {
      * @param image         the reference picture, or {@code null}
      */
     record ScoreItem(String id, String domain, String code, Boolean formatOk, String referenceCode, ReferenceImage image,
-            RewardSpec spec) {}
+            RewardSpec spec, boolean allMetrics) {}
 
     /** One item to render; {@code frameIds} asks for cache ids instead of base64 frames. */
     record RenderItem(String id, String domain, String code, Boolean formatOk, boolean frameIds) {}
@@ -64,7 +64,13 @@ final class RewardRequests {
                 throw HttpError.bad(at, at + " needs reference_code or reference_image (or both) to be scored against");
             }
             RewardSpec spec = spec(it.get("reward"), at + ".reward", domain);
-            return new ScoreItem(id, domain, c.code(), c.formatOk(), refCode, image, spec);
+            JsonNode m = it.get("metrics");
+            String metrics = m == null || m.isNull() ? "reward" : m.isTextual() ? m.asText() : "";
+            if (!metrics.equals("reward") && !metrics.equals("all")) {
+                throw HttpError.bad(at + ".metrics", at + ".metrics must be \"reward\" (the metrics the reward needs, the"
+                        + " default) or \"all\" (every metric of the domain), got " + it.get("metrics"));
+            }
+            return new ScoreItem(id, domain, c.code(), c.formatOk(), refCode, image, spec, metrics.equals("all"));
         });
     }
 

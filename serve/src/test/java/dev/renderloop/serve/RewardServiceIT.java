@@ -84,6 +84,13 @@ class RewardServiceIT {
         return reference == null ? it : it.put("reference_code", reference);
     }
 
+    static List<String> fieldNames(JsonNode object) {
+        List<String> names = new java.util.ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        java.util.Collections.sort(names);
+        return names;
+    }
+
     static String batch(ObjectNode... items) {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode a = root.putArray("items");
@@ -145,7 +152,7 @@ class RewardServiceIT {
                 item("broken-svg", "svg", "<svg><circle", SVG_REF),
                 item("memory-bomb", "matplotlib", "x = bytearray(1 << 40)\n" + PLOT, PLOT),
                 item("fork-bomb", "matplotlib", "import os\nwhile True:\n    os.fork()\n", PLOT),
-                item("plot", "matplotlib", PLOT.replace("9]", "8]"), PLOT)));
+                item("plot", "matplotlib", PLOT.replace("9]", "8]"), PLOT).put("metrics", "all")));
         JsonNode items = r.get("items");
         assertEquals(List.of("answer", "same", "broken-svg", "memory-bomb", "fork-bomb", "plot"),
                 List.of(items.get(0).get("id").asText(), items.get(1).get("id").asText(), items.get(2).get("id").asText(),
@@ -162,7 +169,9 @@ class RewardServiceIT {
         assertEquals(1.0, ans.at("/components/reward_format").asDouble());
         JsonNode same = items.get(1);
         assertTrue(same.get("format_ok").isNull());
-        assertEquals(1.0, same.at("/metrics/ssim").asDouble(), 1e-9, same.toString());
+        assertEquals(1.0, same.at("/metrics/tiled").asDouble(), 1e-9, same.toString());
+        // By default only the metrics of the item's reward (VinciCoder's: tiled) are computed, and blank.
+        assertEquals(List.of("blank", "tiled"), fieldNames(same.get("metrics")), same.toString());
         assertTrue(same.get("reward").asDouble() > ansReward, "identical code scores above the near miss");
         JsonNode broken = items.get(2);
         assertEquals("error", broken.at("/render/status").asText());
@@ -174,6 +183,7 @@ class RewardServiceIT {
         JsonNode plot = items.get(5);
         assertEquals("ok", plot.at("/render/status").asText(), plot.toString());
         assertTrue(plot.at("/metrics/ssim").asDouble() > 0.5, plot.toString());
+        assertTrue(plot.at("/metrics/vs_corrected_ssim").isNumber(), "metrics: all measures every family: " + plot);
         assertTrue(plot.at("/metrics/codebleu").isNumber(), "Python domains get the code metrics: " + plot);
         assertTrue(plot.get("reward").asDouble() > 0.1);
     }
@@ -390,6 +400,8 @@ class RewardServiceIT {
         expect(400, batch(item("a", "svg", SVG_REF, SVG_REF), item("a", "svg", SVG_REF, SVG_REF)), "duplicate id");
         expect(413, batch(item("a", "svg", "<svg>" + "x".repeat(5000) + "</svg>", SVG_REF)), "4096 bytes of code");
         expect(400, batch(item("a", "svg", SVG_REF, SVG_REF).put("reward", "nonsense")), "unknown reward spec");
+        expect(400, batch(item("a", "svg", SVG_REF, SVG_REF).put("metrics", "some")), "items[0].metrics must be \"reward\"");
+        expect(400, batch(item("a", "svg", SVG_REF, SVG_REF).put("metrics", 3)), "items[0].metrics must be \"reward\"");
         expect(400, batch(item("a", "svg", SVG_REF, null).set("reference_image",
                 JSON.createObjectNode().put("png_base64", "%%%"))), "not base64");
         expect(400, batch(item("a", "svg", SVG_REF, null).set("reference_image",
@@ -446,8 +458,8 @@ class RewardServiceIT {
                 item("by-value", "svg", SVG_REF, null).set("reference_image",
                         JSON.createObjectNode().put("png_base64", Base64.getEncoder().encodeToString(png))),
                 item("by-path", "svg", SVG_NEAR, null).set("reference_image", JSON.createObjectNode().put("path", "target.png"))));
-        assertEquals(1.0, r.at("/items/0/metrics/ssim").asDouble(), 1e-9, r.toString());
-        assertTrue(r.at("/items/1/metrics/ssim").asDouble() < 1.0);
+        assertEquals(1.0, r.at("/items/0/metrics/tiled").asDouble(), 1e-9, r.toString());
+        assertTrue(r.at("/items/1/metrics/tiled").asDouble() < 1.0);
         assertEquals(1, service.metrics().counter("renderloop_reference_cache_total", "", "result").value("miss") - missesBefore,
                 "the same picture is decoded once");
     }
