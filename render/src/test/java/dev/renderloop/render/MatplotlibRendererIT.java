@@ -142,4 +142,45 @@ class MatplotlibRendererIT {
         assertTrue(r.error().contains("no matplotlib figure"), r.error());
         assertNull(r.media());
     }
+
+    /**
+     * The warm parent draws one figure at start (matplotlib_driver.draw_once) so jobs find matplotlib's lazy caches
+     * built; that must leave no trace: each program's frame from the warm worker equals, byte for byte, the frame the
+     * same driver draws in a fresh interpreter that never drew anything before.
+     */
+    @Test
+    void framesOfTheWarmedWorker_areByteIdenticalToAFreshInterpreters(@TempDir Path dir) throws Exception {
+        List<String> programs = List.of(
+                "import matplotlib.pyplot as plt\nplt.bar(['a', 'b', 'c'], [3, 1, 2], color='tab:green')\nplt.title('sales')\n",
+                "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2, 3], label='up')\n"
+                        + "ax.plot([3, 2, 1], '--', label='down')\nax.legend()\nax.grid(True)\nax.set_xlabel('time $t^2$')\n",
+                "import matplotlib.pyplot as plt\nimport numpy as np\nx = np.linspace(0, 6, 50)\n"
+                        + "plt.scatter(x, np.sin(x), c=x)\nplt.colorbar()\nplt.suptitle('scatter')\n",
+                "import matplotlib.pyplot as plt\nfig, axes = plt.subplots(2, 2)\n"
+                        + "axes[0][0].imshow([[0, 1], [1, 0]])\naxes[1][1].hist([1, 2, 2, 3, 3, 3])\n"
+                        + "axes[0][1].text(0.2, 0.5, 'hello', fontsize=20)\naxes[1][0].pie([1, 2, 3])\n");
+        WorkerPackage pkg = WorkerPackage.extract(dir.resolve("pkg"));
+        RenderSettings s = RenderSettings.MATPLOTLIB_DEFAULTS;
+        for (int i = 0; i < programs.size(); i++) {
+            RenderResult warm = engine.render(RenderRequest.of("matplotlib", programs.get(i)));
+            assertTrue(warm.ok(), warm.error());
+            Path program = Files.writeString(dir.resolve("p" + i + ".py"), programs.get(i));
+            Path out = Files.createDirectories(dir.resolve("fresh" + i));
+            Process p = new ProcessBuilder(RenderEngine.Builder.defaultPython().toString(), "-I", "-c", String.join("\n",
+                    "import sys",
+                    "sys.path.insert(0, sys.argv[1])",
+                    "import matplotlib",
+                    "matplotlib.use('Agg', force=True)",
+                    "from renderloop_worker.matplotlib_driver import Driver",
+                    "code = compile(open(sys.argv[2], 'rb').read(), 'scene.py', 'exec', dont_inherit=True)",
+                    "Driver().render(code, {'width': sys.argv[4], 'height': sys.argv[5], 'dpi': sys.argv[6]}, sys.argv[3])"),
+                    pkg.directory().getParent().toString(), program.toString(), out.toString(), Integer.toString(s.width()),
+                    Integer.toString(s.height()), Integer.toString(s.dpi()))
+                    .directory(out.toFile()).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), log);
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(out.resolve("frame_00000.png")), Files.readAllBytes(warm.lastFrame())),
+                    "program " + i + ": the warm worker's frame differs from a fresh interpreter's");
+        }
+    }
 }
