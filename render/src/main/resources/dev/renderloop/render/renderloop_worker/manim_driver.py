@@ -86,6 +86,33 @@ class Driver:
         raise RenderError("no_scene", "scene %s rendered but manim wrote no video or image" % scene_class.__name__)
 
 
+def write_png(frame, path):
+    """frame's RGB (an HxWx3 or HxWx4 uint8 array; alpha dropped) as an 8-bit RGB PNG: every row
+    unfiltered, deflated at level 1. The pixels are exactly the array's; the file is ~20 % larger
+    than Pillow's at compress_level=1 and written ~2.5x faster (Pillow tries every row filter), and
+    the reward mode writes one per sampled frame (PNG writing was ~40 % of a reward render)."""
+    import struct
+    import zlib
+
+    import numpy
+    if frame.dtype != numpy.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
+        from PIL import Image
+        Image.fromarray(frame[:, :, :3]).save(path, compress_level=1)
+        return
+    height, width = frame.shape[:2]
+    rows = numpy.empty((height, width * 3 + 1), numpy.uint8)
+    rows[:, 0] = 0  # filter type 0 (None)
+    rows[:, 1:] = frame[:, :, :3].reshape(height, width * 3)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, deflate, no interlace
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+                + chunk(b"IEND", b""))
+
+
 class StageClock:
     """Wall time per stage of one Manim render, reported as `<stage>_ms` details. Stages nest: the
     time of `raster`, `encode` and `png` inside `scene` is subtracted from it, the rest being
@@ -203,7 +230,6 @@ class SampledFrames:
             self.frames.append(path)
 
     def save(self, frame, path):
-        from PIL import Image
         start = time.perf_counter()
         if self.saved is not None and self.saved[0] is frame:
             # A held frame (wait, freeze) is one array written many times: encode it once.
@@ -211,7 +237,7 @@ class SampledFrames:
             shutil.copyfile(self.saved[1], path)
         else:
             # Opaque RGBA from Cairo; the encoder drops alpha too.
-            Image.fromarray(frame[:, :, :3]).save(path, compress_level=1)
+            write_png(frame, path)
             self.saved = (frame, path)
         self.clock.add("png", time.perf_counter() - start)
 
