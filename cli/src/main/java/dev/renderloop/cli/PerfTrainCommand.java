@@ -119,11 +119,13 @@ final class PerfTrainCommand implements Callable<Integer> {
         Map<String, Double> ours;
         double oursLength;
         int oursThreads;
+        int oursBatchThreads;
         Path scratch = Files.createTempDirectory("renderloop-perf-train-");
         try {
             List<Map<String, Object>> metrics;
             try (CausalLm lm = CausalLm.load(model); Tokenizer tokenizer = Tokenizer.load(model)) {
                 oursThreads = lm.threads();
+                oursBatchThreads = lm.batchThreads();
                 lm.attach(LoraAdapter.initialise(new LoraConfig(8, 16, 0, LoraConfig.MODULES, false), lm.config(),
                         model.getFileName().toString(), SEED));
                 GrpoTrainer trainer = new GrpoTrainer(lm, tokenizer, ChatTemplate.of(tokenizer), tasks(),
@@ -137,7 +139,7 @@ final class PerfTrainCommand implements Callable<Integer> {
 
             Reference trl = runTrl(scratch);
             List<String[]> table = new ArrayList<>();
-            table.add(row("renderloop (DJL, " + oursThreads + (oursThreads == 1 ? " thread)" : " threads)"), ours, oursLength));
+            table.add(row("renderloop (DJL, " + oursThreads + "+" + oursBatchThreads + " threads)", ours, oursLength));
             if (trl.error() != null) {
                 table.add(new String[] {"TRL GRPOTrainer", "unavailable", "", "", "", "", "", trl.error()});
                 printTable(out, table);

@@ -70,6 +70,8 @@ public final class CausalLm implements AutoCloseable {
    * to the process, so it is applied at each forward pass and remembered in {@link #appliedThreads}.
    */
   private final int threads;
+  /** The same for whole-batch passes (log-probs, training): {@link #batchThreads}. */
+  private final int batchThreads;
   private static volatile int appliedThreads = -1;
 
   /** The attached LoRA adapter (null: none), whether it is applied, and whether {@link #close()} closes it. */
@@ -103,6 +105,7 @@ public final class CausalLm implements AutoCloseable {
       invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (float) (2 * i) / config.headDim()));
     }
     this.threads = intraOpThreads(config);
+    this.batchThreads = batchThreads(threads);
     this.eps = manager.create((float) config.rmsNormEps());
     this.scale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
     int d = config.headDim();
@@ -278,7 +281,7 @@ public final class CausalLm implements AutoCloseable {
     long[][] mask = attentionMask == null ? ones(inputIds) : attentionMask;
     checkBatch(inputIds, mask);
     try (NDManager step = manager.newSubManager()) {
-      NDArray logits = forward(step, inputIds, mask, positions(mask, 0, inputIds[0].length), null, ALL);
+      NDArray logits = forward(step, inputIds, mask, positions(mask, 0, inputIds[0].length), null, ALL, batchThreads);
       return split(logits.toFloatArray(), inputIds.length, inputIds[0].length, config.vocabSize());
     }
   }
@@ -606,8 +609,9 @@ public final class CausalLm implements AutoCloseable {
     int rows = batch.ids.length;
     int width = batch.ids[0].length;
     // the logits at position promptWidth - 1 + j predict completion token j; only those are projected
+    // A whole batch at once, and (in training) its backward pass, which runs under the same setting.
     NDArray logits = forward(step, batch.ids, batch.mask, positions(batch.mask, 0, width), null,
-        batch.completionWidth + 1);
+        batch.completionWidth + 1, batchThreads);
     NDArray predicting = logits.get(new NDIndex().addAllDim().addSliceDim(0, batch.completionWidth));
     if (temperature != 1.0) {
       predicting = predicting.div(GraphScalar.of(step, (float) temperature));  // TRL: logits / temperature, in the logits' dtype
@@ -708,9 +712,15 @@ public final class CausalLm implements AutoCloseable {
    */
   private NDArray forward(NDManager step, long[][] ids, long[][] mask, long[][] positions, Cache cache,
       int projected) {
-    if (appliedThreads != threads) {
-      JniUtils.setNumThreads(threads);
-      appliedThreads = threads;
+    return forward(step, ids, mask, positions, cache, projected, threads);
+  }
+
+  /** {@link #forward(NDManager, long[][], long[][], long[][], Cache, int)} with {@code intraOpThreads} threads. */
+  private NDArray forward(NDManager step, long[][] ids, long[][] mask, long[][] positions, Cache cache,
+      int projected, int intraOpThreads) {
+    if (appliedThreads != intraOpThreads) {
+      JniUtils.setNumThreads(intraOpThreads);
+      appliedThreads = intraOpThreads;
     }
     int rows = ids.length;
     int length = ids[0].length;
@@ -1007,9 +1017,37 @@ public final class CausalLm implements AutoCloseable {
     return config.hiddenSize() < 256 ? 1 : Runtime.getRuntime().availableProcessors();
   }
 
-  /** The PyTorch intra-op threads this model computes with (see {@link #intraOpThreads}). */
+  /**
+   * Intra-op threads for whole-batch passes (logits, log-probs, and the training pass with its backward): one per
+   * core, or {@code renderloop.model.batchThreads}, or {@code renderloop.model.threads} where only that is set. Why:
+   * unlike decoding's one-position steps, a batch of completions gives PyTorch ops large enough to split; measured
+   * with {@code perf train} (a GRPO step of 32 completions on the 64-wide checkpoint, 2 cores), see the README.
+   */
+  static int batchThreads(int decodingThreads) {
+    String forced = System.getProperty("renderloop.model.batchThreads");
+    if (forced == null) {
+      return System.getProperty("renderloop.model.threads") != null ? decodingThreads
+          : Runtime.getRuntime().availableProcessors();
+    }
+    try {
+      int n = Integer.parseInt(forced.trim());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // the error below
+    }
+    throw new IllegalArgumentException("renderloop.model.batchThreads must be a positive integer, got '" + forced + "'");
+  }
+
+  /** The PyTorch intra-op threads this model decodes with (see {@link #intraOpThreads}). */
   public int threads() {
     return threads;
+  }
+
+  /** The PyTorch intra-op threads of this model's whole-batch passes (see {@link #batchThreads}). */
+  public int batchThreads() {
+    return batchThreads;
   }
 
   /**
