@@ -271,29 +271,29 @@ def pick_scene_class(module, scene_base, wanted):
 
 def sample_video(movie, frames_dir, settings):
     """Decodes the movie in this (child) process and keeps every k-th frame, k = max(1, int(fps /
-    sample_fps)) as in the published VS, plus the last frame. Returns (frame paths, last frame)."""
+    sample_fps)) as in the published VS, plus the last frame. Returns (frame paths, last frame).
+    Every frame is decoded (the codec needs them), but only the kept ones are converted to RGB
+    (as av's to_image does) and written (write_png)."""
     import av
-    from PIL import Image  # noqa: F401  (av's to_image needs Pillow)
 
     sample_fps = float(settings.get("sample_fps", 5))
     max_frames = int(settings.get("max_frames", 300))
     frames = []
-    last_image = None
+    last_frame = None
     index = 0
     with av.open(movie) as container:
         stream = container.streams.video[0]
         fps = float(stream.average_rate or settings["fps"])
         step = max(1, int(fps / sample_fps)) if sample_fps > 0 else 1
         for frame in container.decode(stream):
-            image = frame.to_image()
             if index % step == 0 and len(frames) < max_frames:
                 path = os.path.join(frames_dir, "frame_%05d.png" % index)
-                image.save(path)
+                write_png(frame.to_ndarray(format="rgb24"), path)
                 frames.append(path)
-            last_image = image
+            last_frame = frame
             index += 1
-    if last_image is None:
-        raise RenderError("no_scene", "the video has no frames")
-    last = os.path.join(frames_dir, "last.png")
-    last_image.save(last)
+        if last_frame is None:
+            raise RenderError("no_scene", "the video has no frames")
+        last = os.path.join(frames_dir, "last.png")
+        write_png(last_frame.to_ndarray(format="rgb24"), last)
     return frames, last
