@@ -170,6 +170,8 @@ final class PerfTrainCommand implements Callable<Integer> {
             ratio[7] = stepRatio <= TARGET_RATIO ? "target <= 1.0x met" : "target <= 1.0x NOT met";
             table.add(ratio);
             printTable(out, table);
+            out.println("  timed steps in order, step s: renderloop " + stepTimes(timed.stream().map(m -> oursPhases(m).get("total")).toList())
+                    + "; TRL " + stepTimes(trlSteps.stream().map(m -> m.get("total")).toList()));
             out.println("  TRL: " + trl.json().get("versions").asText());
             return ExitCode.OK;
         } finally {
@@ -207,6 +209,10 @@ final class PerfTrainCommand implements Callable<Integer> {
         out.put("optimizer", optimizer);
         out.put("total", sampling + rewards + backward + optimizer);
         return out;
+    }
+
+    private static String stepTimes(List<Double> seconds) {
+        return String.join(" ", seconds.stream().map(v -> String.format(Locale.ROOT, "%.3f", v)).toList());
     }
 
     private static double num(Object o) {
