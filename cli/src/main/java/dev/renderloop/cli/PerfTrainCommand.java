@@ -139,6 +139,7 @@ final class PerfTrainCommand implements Callable<Integer> {
 
             Reference trl = runTrl(scratch);
             List<String[]> table = new ArrayList<>();
+            // decoding threads + whole-batch (training) threads, see CausalLm.batchThreads
             table.add(row("renderloop (DJL, " + oursThreads + "+" + oursBatchThreads + " threads)", ours, oursLength));
             if (trl.error() != null) {
                 table.add(new String[] {"TRL GRPOTrainer", "unavailable", "", "", "", "", "", trl.error()});
@@ -170,6 +171,7 @@ final class PerfTrainCommand implements Callable<Integer> {
             ratio[7] = stepRatio <= TARGET_RATIO ? "target <= 1.0x met" : "target <= 1.0x NOT met";
             table.add(ratio);
             printTable(out, table);
+            out.println("  renderloop threads: D+B = PyTorch threads for decoding + for whole-batch passes (training, log-probs)");
             out.println("  timed steps in order, step s: renderloop " + stepTimes(timed.stream().map(m -> oursPhases(m).get("total")).toList())
                     + "; TRL " + stepTimes(trlSteps.stream().map(m -> m.get("total")).toList()));
             out.println("  TRL: " + trl.json().get("versions").asText());

@@ -26,7 +26,7 @@ class PerfTrainCommandIT {
         assertTrue(r.out().contains("TRL GRPOTrainer") && r.out().contains("unavailable"), r.out());
         assertTrue(r.out().contains("TRL side unavailable: only this project was timed"), r.out());
         // This project's row holds a measured, positive step time.
-        Matcher ours = Pattern.compile("renderloop \\(DJL, \\d+ threads?\\)\\s*\\|?\\s*([0-9.]+)").matcher(r.out());
+        Matcher ours = Pattern.compile("renderloop \\(DJL, \\d+\\+\\d+ threads\\)\\s*\\|?\\s*([0-9.]+)").matcher(r.out());
         assertTrue(ours.find(), r.out());
         assertTrue(Double.parseDouble(ours.group(1)) > 0, r.out());
         assertTrue(!r.out().contains("ratio (renderloop / TRL)"), "no ratio without TRL's side");
