@@ -1002,17 +1002,9 @@ public final class CausalLm implements AutoCloseable {
    * with two, while the 768-wide one was 10-15 % slower with one thread.
    */
   static int intraOpThreads(ModelConfig config) {
-    String forced = System.getProperty("renderloop.model.threads");
+    Integer forced = threadsProperty("renderloop.model.threads");
     if (forced != null) {
-      try {
-        int n = Integer.parseInt(forced.trim());
-        if (n >= 1) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // fall through to the error below
-      }
-      throw new IllegalArgumentException("renderloop.model.threads must be a positive integer, got '" + forced + "'");
+      return forced;
     }
     return config.hiddenSize() < 256 ? 1 : Runtime.getRuntime().availableProcessors();
   }
@@ -1024,20 +1016,29 @@ public final class CausalLm implements AutoCloseable {
    * with {@code perf train} (a GRPO step of 32 completions on the 64-wide checkpoint, 2 cores), see the README.
    */
   static int batchThreads(int decodingThreads) {
-    String forced = System.getProperty("renderloop.model.batchThreads");
-    if (forced == null) {
-      return System.getProperty("renderloop.model.threads") != null ? decodingThreads
-          : Runtime.getRuntime().availableProcessors();
+    Integer forced = threadsProperty("renderloop.model.batchThreads");
+    if (forced != null) {
+      return forced;
+    }
+    return System.getProperty("renderloop.model.threads") != null ? decodingThreads
+        : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** The system property {@code name} as a positive thread count, or null when it is not set. */
+  private static Integer threadsProperty(String name) {
+    String value = System.getProperty(name);
+    if (value == null) {
+      return null;
     }
     try {
-      int n = Integer.parseInt(forced.trim());
+      int n = Integer.parseInt(value.trim());
       if (n >= 1) {
         return n;
       }
     } catch (NumberFormatException e) {
       // the error below
     }
-    throw new IllegalArgumentException("renderloop.model.batchThreads must be a positive integer, got '" + forced + "'");
+    throw new IllegalArgumentException(name + " must be a positive integer, got '" + value + "'");
   }
 
   /** The PyTorch intra-op threads this model decodes with (see {@link #intraOpThreads}). */

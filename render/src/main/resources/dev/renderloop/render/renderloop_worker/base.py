@@ -33,6 +33,21 @@ def run_module(compiled):
     return module
 
 
+def run_child(body, *args):
+    """Runs body(*args) in a forked or cloned child and exits: a broken child must never return into
+    the code that forked it (the warm parent's loop, the keeper). Exits with EXIT_NO_RESULT unless
+    body exits first; an exception is printed to the child's stderr."""
+    try:
+        body(*args)
+    except BaseException:  # noqa: B902 - whatever went wrong, this process ends here
+        try:
+            import traceback
+            traceback.print_exc()
+        finally:
+            os._exit(EXIT_NO_RESULT)
+    os._exit(EXIT_NO_RESULT)
+
+
 def read_job_file(path, limit):
     """The bytes of a regular file a job's program wrote, read without following a link or blocking
     on something that is not a file; None if it is larger than limit bytes."""

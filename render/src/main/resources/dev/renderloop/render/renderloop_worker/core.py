@@ -11,7 +11,7 @@ import sys
 import time
 import traceback
 
-from .base import EXIT_NO_RESULT, LOG_FILE, PROTECTED_PIDS, RESULT_FILE, RenderError, read_job_file, timeout_result
+from .base import LOG_FILE, PROTECTED_PIDS, RESULT_FILE, RenderError, read_job_file, run_child, timeout_result
 from .isolation import LIBC, PR_SET_DUMPABLE, JobIsolation, clone_job, collect_job, isolate_job
 from .job import child_main
 
@@ -83,16 +83,9 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        try:
-            if isolated:
-                isolate_job(driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root, child_main)
-            child_main(driver, job_dir, settings, proto_fd, isolate_net)
-        except BaseException:  # noqa: B902 - a broken child must never return into the parent loop
-            try:
-                traceback.print_exc()
-            finally:
-                os._exit(EXIT_NO_RESULT)
-        os._exit(EXIT_NO_RESULT)
+        if isolated:
+            run_child(isolate_job, driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root, child_main)
+        run_child(child_main, driver, job_dir, settings, proto_fd, isolate_net)
     status, timed_out, cpu = wait_for(pid, started + timeout)
     try:
         os.killpg(pid, signal.SIGKILL)  # whatever the job started in its own group
@@ -204,7 +197,7 @@ def reap_all(deadline):
             time.sleep(0.002)
 
 
-def classify(job_dir, status, timed_out, timeout, cpu_seconds=0.0, settings=None):
+def classify(job_dir, status, timed_out, timeout, cpu_seconds, settings):
     result = read_result(job_dir)
     log_tail = read_tail(os.path.join(job_dir, LOG_FILE), 4096)
     if timed_out:
@@ -214,7 +207,7 @@ def classify(job_dir, status, timed_out, timeout, cpu_seconds=0.0, settings=None
         return result
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        cpu_limit = int((settings or {}).get("cpu_seconds", 0))
+        cpu_limit = int(settings.get("cpu_seconds", 0))
         # SIGKILL at the hard limit (one second past the soft one, whose SIGXCPU a busy C loop never saw).
         if sig == signal.SIGXCPU or (sig == signal.SIGKILL and 0 < cpu_limit <= cpu_seconds):
             return {"status": "error", "error_kind": "timeout",

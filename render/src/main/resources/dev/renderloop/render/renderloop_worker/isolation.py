@@ -4,8 +4,8 @@ The job process is one clone() of the warm parent into new user, mount and PID n
 pid 1 of its PID namespace): it builds its file system (one bounded tmpfs), hands the parent a
 descriptor of its job directory in that tmpfs, drops its capabilities, loads the seccomp filter and
 runs the program; after it exits the parent copies the job's files back through that descriptor.
-See clone_job and collect_job. One clone costs about half of the two forks it replaced (a fork of a
-warm matplotlib parent is ~11 ms of page tables alone).
+See clone_job and collect_job. One clone instead of the two forks below made a matplotlib job cheaper
+than with no isolation at all (README, the sandbox's cost, from `perf render`).
 
 Where clone() cannot stand in for fork() (a parent with more than one thread, whose libraries'
 pthread_atfork handlers only fork() runs; no Python C API; an unknown architecture), the job runs
@@ -22,9 +22,8 @@ import os
 import signal
 import socket
 import stat
-import traceback
 
-from .base import EXIT_NO_RESULT, EXIT_RESULT_WRITTEN, RESULT_FILE, SCENE_FILE, RenderError, read_job_file
+from .base import EXIT_NO_RESULT, EXIT_RESULT_WRITTEN, RESULT_FILE, SCENE_FILE, read_job_file, run_child
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -324,27 +323,25 @@ def clone_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root, job_p
     if pid != 0:
         child_end.close()
         return pid, parent_end
-    try:
-        parent_end.close()
-        os.setsid()
-        os.close(proto_fd)
-        scene = read_job_file(os.path.join(job_dir, SCENE_FILE), 64 << 20) or b""
-        map_ids(uid, gid)
-        build_job_file_system(job_dir, jobs_root, scene, writable_space(settings))
-        here = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        socket.send_fds(child_end, [b"job"], [here])
-        os.close(here)
-        child_end.close()
-        LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        notes = []
-        confine_job_process(notes)
-        job_process(driver, job_dir, settings, None, False, notes)
-    except BaseException:  # noqa: B902 - a broken child must never return into the parent loop
-        try:
-            traceback.print_exc()
-        finally:
-            os._exit(EXIT_NO_RESULT)
-    os._exit(EXIT_NO_RESULT)
+    parent_end.close()
+    run_child(cloned_job_process, driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, child_end)
+
+
+def cloned_job_process(driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, to_parent):
+    """The child of clone_job: its file system, the descriptor sent to the parent, then the job confined."""
+    os.setsid()
+    os.close(proto_fd)
+    scene = read_job_file(os.path.join(job_dir, SCENE_FILE), 64 << 20) or b""
+    map_ids(uid, gid)
+    build_job_file_system(job_dir, jobs_root, scene, writable_space(settings))
+    here = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    socket.send_fds(to_parent, [b"job"], [here])
+    os.close(here)
+    to_parent.close()
+    LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    notes = []
+    confine_job_process(notes)
+    job_process(driver, job_dir, settings, None, False, notes)
 
 
 def collect_job(handle, job_dir, settings):
@@ -366,16 +363,25 @@ def collect_job(handle, job_dir, settings):
     try:
         real = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            size = writable_space(settings)
-            copy_tree(source, real, size)
-            if not os.path.exists(os.path.join(job_dir, RESULT_FILE)):
-                space = os.fstatvfs(source)
-                if space.f_bavail * space.f_frsize < (1 << 20):
-                    write_space_exhausted(real, size)
+            copy_back(source, real, job_dir, writable_space(settings))
         finally:
             os.close(real)
     finally:
         os.close(source)
+
+
+def copy_back(source_fd, real_fd, job_dir, size):
+    """Copies the job's files (copy_tree) from its tmpfs directory into the real job directory; when
+    the job left no result and its writable space is full, writes the result that says so. Returns
+    whether it wrote that result."""
+    copy_tree(source_fd, real_fd, size)
+    if os.path.exists(os.path.join(job_dir, RESULT_FILE)):
+        return False
+    space = os.fstatvfs(source_fd)
+    if space.f_bavail * space.f_frsize >= (1 << 20):
+        return False
+    write_space_exhausted(real_fd, size)
+    return True
 
 
 def write_space_exhausted(real_fd, size):
@@ -391,18 +397,18 @@ def copy_tree(source_fd, target_fd, budget):
     """Copies the regular files and directories under the directory source_fd into target_fd, by
     descriptors only (nothing followed; links, FIFOs and devices skipped; at most budget bytes,
     COPY_MAX_ENTRIES entries and COPY_MAX_DEPTH levels). Returns the budget left."""
-    entries = [COPY_MAX_ENTRIES]
+    entries = COPY_MAX_ENTRIES
 
     def copy(source, target, depth, top):
-        nonlocal budget
+        nonlocal budget, entries
         try:
             listing = list(os.scandir(source))
         except OSError:
             return
         for entry in listing:
-            if entries[0] <= 0:
+            if entries <= 0:
                 return
-            entries[0] -= 1
+            entries -= 1
             if top and entry.name == SCENE_FILE:
                 continue
             if entry.is_dir(follow_symlinks=False):
@@ -469,35 +475,28 @@ def isolate_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root, job
     LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     pid = os.fork()
     if pid == 0:
-        try:
-            os.close(real)
-            notes = []
-            confine_job_process(notes)
-            job_process(driver, job_dir, settings, None, False, notes)
-        except BaseException:  # noqa: B902 - a broken child must never return into the keeper
-            try:
-                traceback.print_exc()
-            finally:
-                os._exit(EXIT_NO_RESULT)
-        os._exit(EXIT_NO_RESULT)
+        run_child(forked_job_process, driver, job_dir, settings, real, job_process)
     while True:
         try:
             _, status = os.waitpid(pid, 0)
             break
         except InterruptedError:
             continue
-    here = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    copy_tree(here, real, size)
-    if not os.path.exists(os.path.join(job_dir, RESULT_FILE)):
-        space = os.fstatvfs(here)
-        if space.f_bavail * space.f_frsize < (1 << 20):
-            write_space_exhausted(real, size)
-            os._exit(EXIT_RESULT_WRITTEN)
+    if copy_back(os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), real, job_dir, size):
+        os._exit(EXIT_RESULT_WRITTEN)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else EXIT_NO_RESULT)
+
+
+def forked_job_process(driver, job_dir, settings, real_fd, job_process):
+    """The keeper's child: pid 1 of the new PID namespace, without the real job directory, confined."""
+    os.close(real_fd)
+    notes = []
+    confine_job_process(notes)
+    job_process(driver, job_dir, settings, None, False, notes)
 
 
 def isolate_network():

@@ -88,9 +88,10 @@ class Driver:
 
 def write_png(frame, path):
     """frame's RGB (an HxWx3 or HxWx4 uint8 array; alpha dropped) as an 8-bit RGB PNG: every row
-    unfiltered, deflated at level 1. The pixels are exactly the array's; the file is ~20 % larger
-    than Pillow's at compress_level=1 and written ~2.5x faster (Pillow tries every row filter), and
-    the reward mode writes one per sampled frame (PNG writing was ~40 % of a reward render)."""
+    unfiltered, deflated at level 1. The pixels are exactly the array's; the file is somewhat larger
+    than Pillow's at compress_level=1, but Pillow tries every row filter per row, and the reward mode
+    writes one PNG per sampled frame (`perf render --domain manim` prints the png stage: 176 ms per
+    render with Pillow, 86-131 ms with this)."""
     import struct
     import zlib
 

@@ -23,8 +23,8 @@ class Driver:
     def draw_once():
         """Draws and saves one figure with the common artists, then closes it: what matplotlib builds
         lazily on a process's first draw (text layout and glyph caches, tick machinery, the Agg
-        canvas code paths) is then built once here instead of in every job child (~45 ms of a
-        ~210 ms job). Only caches stay behind: figure numbering, rcParams and every setting are as
+        canvas code paths) is then built once here instead of in every job child (part of the
+        matplotlib figure in the README's sandbox section). Only caches stay behind: figure numbering, rcParams and every setting are as
         before, and a job's frames are byte-identical to a fresh interpreter's (MatplotlibRendererIT)."""
         import io
         import matplotlib.pyplot as plt
