@@ -37,7 +37,10 @@ public record Picture(int width, int height, int[] rgb) {
     public static Picture of(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
-        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        int[] argb = StandardPixels.argb(image);
+        if (argb == null) {
+            argb = image.getRGB(0, 0, w, h, null, 0, w);
+        }
         for (int i = 0; i < argb.length; i++) {
             int p = argb[i];
             int a = p >>> 24;

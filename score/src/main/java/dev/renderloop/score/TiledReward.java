@@ -122,24 +122,60 @@ public final class TiledReward {
         int cols = g.columns();
         int rows = g.rows();
         List<Double> scores = embedder == null
-                ? grayTiles(target, candidate, cols, rows)
+                ? grayTiles(preparedTarget(target, cols, rows), candidate, cols, rows)
                 : embeddedTiles(target, candidate, cols, rows);
         double mean = scores.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         return new TiledScore(List.of(Metric.of("tiled", mean)), tileSimilarity(), cols, rows, scores);
     }
 
-    private static List<Double> grayTiles(Picture target, Picture candidate, int cols, int rows) {
+    /**
+     * A target prepared for the weight-free path: its grayscale image and the window statistics of its tiles and
+     * thumbnail. A reward compares many candidates with one target (a GRPO group, a reward-service batch), so the
+     * last few are kept; the key is the {@link Picture} instance (pictures are read-only), which the callers'
+     * decoded-reference caches hand out again for a repeated target.
+     */
+    private record PreparedTarget(Picture picture, GrayImage gray, Ssim.Frame[] tiles, Ssim.Frame thumbnail) {
+    }
+
+    private static final int PREPARED_KEPT = 4;
+    private final PreparedTarget[] prepared = new PreparedTarget[PREPARED_KEPT];  // most recent first; guarded by this
+
+    private PreparedTarget preparedTarget(Picture target, int cols, int rows) {
+        synchronized (this) {
+            for (int i = 0; i < prepared.length; i++) {
+                PreparedTarget p = prepared[i];
+                if (p != null && p.picture() == target) {
+                    System.arraycopy(prepared, 0, prepared, 1, i);
+                    prepared[0] = p;
+                    return p;
+                }
+            }
+        }
         GrayImage t = GrayImage.of(target);
-        GrayImage c = GrayImage.of(candidate).resizeArea(t.width(), t.height());
         GrayImage tg = t.resizeArea(TILE * cols, TILE * rows);
+        int tiles = cols * rows;
+        Ssim.Frame[] frames = new Ssim.Frame[tiles];
+        IntStream.range(0, tiles).parallel().forEach(k -> frames[k] = Ssim.prepare(crop(tg, k % cols, k / cols)));
+        Ssim.Frame thumbnail = tiles > 1 ? Ssim.prepare(t.resizeArea(TILE, TILE)) : null;
+        PreparedTarget p = new PreparedTarget(target, t, frames, thumbnail);
+        synchronized (this) {
+            System.arraycopy(prepared, 0, prepared, 1, prepared.length - 1);
+            prepared[0] = p;
+        }
+        return p;
+    }
+
+    private static List<Double> grayTiles(PreparedTarget target, Picture candidate, int cols, int rows) {
+        GrayImage t = target.gray();
+        GrayImage c = GrayImage.of(candidate).resizeArea(t.width(), t.height());
         GrayImage cg = c.resizeArea(TILE * cols, TILE * rows);
         int tiles = cols * rows;
         int pairs = tiles + (tiles > 1 ? 1 : 0);
         double[] out = new double[pairs];
         IntStream.range(0, pairs).parallel().forEach(k -> {
             double s = k < tiles
-                    ? Ssim.ssim(crop(tg, k % cols, k / cols), crop(cg, k % cols, k / cols))
-                    : Ssim.ssim(t.resizeArea(TILE, TILE), c.resizeArea(TILE, TILE));
+                    ? Ssim.ssim(target.tiles()[k], Ssim.prepare(crop(cg, k % cols, k / cols)))
+                    : Ssim.ssim(target.thumbnail(), Ssim.prepare(c.resizeArea(TILE, TILE)));
             out[k] = (s + 1) / 2;
         });
         return DoubleList.of(out);

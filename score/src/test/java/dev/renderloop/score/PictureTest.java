@@ -62,4 +62,69 @@ class PictureTest {
         Path text = Files.writeString(dir.resolve("x.png"), "not an image");
         assertTrue(assertThrows(java.io.IOException.class, () -> Picture.read(text)).getMessage().startsWith("not an image"));
     }
+
+    /** The direct read of standard types gives exactly what getRGB gives, whole images and sub-images alike. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {java.awt.image.BufferedImage.TYPE_3BYTE_BGR,
+            java.awt.image.BufferedImage.TYPE_4BYTE_ABGR, java.awt.image.BufferedImage.TYPE_INT_RGB,
+            java.awt.image.BufferedImage.TYPE_INT_ARGB})
+    void standardTypes_readDirectly_equalGetRgb(int type) {
+        java.util.Random random = new java.util.Random(7 + type);
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(37, 23, type);
+        for (int y = 0; y < 23; y++) {
+            for (int x = 0; x < 37; x++) {
+                img.setRGB(x, y, random.nextInt());
+            }
+        }
+        for (java.awt.image.BufferedImage im : java.util.List.of(img, img.getSubimage(5, 3, 20, 17), img.getSubimage(0, 22, 37, 1))) {
+            int[] direct = StandardPixels.argb(im);
+            org.junit.jupiter.api.Assertions.assertNotNull(direct, "type " + type + " is covered");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(im.getRGB(0, 0, im.getWidth(), im.getHeight(), null, 0, im.getWidth()), direct);
+        }
+    }
+
+    /** Types the direct read does not cover go through getRGB: a grey image's pixels still come out right. */
+    @Test
+    void otherTypes_fallBackToGetRgb() {
+        java.awt.image.BufferedImage grey = new java.awt.image.BufferedImage(9, 4, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setSample(2, 1, 0, 200);
+        org.junit.jupiter.api.Assertions.assertNull(StandardPixels.argb(grey));
+        java.awt.image.BufferedImage pre = new java.awt.image.BufferedImage(9, 4, java.awt.image.BufferedImage.TYPE_INT_ARGB_PRE);
+        org.junit.jupiter.api.Assertions.assertNull(StandardPixels.argb(pre));
+        Picture p = Picture.of(grey);
+        assertEquals(grey.getRGB(2, 1) & 0xFFFFFF, p.pixel(2, 1));
+    }
+
+    /** PNG files as ImageIO decodes them (RGB and RGBA): the picture equals the one made through getRGB. */
+    @Test
+    void pngRgbAndRgba_readLikeGetRgb() throws Exception {
+        java.util.Random random = new java.util.Random(11);
+        for (int type : new int[] {java.awt.image.BufferedImage.TYPE_INT_RGB, java.awt.image.BufferedImage.TYPE_INT_ARGB}) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(31, 19, type);
+            for (int y = 0; y < 19; y++) {
+                for (int x = 0; x < 31; x++) {
+                    img.setRGB(x, y, random.nextInt());
+                }
+            }
+            Path png = dir.resolve("t" + type + ".png");
+            javax.imageio.ImageIO.write(img, "png", png.toFile());
+            java.awt.image.BufferedImage decoded = javax.imageio.ImageIO.read(png.toFile());
+            assertTrue(StandardPixels.argb(decoded) != null, "the PNG reader's type " + decoded.getType() + " is covered");
+            int[] viaGetRgb = decoded.getRGB(0, 0, 31, 19, null, 0, 31);
+            Picture p = Picture.read(png);
+            for (int i = 0; i < viaGetRgb.length; i++) {
+                int a = viaGetRgb[i] >>> 24;
+                int expected = a == 255 ? viaGetRgb[i] & 0xFFFFFF : composite(viaGetRgb[i]);
+                assertEquals(expected, p.rgb()[i], "pixel " + i);
+            }
+        }
+    }
+
+    private static int composite(int argb) {
+        int a = argb >>> 24;
+        int r = ((argb >> 16 & 0xFF) * a + 255 * (255 - a) + 127) / 255;
+        int g = ((argb >> 8 & 0xFF) * a + 255 * (255 - a) + 127) / 255;
+        int b = ((argb & 0xFF) * a + 255 * (255 - a) + 127) / 255;
+        return r << 16 | g << 8 | b;
+    }
 }

@@ -92,4 +92,35 @@ class TiledRewardTest {
     void failedRenderScoresZero() {
         assertEquals(List.of(Metric.of("tiled", 0)), TiledReward.weightFree().failedRender().metrics());
     }
+
+    /**
+     * A reused reward keeps its last targets prepared: interleaving six targets (more than it keeps) and scoring each
+     * candidate many times gives exactly the scores of a fresh reward per call, on one tile and on a grid.
+     */
+    @Test
+    void preparedTargets_scoreAsAFreshRewardDoes() {
+        java.util.Random random = new java.util.Random(3);
+        List<Picture> targets = new java.util.ArrayList<>();
+        for (int k = 0; k < 6; k++) {
+            int w = k % 2 == 0 ? 60 + k : 900 + 10 * k;  // one tile, or a grid with a thumbnail
+            int h = k % 2 == 0 ? 50 : 470;
+            int[] rgb = new int[w * h];
+            for (int i = 0; i < rgb.length; i++) {
+                rgb[i] = random.nextInt(1 << 24);
+            }
+            targets.add(new Picture(w, h, rgb));
+        }
+        int[] c = new int[80 * 70];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = random.nextInt(1 << 24);
+        }
+        Picture candidate = new Picture(80, 70, c);
+        TiledReward reused = TiledReward.weightFree();
+        for (int round = 0; round < 3; round++) {
+            for (int k : new int[] {0, 1, 0, 2, 3, 4, 5, 0, 5, 1}) {
+                TiledScore expected = TiledReward.weightFree().score(targets.get(k), candidate);
+                assertEquals(expected, reused.score(targets.get(k), candidate), "target " + k + ", round " + round);
+            }
+        }
+    }
 }
