@@ -96,6 +96,10 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     @Option(names = "--queue", defaultValue = "32", description = "The service's queue capacity in items (default: ${DEFAULT-VALUE}).")
     int queue;
 
+    @Option(names = "--concurrency", paramLabel = "N",
+            description = "Items the service scores at once, as serve-reward's option (default: the number of cores, at least 2).")
+    Integer concurrency;
+
     @Option(names = "--domains", split = ",", defaultValue = "svg,matplotlib",
             description = "Domains of the batches, alternating (default: ${DEFAULT-VALUE}); svg alone shows svg latency unmixed.")
     List<String> wanted;
@@ -114,9 +118,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (seconds < 1 || seconds > 3600 || overloadSeconds < 0 || overloadSeconds > 600 || threads < 1 || threads > 64
-                || maxBatches < 1 || queue < BATCH) {
+                || maxBatches < 1 || queue < BATCH || (concurrency != null && (concurrency < 1 || concurrency > 64))) {
             spec.commandLine().getErr().println("renderloop perf serve-reward: --seconds in 1..3600, --overload-seconds in 0..600, "
-                    + "--threads in 1..64, --max-batches >= 1, --queue >= " + BATCH);
+                    + "--threads in 1..64, --max-batches >= 1, --queue >= " + BATCH + ", --concurrency in 1..64");
             return ExitCode.USAGE;
         }
         int cores = Runtime.getRuntime().availableProcessors();
@@ -135,7 +139,7 @@ final class PerfServeRewardCommand implements Callable<Integer> {
             if (domains.isEmpty()) {
                 return ExitCode.USAGE;
             }
-            RewardServiceConfig config = RewardServiceConfig.defaults("127.0.0.1", 0).withQueue(queue, Math.max(2, cores))
+            RewardServiceConfig config = RewardServiceConfig.defaults("127.0.0.1", 0).withQueue(queue, concurrency != null ? concurrency : Math.max(2, cores))
                     .withWarmDomains(domains.contains("matplotlib") ? List.of("matplotlib") : List.of());
             try (RewardService service = RewardService.start(engine, scorer, config)) {
                 long end = System.nanoTime() + 120_000_000_000L;
