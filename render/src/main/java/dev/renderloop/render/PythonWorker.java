@@ -32,6 +32,16 @@ final class PythonWorker implements AutoCloseable {
     private static final String EOF = "\u0000EOF";
     /** The directory of the scratch directory that holds the job directories (the worker's --jobs-root). */
     static final String JOBS = "jobs";
+    /**
+     * glibc's malloc in the worker and in everything it starts (its jobs, and what they run: Manim's ffmpeg): blocks
+     * up to 32 MiB come from the heap, and freed memory goes back to the system only past 256 MiB at its top. A job
+     * is a fresh copy of the worker, so every page it touches for the first time is a page fault, and on this
+     * project's VMs a fault costs ~10 us. With glibc's defaults a frame-sized buffer (a 854x480 RGB frame is
+     * 1.2 MB) is often mapped afresh and unmapped again at each use: decoding a 150-frame Manim video and keeping
+     * every third frame as RGB made ~16,000 faults in a job, ~4,000 with these settings (~300 ms -> ~125 ms).
+     * Which memory a block comes from changes no result.
+     */
+    static final String MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
     private static final System.Logger LOG = System.getLogger(PythonWorker.class.getName());
     /** The missing per-job isolation is said once per JVM, not once per worker. */
     private static final java.util.concurrent.atomic.AtomicBoolean WARNED_NO_JOB_ISOLATION = new java.util.concurrent.atomic.AtomicBoolean();
@@ -90,6 +100,7 @@ final class PythonWorker implements AutoCloseable {
         readOnly.add(script.getParent());  // the worker package's directory (WorkerPackage), nothing beside it
         readOnly.addAll(interpreterDirs(key.python()));
         var env = Sandbox.environment(scratch);
+        env.put("GLIBC_TUNABLES", MALLOC_TUNABLES);
         List<String> command = sandbox.wrap(inner, scratch, readOnly, env);
         Process process;
         try {

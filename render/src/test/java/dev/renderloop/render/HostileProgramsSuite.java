@@ -162,10 +162,11 @@ abstract class HostileProgramsSuite {
                 "import os",
                 "allowed = {'PATH', 'LANG', 'LC_ALL', 'HOME', 'TMPDIR', 'MPLCONFIGDIR', 'XDG_CACHE_HOME', 'TEXMFVAR',",
                 "           'PYTHONDONTWRITEBYTECODE', 'PYTHONHASHSEED', 'PYTHONUNBUFFERED', 'OPENBLAS_NUM_THREADS',",
-                "           'OMP_NUM_THREADS', 'MKL_NUM_THREADS',",
+                "           'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'GLIBC_TUNABLES',",
                 "           'PWD'}  # set by bubblewrap's --chdir to the scratch directory",
                 "extra = sorted(set(os.environ) - allowed)",
                 "assert not extra, 'leaked environment: %s' % extra",
+                "assert os.environ['GLIBC_TUNABLES'] == '" + PythonWorker.MALLOC_TUNABLES + "', os.environ['GLIBC_TUNABLES']",
                 "assert os.environ['HOME'] == os.getcwd(), 'HOME is the job directory'",
                 "import matplotlib.pyplot as plt",
                 "plt.plot([1, 2])");
