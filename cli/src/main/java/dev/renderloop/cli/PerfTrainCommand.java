@@ -88,10 +88,12 @@ final class PerfTrainCommand implements Callable<Integer> {
     Path model = DEFAULT_MODEL;
 
     @Option(names = "--steps", paramLabel = "N", description = "Timed GRPO steps per side, median reported (default: ${DEFAULT-VALUE}).")
-    int steps = 3;
+    // The step of a long run is what matters: ten timed steps after three warm-ups (both sides) let the JIT compile
+    // the trainer's hot loops first, and a median of ten is not moved by one slow step (a young collection, a neighbour).
+    int steps = 10;
 
     @Option(names = "--warmup-steps", paramLabel = "N", description = "Untimed GRPO steps first, per side (default: ${DEFAULT-VALUE}).")
-    int warmupSteps = 1;
+    int warmupSteps = 3;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Completion length limit, both sides (default: ${DEFAULT-VALUE}).")
     int maxNewTokens = 32;
@@ -172,8 +174,13 @@ final class PerfTrainCommand implements Callable<Integer> {
             table.add(ratio);
             printTable(out, table);
             out.println("  renderloop threads: D+B = PyTorch threads for decoding + for whole-batch passes (training, log-probs)");
-            out.println("  timed steps in order, step s: renderloop " + stepTimes(timed.stream().map(m -> oursPhases(m).get("total")).toList())
-                    + "; TRL " + stepTimes(trlSteps.stream().map(m -> m.get("total")).toList()));
+            // per step and phase, so that a swing in the median shows where it comes from
+            for (String phase : List.of("total", "sampling", "forward_backward")) {
+                String name = phase.equals("total") ? "step" : phase;
+                out.println("  timed steps in order, " + name + " s: renderloop "
+                        + stepTimes(timed.stream().map(m -> oursPhases(m).get(phase)).toList())
+                        + "; TRL " + stepTimes(trlSteps.stream().map(m -> m.get(phase)).toList()));
+            }
             out.println("  TRL: " + trl.json().get("versions").asText());
             return ExitCode.OK;
         } finally {

@@ -45,7 +45,17 @@ final class LogitsProcessors {
   }
 
   /** log_softmax(scores) in double; -inf stays -inf. */
-  static double[] logSoftmax(float[] scores) {
+  /**
+   * Whether {@link #apply} returns scores equal to its input for {@code p} (no penalty, temperature 1, no top-k,
+   * top-p or min-p): then the processed log-softmax is the raw one, and a sampler need not compute both.
+   */
+  static boolean isIdentity(SamplingParams p) {
+    return p.repetitionPenalty() == 1.0 && p.temperature() == 1.0 && p.topK() == 0 && p.topP() >= 1.0
+        && p.minP() <= 0.0;
+  }
+
+  /** {@code logSoftmax(scores)[index]}, bit for bit (the same operations in the same order), without the array. */
+  static double logSoftmaxAt(float[] scores, int index) {
     double max = Double.NEGATIVE_INFINITY;
     for (float v : scores) {
       max = Math.max(max, v);
@@ -55,7 +65,24 @@ final class LogitsProcessors {
       sum += Math.exp(v - max);
     }
     double log = max + Math.log(sum);
-    double[] out = new double[scores.length];
+    return scores[index] - log;
+  }
+
+  static double[] logSoftmax(float[] scores) {
+    return logSoftmax(scores, new double[scores.length]);
+  }
+
+  /** {@link #logSoftmax(float[])} written into {@code out} (at least as long as {@code scores}), which it returns. */
+  static double[] logSoftmax(float[] scores, double[] out) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : scores) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    for (float v : scores) {
+      sum += Math.exp(v - max);
+    }
+    double log = max + Math.log(sum);
     for (int i = 0; i < scores.length; i++) {
       out[i] = scores[i] - log;
     }

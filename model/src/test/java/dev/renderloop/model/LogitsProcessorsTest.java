@@ -1,14 +1,20 @@
 package dev.renderloop.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Parity with transformers' logits processors on the cases written by model/fixtures/make_sampling_fixtures.py. */
 class LogitsProcessorsTest {
@@ -63,5 +69,50 @@ class LogitsProcessorsTest {
     assertEquals(Float.NEGATIVE_INFINITY, got[1]);
     assertEquals(3f, got[2]);
     assertEquals(Float.NEGATIVE_INFINITY, got[3]);
+  }
+  /** The sampler skips {@code apply} and the raw log-softmax exactly when they could not change a value. */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5})
+  void identityParamsLeaveScoresAsTheyAre(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] logits = randomScores(random, 1 + random.nextInt(300));
+    BitSet seen = new BitSet();
+    for (int i = 0; i < logits.length; i += 3) {
+      seen.set(i);
+    }
+    SamplingParams plain = new SamplingParams(1.0, 0, 1.0, 0.0, 1.0, 8, Set.of(), seed);
+    assertTrue(LogitsProcessors.isIdentity(plain));
+    assertArrayEquals(logits, LogitsProcessors.apply(logits, seen, plain));
+    for (SamplingParams changing : new SamplingParams[] {plain.withRepetitionPenalty(1.1),
+        new SamplingParams(0.7, 0, 1.0, 0.0, 1.0, 8, Set.of(), seed), new SamplingParams(0.0, 0, 1.0, 0.0, 1.0, 8, Set.of(), seed),
+        new SamplingParams(1.0, 5, 1.0, 0.0, 1.0, 8, Set.of(), seed), new SamplingParams(1.0, 0, 0.9, 0.0, 1.0, 8, Set.of(), seed),
+        new SamplingParams(1.0, 0, 1.0, 0.05, 1.0, 8, Set.of(), seed)}) {
+      assertFalse(LogitsProcessors.isIdentity(changing), changing.toString());
+    }
+  }
+
+  /** The one-element log-softmax and the one into a reused array are the full one, bit for bit. */
+  @ParameterizedTest
+  @ValueSource(longs = {11, 12, 13, 14, 15, 16})
+  void logSoftmaxVariantsAreBitIdentical(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] scores = randomScores(random, 1 + random.nextInt(2000));
+    double[] full = LogitsProcessors.logSoftmax(scores);
+    double[] reused = new double[scores.length];
+    Arrays.fill(reused, 42.0);  // stale values from a previous row must all be overwritten
+    assertArrayEquals(full, LogitsProcessors.logSoftmax(scores, reused));
+    for (int i = 0; i < scores.length; i++) {
+      assertEquals(Double.doubleToRawLongBits(full[i]), Double.doubleToRawLongBits(LogitsProcessors.logSoftmaxAt(scores, i)),
+          "index " + i);
+    }
+  }
+
+  /** Scores of the kind a sampler sees: a wide range, and some filtered to -inf. */
+  private static float[] randomScores(SplittableRandom random, int n) {
+    float[] s = new float[n];
+    for (int i = 0; i < n; i++) {
+      s[i] = random.nextInt(10) == 0 && i > 0 ? Float.NEGATIVE_INFINITY : (float) (random.nextGaussian() * 8);
+    }
+    return s;
   }
 }
