@@ -30,6 +30,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.ArrayDeque;
@@ -103,12 +104,22 @@ final class SvgRenderer implements Renderer {
 
     /** Idle children kept warm at most; more renders at a time start more, which end after their render. */
     static final int MAX_IDLE_CHILDREN = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /**
+     * How long a render waits for a warm child when {@link #MAX_IDLE_CHILDREN} are drawing, before it starts an
+     * extra one. Why wait: a new child is a cold JVM, whose first drawings run interpreted (a reward service with 4
+     * scoring threads on 2 cores drew in 167 ms instead of 7 ms, every render past the second starting and ending a
+     * JVM); a warm child is free again within milliseconds. Why not wait forever: a hostile document may hold a
+     * child until its deadline, and the renders behind it must not time out for that.
+     */
+    static final Duration EXTRA_CHILD_AFTER = Duration.ofMillis(500);
 
     private final InProcessDrawing drawing = new InProcessDrawing(DOMAIN, MAX_DOCUMENT_BYTES);
     /** Kills children that are still drawing after their deadline and the grace. */
     private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r ->
             Thread.ofPlatform().daemon().name("svg-draw-deadlines").unstarted(r));
     private final Deque<SvgDrawProcess> idle = new ArrayDeque<>();  // guarded by itself
+    /** Renders holding a child (drawing, or waiting for their new child to start); guarded by {@link #idle}. */
+    private int holding;
     private final Set<SvgDrawProcess> running = ConcurrentHashMap.newKeySet();
     private final AtomicInteger childrenStarted = new AtomicInteger();
     private volatile boolean closed;
@@ -172,51 +183,93 @@ final class SvgRenderer implements Renderer {
             return InProcessDrawing.Drawn.failure(ErrorKind.RENDERER_UNAVAILABLE,
                     "the SVG drawing process could not be started: " + e.getMessage());
         }
-        ScheduledFuture<?> kill;
-        try {
-            kill = deadlines.schedule(child::kill, deadlineNanos + SvgDrawProcess.KILL_GRACE.toNanos() - System.nanoTime(),
-                    TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            running.remove(child);
-            child.kill();
-            return InProcessDrawing.Drawn.failure(ErrorKind.RENDERER_UNAVAILABLE, "the svg renderer is closed");
-        }
         InProcessDrawing.Drawn drawn = null;
         try {
-            drawn = child.draw(code, settings, deadlineNanos);
-            return drawn;
+            ScheduledFuture<?> kill;
+            try {
+                kill = deadlines.schedule(child::kill, deadlineNanos + SvgDrawProcess.KILL_GRACE.toNanos() - System.nanoTime(),
+                        TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                return InProcessDrawing.Drawn.failure(ErrorKind.RENDERER_UNAVAILABLE, "the svg renderer is closed");
+            }
+            try {
+                drawn = child.draw(code, settings, deadlineNanos);
+                return drawn;
+            } finally {
+                kill.cancel(false);
+            }
         } finally {
-            kill.cancel(false);
             running.remove(child);
             boolean reusable = drawn != null && child.alive() && drawn.errorKind() != ErrorKind.MEMORY_LIMIT
                     && drawn.errorKind() != ErrorKind.RENDERER_CRASHED;
-            if (reusable) {
-                giveBack(child);
-            } else {
+            boolean kept = false;
+            synchronized (idle) {
+                // One step, so that a waiting render sees either this child idle or a free place, never neither.
+                holding--;
+                if (reusable && !closed && idle.size() < MAX_IDLE_CHILDREN) {
+                    idle.addFirst(child);  // most recently used first: its JIT-compiled code is warmest
+                    kept = true;
+                }
+                idle.notifyAll();
+            }
+            if (!reusable) {
                 child.kill();
                 replaceInBackground();
+            } else if (!kept) {
+                child.close();
             }
         }
     }
 
+    /**
+     * A warm child for one render, counted in {@link #holding} until the render gives it back. When
+     * {@link #MAX_IDLE_CHILDREN} are drawing (or starting), waits up to {@link #EXTRA_CHILD_AFTER} for one to be
+     * given back before starting an extra child.
+     */
     private SvgDrawProcess borrow() throws IOException {
-        if (closed) {
-            throw new IOException("the svg renderer is closed");
-        }
         SvgDrawProcess child;
         synchronized (idle) {
-            child = idle.pollFirst();
-        }
-        while (child != null && !child.alive()) {
-            synchronized (idle) {
-                child = idle.pollFirst();
+            long waitUntil = System.nanoTime() + EXTRA_CHILD_AFTER.toNanos();
+            while (true) {
+                if (closed) {
+                    throw new IOException("the svg renderer is closed");
+                }
+                child = pollAlive();
+                long left = waitUntil - System.nanoTime();
+                if (child != null || holding < MAX_IDLE_CHILDREN || left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(idle, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for an SVG drawing process");
+                }
             }
+            holding++;  // counted before a new child starts, so that renders arriving meanwhile wait for it
         }
         if (child == null) {
-            child = SvgDrawProcess.start();
+            try {
+                child = SvgDrawProcess.start();
+            } catch (IOException | RuntimeException e) {
+                synchronized (idle) {
+                    holding--;
+                    idle.notifyAll();
+                }
+                throw e;
+            }
             childrenStarted.incrementAndGet();
         }
         running.add(child);
+        return child;
+    }
+
+    /** The first idle child that is still alive, dead ones dropped; null if none. Holds the lock on {@code idle}. */
+    private SvgDrawProcess pollAlive() {
+        SvgDrawProcess child = idle.pollFirst();
+        while (child != null && !child.alive()) {
+            child = idle.pollFirst();
+        }
         return child;
     }
 
@@ -224,6 +277,7 @@ final class SvgRenderer implements Renderer {
         synchronized (idle) {
             if (!closed && idle.size() < MAX_IDLE_CHILDREN) {
                 idle.addFirst(child);  // most recently used first: its JIT-compiled code is warmest
+                idle.notifyAll();  // a render waiting for a warm child takes it
                 return;
             }
         }
@@ -349,6 +403,7 @@ final class SvgRenderer implements Renderer {
         synchronized (idle) {
             children = new ArrayList<>(idle);
             idle.clear();
+            idle.notifyAll();  // renders waiting for a child see the renderer closed
         }
         children.forEach(SvgDrawProcess::close);
         running.forEach(SvgDrawProcess::kill);
