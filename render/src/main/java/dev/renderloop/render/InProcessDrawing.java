@@ -69,33 +69,41 @@ final class InProcessDrawing implements AutoCloseable {
     }
 
     /**
-     * What a drawing produced: an image, or a failure with its kind and a short message; and what the
-     * library reported on the way (warnings), for the result's log.
+     * What a drawing produced: an image (or the PNG file of one, when the drawing ran in another process that
+     * encoded it), or a failure with its kind and a short message; and what the library reported on the way
+     * (warnings), for the result's log.
      *
-     * @param image     the drawn image, null on failure
+     * @param image     the drawn image, null on failure or when {@code png} is given
+     * @param png       the drawn image as an opaque 8-bit RGB PNG file, null on failure or when {@code image} is given
      * @param errorKind null on success
      * @param error     what went wrong, empty on success
      * @param log       the library's messages, possibly empty
      */
-    record Drawn(BufferedImage image, ErrorKind errorKind, String error, String log) {
+    record Drawn(BufferedImage image, byte[] png, ErrorKind errorKind, String error, String log) {
         Drawn {
-            if ((image == null) == (errorKind == null)) {
-                throw new IllegalArgumentException("exactly one of image and errorKind must be set");
+            int set = (image == null ? 0 : 1) + (png == null ? 0 : 1) + (errorKind == null ? 0 : 1);
+            if (set != 1) {
+                throw new IllegalArgumentException("exactly one of image, png and errorKind must be set");
             }
             error = error == null ? "" : error;
             log = log == null ? "" : log;
         }
 
         static Drawn image(BufferedImage image) {
-            return new Drawn(Objects.requireNonNull(image, "image"), null, "", "");
+            return new Drawn(Objects.requireNonNull(image, "image"), null, null, "", "");
+        }
+
+        /** An image already encoded as a PNG file (by {@code PngEncoder}, in the process that drew it). */
+        static Drawn png(byte[] png) {
+            return new Drawn(null, Objects.requireNonNull(png, "png"), null, "", "");
         }
 
         static Drawn failure(ErrorKind kind, String error) {
-            return new Drawn(null, Objects.requireNonNull(kind, "kind"), error, "");
+            return new Drawn(null, null, Objects.requireNonNull(kind, "kind"), error, "");
         }
 
         Drawn withLog(String text) {
-            return new Drawn(image, errorKind, error, text);
+            return new Drawn(image, png, errorKind, error, text);
         }
     }
 
@@ -175,15 +183,21 @@ final class InProcessDrawing implements AutoCloseable {
                     millisSince(start), renderMillis, false, log);
         }
         BufferedImage image = drawn.image();
-        if (image.getWidth() != settings.width() || image.getHeight() != settings.height()) {
+        int[] drawnSize = image != null ? new int[] {image.getWidth(), image.getHeight()} : PngEncoder.size(drawn.png());
+        if (drawnSize == null || drawnSize[0] != settings.width() || drawnSize[1] != settings.height()) {
             // A drawing bug, not the input's fault: say so rather than hand out a wrong-sized frame.
-            return failure(ErrorKind.RENDERER_CRASHED, String.format("the drawing is %dx%d, not the requested %dx%d",
-                    image.getWidth(), image.getHeight(), settings.width(), settings.height()), start);
+            return failure(ErrorKind.RENDERER_CRASHED, drawnSize == null ? "the drawing process sent something that is not a PNG"
+                    : String.format("the drawing is %dx%d, not the requested %dx%d", drawnSize[0], drawnSize[1],
+                    settings.width(), settings.height()), start);
         }
         try {
             Path frames = Files.createDirectories(outputDir.resolve("frames"));
             Path frame = frames.resolve(FRAME_NAME);
-            PngEncoder.write(image, frame);
+            if (image != null) {
+                PngEncoder.write(image, frame);
+            } else {
+                Files.write(frame, drawn.png());
+            }
             long size = Files.size(frame);
             if (size > settings.maxOutputBytes()) {
                 return failure(ErrorKind.OUTPUT_TOO_LARGE, String.format(

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -37,6 +38,19 @@ final class PngEncoder {
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write(encode(image));
         }
+    }
+
+    /**
+     * The width and height in a PNG file's header, or null when {@code png} does not start with a PNG signature and
+     * an {@code IHDR} chunk. Reads the header only; says nothing of the rest of the file.
+     */
+    static int[] size(byte[] png) {
+        if (png.length < 8 + 8 + 13 || !Arrays.equals(png, 0, 8, SIGNATURE, 0, 8)
+                || !new String(png, 12, 4, StandardCharsets.US_ASCII).equals("IHDR")) {
+            return null;
+        }
+        ByteBuffer header = ByteBuffer.wrap(png, 16, 8);
+        return new int[] {header.getInt(), header.getInt()};
     }
 
     /** The PNG file's bytes. */

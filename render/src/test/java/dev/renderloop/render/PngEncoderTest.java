@@ -2,6 +2,7 @@ package dev.renderloop.render;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -76,5 +77,19 @@ class PngEncoderTest {
         PngEncoder.write(image, dir.resolve("b.png"));
         assertArrayEquals(java.nio.file.Files.readAllBytes(dir.resolve("a.png")), java.nio.file.Files.readAllBytes(dir.resolve("b.png")));
         assertArrayEquals(pixels(image), pixels(ImageIO.read(dir.resolve("a.png").toFile())));
+    }
+    @Test
+    void size_readsTheHeaderOnly_andRefusesWhatIsNotAPng() {
+        byte[] png = PngEncoder.encode(new BufferedImage(37, 11, BufferedImage.TYPE_INT_RGB));
+        assertArrayEquals(new int[] {37, 11}, PngEncoder.size(png));
+        assertArrayEquals(new int[] {37, 11}, PngEncoder.size(java.util.Arrays.copyOf(png, 8 + 8 + 13)));
+        assertNull(PngEncoder.size(java.util.Arrays.copyOf(png, 8 + 8 + 12)));
+        byte[] notPng = png.clone();
+        notPng[1] = 'Q';
+        assertNull(PngEncoder.size(notPng));
+        byte[] noHeader = png.clone();
+        noHeader[12] = 'X';
+        assertNull(PngEncoder.size(noHeader));
+        assertNull(PngEncoder.size(new byte[0]));
     }
 }

@@ -41,6 +41,11 @@ public record Picture(int width, int height, int[] rgb) {
         if (argb == null) {
             argb = image.getRGB(0, 0, w, h, null, 0, w);
         }
+        return composited(w, h, argb);
+    }
+
+    /** Packed non-premultiplied ARGB pixels (reused) composited over white. */
+    private static Picture composited(int w, int h, int[] argb) {
         for (int i = 0; i < argb.length; i++) {
             int p = argb[i];
             int a = p >>> 24;
@@ -81,6 +86,17 @@ public record Picture(int width, int height, int[] rgb) {
         if (!Files.isRegularFile(file)) {
             throw new IOException("no such image file: " + file);
         }
+        if (Files.size(file) <= SIMPLE_PNG_MAX_BYTES) {
+            byte[] bytes = Files.readAllBytes(file);
+            SimplePng.Header header = SimplePng.header(bytes);
+            if (header != null) {
+                checkPixels(file, header.width(), header.height(), maxPixels);
+                int[] argb = SimplePng.argb(bytes, header);
+                if (argb != null) {
+                    return composited(header.width(), header.height(), argb);
+                }
+            }
+        }
         BufferedImage image;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
@@ -90,12 +106,7 @@ public record Picture(int width, int height, int[] rgb) {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                long w = reader.getWidth(0);
-                long h = reader.getHeight(0);
-                if (w * h > maxPixels) {
-                    throw new ImageTooLarge("image " + file + " is " + w + " x " + h + " = " + w * h
-                            + " pixels, over the limit of " + maxPixels + " (a decompression bomb, or an image to scale down first)");
-                }
+                checkPixels(file, reader.getWidth(0), reader.getHeight(0), maxPixels);
                 image = reader.read(0);
             } finally {
                 reader.dispose();
@@ -112,6 +123,16 @@ public record Picture(int width, int height, int[] rgb) {
             throw new IOException("not an image this reader understands (PNG, JPEG, BMP, GIF): " + file);
         }
         return of(image);
+    }
+
+    /** Files up to this size are tried by {@link SimplePng} first (the renders this project writes), then ImageIO. */
+    private static final long SIMPLE_PNG_MAX_BYTES = 64L << 20;
+
+    private static void checkPixels(Path file, long w, long h, long maxPixels) throws ImageTooLarge {
+        if (w * h > maxPixels) {
+            throw new ImageTooLarge("image " + file + " is " + w + " x " + h + " = " + w * h
+                    + " pixels, over the limit of " + maxPixels + " (a decompression bomb, or an image to scale down first)");
+        }
     }
 
     /** An image whose header claims more pixels than the bound allows. */
