@@ -56,16 +56,7 @@ final class LogitsProcessors {
 
   /** {@code logSoftmax(scores)[index]}, bit for bit (the same operations in the same order), without the array. */
   static double logSoftmaxAt(float[] scores, int index) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : scores) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    for (float v : scores) {
-      sum += Math.exp(v - max);
-    }
-    double log = max + Math.log(sum);
-    return scores[index] - log;
+    return scores[index] - logSumExp(scores);
   }
 
   static double[] logSoftmax(float[] scores) {
@@ -74,6 +65,15 @@ final class LogitsProcessors {
 
   /** {@link #logSoftmax(float[])} written into {@code out} (at least as long as {@code scores}), which it returns. */
   static double[] logSoftmax(float[] scores, double[] out) {
+    double log = logSumExp(scores);
+    for (int i = 0; i < scores.length; i++) {
+      out[i] = scores[i] - log;
+    }
+    return out;
+  }
+
+  /** {@code max + log(sum(exp(v - max)))}, the one normaliser every log-softmax here subtracts. */
+  private static double logSumExp(float[] scores) {
     double max = Double.NEGATIVE_INFINITY;
     for (float v : scores) {
       max = Math.max(max, v);
@@ -82,11 +82,7 @@ final class LogitsProcessors {
     for (float v : scores) {
       sum += Math.exp(v - max);
     }
-    double log = max + Math.log(sum);
-    for (int i = 0; i < scores.length; i++) {
-      out[i] = scores[i] - log;
-    }
-    return out;
+    return max + Math.log(sum);
   }
 
   /** The arg-max, the lowest index on a tie. */

@@ -156,7 +156,8 @@ final class SimplePng {
         return true;
     }
 
-    private static int paeth(int a, int b, int c) {
+    /** The PNG Paeth predictor of a byte from its left, upper and upper-left neighbours. */
+    static int paeth(int a, int b, int c) {
         int p = a + b - c;
         int pa = Math.abs(p - a);
         int pb = Math.abs(p - b);

@@ -27,7 +27,8 @@ class PictureTest {
         return out.toByteArray();
     }
 
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+    /** Appends one PNG chunk: length, type, data and CRC. */
+    static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
         out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
         byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         out.writeBytes(t);

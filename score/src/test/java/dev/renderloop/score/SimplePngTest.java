@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -136,7 +135,7 @@ class SimplePngTest {
                     case 1 -> a;
                     case 2 -> b;
                     case 3 -> (a + b) >>> 1;
-                    default -> paeth(a, b, c);
+                    default -> SimplePng.paeth(a, b, c);
                 };
                 filtered.write((x - predicted) & 0xFF);
             }
@@ -174,40 +173,21 @@ class SimplePngTest {
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
-        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(spec.width()).putInt(spec.height()).put((byte) spec.depth())
+        PictureTest.chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(spec.width()).putInt(spec.height()).put((byte) spec.depth())
                 .put((byte) spec.colourType()).put((byte) 0).put((byte) 0).put((byte) spec.interlace()).array());
         if ("tRNS".equals(spec.extraChunk())) {
-            chunk(out, "tRNS", new byte[] {0, 0, 0, 0, 0, 0});
+            PictureTest.chunk(out, "tRNS", new byte[] {0, 0, 0, 0, 0, 0});
         } else if ("tEXt".equals(spec.extraChunk())) {
-            chunk(out, "tEXt", "Software\0test".getBytes(StandardCharsets.ISO_8859_1));
+            PictureTest.chunk(out, "tEXt", "Software\0test".getBytes(StandardCharsets.ISO_8859_1));
         }
         int parts = Math.min(spec.idatChunks(), Math.max(1, stream.length));
         int at = 0;
         for (int p = 0; p < parts; p++) {
             int end = p == parts - 1 ? stream.length : at + stream.length / parts;
-            chunk(out, "IDAT", Arrays.copyOfRange(stream, at, end));
+            PictureTest.chunk(out, "IDAT", Arrays.copyOfRange(stream, at, end));
             at = end;
         }
-        chunk(out, "IEND", new byte[0]);
+        PictureTest.chunk(out, "IEND", new byte[0]);
         return out.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-        out.writeBytes(t);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-    }
-
-    private static int paeth(int a, int b, int c) {
-        int p = a + b - c;
-        int pa = Math.abs(p - a);
-        int pb = Math.abs(p - b);
-        int pc = Math.abs(p - c);
-        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 }
