@@ -7,6 +7,7 @@ import dev.renderloop.render.RenderRequest;
 import dev.renderloop.render.RenderResult;
 import dev.renderloop.render.RenderSettings;
 import dev.renderloop.score.Picture;
+import dev.renderloop.score.Ssim;
 import dev.renderloop.score.VideoSimilarity;
 import dev.renderloop.task.Task;
 import java.io.IOException;
@@ -89,8 +90,8 @@ final class PerfRewardCommand implements Callable<Integer> {
                 out.println("perf reward: manim unavailable: " + engine.availability("manim").detail());
                 return ExitCode.UNAVAILABLE;
             }
-            out.printf("perf reward: task %s, %d candidates (the next animated scenes' code), %d cores%n",
-                    task.id(), group, Runtime.getRuntime().availableProcessors());
+            out.printf("perf reward: task %s, %d candidates (the next animated scenes' code), %d cores; SSIM kernel %s%n",
+                    task.id(), group, Runtime.getRuntime().availableProcessors(), Ssim.kernel());
             Path script = scratch.resolve("vs_reference.py");
             try (InputStream in = Objects.requireNonNull(VideoSimilarity.class.getResourceAsStream("python/vs_reference.py"))) {
                 Files.write(script, in.readAllBytes());
