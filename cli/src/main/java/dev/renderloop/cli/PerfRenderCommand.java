@@ -221,6 +221,16 @@ final class PerfRenderCommand implements Callable<Integer> {
             line.append(String.format(", %s %.1f", stage.substring(0, stage.length() - 3), median(values)));
         }
         out.println(line);
+        // Medians say what a typical render pays; the totals say where the run's time went (a few
+        // long scenes can hold most of it).
+        StringBuilder totals = new StringBuilder(String.format("  warm stages, total s: caller %.2f, worker job %.2f",
+                ok.stream().mapToDouble(RenderResult::millis).sum() / 1e3,
+                ok.stream().mapToDouble(RenderResult::renderMillis).sum() / 1e3));
+        for (String stage : stages) {
+            double sum = ok.stream().map(r -> r.details().get(stage)).filter(Objects::nonNull).mapToDouble(Double::parseDouble).sum();
+            totals.append(String.format(", %s %.2f", stage.substring(0, stage.length() - 3), sum / 1e3));
+        }
+        out.println(totals);
         StringBuilder paths = new StringBuilder();
         for (String key : List.of("format", "raster", "job")) {
             java.util.Map<String, Long> counts = new java.util.TreeMap<>(ok.stream().filter(r -> r.details().containsKey(key))

@@ -12,7 +12,9 @@ class Driver:
     def warm(self):
         import manim
         import numpy
-        return {"manim": getattr(manim, "__version__", "unknown"), "numpy": numpy.__version__}
+        self.encoder = MovieEncoder.probe()
+        return {"manim": getattr(manim, "__version__", "unknown"), "numpy": numpy.__version__,
+                "manim_encoder": self.encoder.describe()}
 
     def render(self, compiled, settings, out_dir):
         import manim
@@ -54,6 +56,7 @@ class Driver:
                 sink.attach(scene.renderer, rasterise_all=(mode == "published-lossless"))
             else:
                 clock.wrap(scene.renderer, "update_frame", "raster")
+                getattr(self, "encoder", MovieEncoder(None, "not probed")).attach(scene.renderer.file_writer)
                 clock.wrap(scene.renderer.file_writer, "write_frame", "encode")
                 clock.wrap(scene.renderer.file_writer, "end_animation", "encode")
                 clock.wrap(scene.renderer.file_writer, "finish", "encode")
@@ -65,6 +68,8 @@ class Driver:
             movie = str(getattr(writer, "movie_file_path", "") or "")
             image = str(getattr(writer, "image_file_path", "") or "")
         details = {"manim_mode": mode}
+        if mode == "published":
+            details["manim_encoder"] = getattr(scene.renderer.file_writer, "renderloop_encoder", "ffmpeg")
         if played and sink is not None:
             frames, last = sink.finish()
             details.update(clock.details())
@@ -84,6 +89,299 @@ class Driver:
             return {"frames": [image], "media": image, "last_frame": image, "scene": scene_class.__name__,
                     "details": details}
         raise RenderError("no_scene", "scene %s rendered but manim wrote no video or image" % scene_class.__name__)
+
+
+class MovieEncoder:
+    """Manim 0.18's partial movies encoded in this process with PyAV instead of one ffmpeg process per
+    animation (each costs a process start, ~0.1-0.15 s, and a pipe of raw frames). Each animation is
+    still its own encoder session writing its own partial file, as Manim's pipe does, and Manim
+    still joins them (ffmpeg concat, packet copy), so the video is made of the same packets.
+
+    Used only where it was shown to make the same packets: `probe` encodes two short clips both ways
+    (Manim's ffmpeg command lines, and this class) in the warm parent, joins them both ways, and
+    compares every packet (bytes and timestamps); any difference, another Manim version, or a setting
+    this class does not reproduce (another format, transparency, OpenGL, odd frame sizes, which
+    yuv420p cannot hold) leaves Manim's own pipe in place. Several libx264 sessions in one process
+    are only repeatable with freshly allocated memory zeroed (`zeroed_allocations`), which the probe
+    and every job that encodes here turn on. The choice is reported: in the worker's versions
+    (`manim_encoder`) and in each published result's details."""
+
+    VERSIONS = ("0.18.",)  # Manim 0.19 encodes with PyAV itself; its writer has no ffmpeg pipe
+
+    def __init__(self, av, reason):
+        self.av = av
+        self.reason = reason
+
+    def describe(self):
+        return "pyav" if self.av is not None else "ffmpeg (%s)" % self.reason
+
+    @classmethod
+    def probe(cls):
+        import manim
+        version = getattr(manim, "__version__", "")
+        if not version.startswith(cls.VERSIONS):
+            return cls(None, "manim %s: only %s are checked" % (version, ", ".join(v + "x" for v in cls.VERSIONS)))
+        try:
+            import av
+        except ImportError as e:
+            return cls(None, "no PyAV: %s" % e)
+        import gc
+        import shutil
+        import subprocess
+        import tempfile
+
+        from manim import config
+        candidate = cls(av, None)
+        work = tempfile.mkdtemp(prefix="manim-encoder-probe-")
+        if not zeroed_allocations(True):
+            return cls(None, "mallopt(M_PERTURB) is not available (not glibc?)")
+        try:
+            clips = cls.probe_clips()
+            theirs, ours = [], []
+            for i, frames in enumerate(clips):
+                height, width = frames[0].shape[:2]
+                theirs.append(os.path.join(work, "ffmpeg_%d.mp4" % i))
+                # Manim 0.18.1's open_movie_pipe command line, Cairo renderer, mp4.
+                command = [config.ffmpeg_executable, "-y", "-f", "rawvideo", "-s", "%dx%d" % (width, height),
+                           "-pix_fmt", "rgba", "-r", "15", "-i", "-", "-an", "-loglevel", "error",
+                           "-metadata", "comment=probe", "-vcodec", "libx264", "-pix_fmt", "yuv420p", theirs[-1]]
+                done = subprocess.run(command, input=b"".join(f.tobytes() for f in frames),
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+                if done.returncode != 0:
+                    return cls(None, "ffmpeg failed on the probe clip: %s" % done.stderr.decode(errors="replace")[-200:])
+                ours.append(os.path.join(work, "pyav_%d.mp4" % i))
+                # Encoded three times in this process: later sessions of libx264 in one process are
+                # where its output was seen to vary (see above).
+                for attempt in range(3):
+                    candidate.encode(ours[-1], frames, 15, "probe")
+                    if attempt < 2 and cls.packets(av, ours[-1]) != cls.packets(av, theirs[-1]):
+                        return cls(None, "PyAV %s did not make ffmpeg's packets on probe clip %d, session %d"
+                                   % (av.__version__, i, attempt + 1))
+            # Manim 0.18.1's combine_files command line.
+            listed = cls.write_file_list(os.path.join(work, "ffmpeg.txt"), theirs)
+            joined = os.path.join(work, "ffmpeg.mp4")
+            done = subprocess.run([config.ffmpeg_executable, "-y", "-f", "concat", "-safe", "0", "-i", listed,
+                                   "-loglevel", "error", "-metadata", "comment=probe", "-nostdin", "-c", "copy", "-an",
+                                   joined], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+            if done.returncode != 0:
+                return cls(None, "ffmpeg concat failed on the probe clips: %s" % done.stderr.decode(errors="replace")[-200:])
+            candidate.join(ours, os.path.join(work, "pyav.txt"), os.path.join(work, "pyav.mp4"), "probe")
+            for mine, reference in zip(ours + [os.path.join(work, "pyav.mp4")], theirs + [joined]):
+                if cls.packets(av, mine) != cls.packets(av, reference):
+                    return cls(None, "PyAV %s did not make ffmpeg's packets on the probe clips (%s)"
+                               % (av.__version__, os.path.basename(mine)))
+            return candidate
+        except Exception as e:  # noqa: B902 - any failure keeps Manim's own pipe, with the reason
+            return cls(None, "probe failed: %s: %s" % (type(e).__name__, e))
+        finally:
+            zeroed_allocations(False)
+            shutil.rmtree(work, ignore_errors=True)
+            # The encoder's threads end with its context: the warm parent must be single-threaded
+            # again before it clones jobs.
+            gc.collect()
+
+    @staticmethod
+    def probe_clips():
+        """Two short rgba clips, 98x64 (an even width that is no multiple of 16, as 854 is): moving
+        shapes on black, as Manim's frames are, and a band of noise that leaves x264 real decisions
+        to make. Without zeroed allocations, repeated sessions on the first differed from ffmpeg in
+        38 of 150 encodes."""
+        import numpy
+        rng = numpy.random.default_rng(7)
+        clips = []
+        for length in (12, 7):
+            frames = []
+            for i in range(length):
+                a = numpy.zeros((64, 98, 4), numpy.uint8)
+                a[..., 3] = 255
+                a[8 + i:30 + i, 10 + 3 * i:40 + 3 * i, :3] = (230, 80 + 10 * i, 40 + length)
+                a[42:60, :, :3] = rng.integers(0, 256, (18, 98, 3), dtype=numpy.uint8)
+                frames.append(a)
+            clips.append(frames)
+        return clips
+
+    @staticmethod
+    def write_file_list(path, files):
+        """The concat list Manim 0.18.1's combine_files writes."""
+        from pathlib import Path
+        with open(path, "w", encoding="utf-8") as fp:
+            fp.write("# This file is used internally by FFMPEG.\n")
+            for f in files:
+                fp.write("file 'file:%s'\n" % Path(f).as_posix())
+        return path
+
+    def join(self, files, list_path, output, comment):
+        """files (partial movies) as one movie by packet copy, as ffmpeg's concat demuxer and
+        `-c copy` do: the same demuxer, the first file's stream parameters and time base."""
+        import warnings
+        list_path = str(list_path)  # PyAV takes anything but a str for a file object
+        self.write_file_list(list_path, files)
+        av = self.av
+        with av.open(list_path, format="concat", options={"safe": "0"}) as source, \
+                av.open(str(output), "w", format="mp4") as target:
+            target.metadata["comment"] = comment
+            source_stream = source.streams.video[0]
+            stream = target.add_stream(template=source_stream)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # PyAV 10 warns on reading a decoder's time base
+                stream.time_base = source_stream.time_base
+            for packet in source.demux(source_stream):
+                if packet.dts is None:  # the demuxer's end-of-stream marker
+                    continue
+                packet.stream = stream
+                target.mux(packet)
+
+    @staticmethod
+    def packets(av, path):
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            return [(bytes(p), p.pts, p.dts, p.is_keyframe) for p in container.demux(stream) if p.size]
+
+    def open(self, path, width, height, fps, comment):
+        return EncodedMovie(self.av, path, width, height, fps, comment)
+
+    def encode(self, path, frames, fps, comment):
+        """frames (HxWx4 uint8 arrays) as one movie; the encoder is unreferenced on return."""
+        height, width = frames[0].shape[:2]
+        movie = self.open(path, width, height, fps, comment)
+        for frame in frames:
+            movie.write(frame)
+        movie.close()
+
+    def attach(self, writer):
+        """Replaces writer's ffmpeg pipe with this encoder for every animation whose settings it
+        reproduces; the others keep Manim's pipe."""
+        if self.av is None:
+            writer.renderloop_encoder = self.describe()
+            return
+        import manim
+        from manim import config
+        from manim.constants import RendererType
+        # This job process (a clone of the warm parent) is the only one affected.
+        zeroed_allocations(True)
+        original_open = writer.open_movie_pipe
+        original_write = writer.write_frame
+        original_close = writer.close_movie_pipe
+        encoder = self
+        state = {"movie": None}
+        writer.renderloop_encoder = "pyav"
+
+        def open_movie_pipe(file_path=None):
+            width, height = int(config["pixel_width"]), int(config["pixel_height"])
+            fps = config["frame_rate"]
+            path = file_path if file_path is not None else writer.partial_movie_files[writer.renderer.num_plays]
+            if (config.renderer != RendererType.CAIRO or config["format"] != "mp4" or config["transparent"]
+                    or width % 2 or height % 2 or not str(path).endswith(".mp4")):
+                writer.renderloop_encoder = "ffmpeg (a setting PyAV is not checked for)"
+                state["movie"] = None
+                return original_open(file_path=file_path)
+            writer.partial_movie_file_path = path
+            state["movie"] = encoder.open(str(path), width, height, int(fps) if fps == int(fps) else fps,
+                                          "Rendered with Manim Community v%s" % manim.__version__)
+
+        def write_frame(frame_or_renderer):
+            movie = state["movie"]
+            if movie is None:
+                return original_write(frame_or_renderer)
+            movie.write(frame_or_renderer)
+
+        def close_movie_pipe():
+            movie = state["movie"]
+            if movie is None:
+                return original_close()
+            state["movie"] = None
+            movie.close()
+            written.add(str(writer.partial_movie_file_path))
+
+        original_combine = writer.combine_files
+        written = set()
+
+        def combine_files(input_files, output_file, create_gif=False, includes_sound=False):
+            if create_gif or includes_sound or not input_files or any(str(f) not in written for f in input_files):
+                if writer.renderloop_encoder == "pyav":
+                    writer.renderloop_encoder = "pyav, joined by ffmpeg"
+                return original_combine(input_files, output_file, create_gif, includes_sound)
+            encoder.join([str(f) for f in input_files], writer.partial_movie_directory / "partial_movie_file_list.txt",
+                         output_file, "Rendered with Manim Community v%s" % manim.__version__)
+
+        writer.open_movie_pipe = open_movie_pipe
+        writer.write_frame = write_frame
+        writer.close_movie_pipe = close_movie_pipe
+        writer.combine_files = combine_files
+
+
+def zeroed_allocations(on):
+    """glibc's M_PERTURB: with it on, malloc returns memory filled with zeros (the complement of
+    0xff) and free fills with 0xff; returns whether mallopt accepted it. libx264 (as linked by
+    ffmpeg 5.1) lets memory it did not write reach its output: several encoder sessions in one
+    process made different packets for the same frames now and then (2 of 20 probes; from run to
+    run at 96x66), while a fresh ffmpeg process per animation, as Manim runs it, always makes the
+    same ones. With freshly allocated memory zeroed, as a fresh process's pages are, every session
+    made ffmpeg's packets (20 of 20 probes, and repeated encodes of the probe clips)."""
+    import ctypes
+    try:
+        return ctypes.CDLL(None).mallopt(-6, 0xFF if on else 0) == 1  # M_PERTURB = -6
+    except (OSError, AttributeError):
+        return False
+
+
+class EncodedMovie:
+    """One partial movie, encoded as Manim 0.18's ffmpeg command line encodes it: rgba frames at the
+    scene's frame rate, converted to yuv420p by the same swscale path ffmpeg's CLI inserts (a filter
+    graph scale -> format; `VideoFrame.reformat` picks other flags and differs in low bits), libx264
+    with its defaults (crf 23, no bit rate, frame threads), an mp4 with Manim's comment."""
+
+    def __init__(self, av, path, width, height, fps, comment):
+        from fractions import Fraction
+        self.av = av
+        self.time_base = Fraction(str(fps))
+        self.container = av.open(path, "w", format="mp4")
+        try:
+            self.container.metadata["comment"] = comment
+            stream = self.container.add_stream("libx264", rate=self.time_base)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            context = stream.codec_context
+            context.thread_type = "FRAME"
+            context.thread_count = 0
+            context.bit_rate = 0
+            context.options = {"crf": "23"}
+            graph = av.filter.Graph()
+            source = graph.add_buffer(width=width, height=height, format="rgba", time_base=1 / self.time_base)
+            scale = graph.add("scale", "w=%d:h=%d" % (width, height))
+            to_yuv = graph.add("format", "yuv420p")
+            sink = graph.add("buffersink")
+            source.link_to(scale)
+            scale.link_to(to_yuv)
+            to_yuv.link_to(sink)
+            graph.configure()
+        except BaseException:
+            self.container.close()
+            raise
+        self.stream = stream
+        self.graph = graph
+        self.size = (height, width)
+        self.count = 0
+
+    def write(self, frame):
+        import numpy
+        pixels = numpy.ascontiguousarray(frame)
+        if pixels.shape[:2] != self.size or pixels.ndim != 3 or pixels.shape[2] != 4:
+            raise RenderError("runtime_error", "a frame of shape %s for a %dx%d rgba movie"
+                              % (pixels.shape, self.size[1], self.size[0]))
+        video_frame = self.av.VideoFrame.from_ndarray(pixels, format="rgba")
+        video_frame.pts = self.count
+        video_frame.time_base = 1 / self.time_base
+        self.count += 1
+        self.graph.push(video_frame)
+        for packet in self.stream.encode(self.graph.pull()):
+            self.container.mux(packet)
+
+    def close(self):
+        try:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+        finally:
+            self.container.close()
 
 
 def write_png(frame, path):
