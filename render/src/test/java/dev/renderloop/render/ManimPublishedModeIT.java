@@ -142,6 +142,36 @@ class ManimPublishedModeIT {
         assertTrue(r.path("own_time_base").asText().startsWith("ffmpeg (PyAV"), r.toString());
     }
 
+    /**
+     * The LaTeX shortcut (a format for the default template's preamble) makes Manim's SVG byte for
+     * byte, specials included, and steps aside for another preamble.
+     */
+    @Test
+    void realManim_texFormatMakesManimsSvgs_andStepsAsideForAnotherPreamble(@TempDir Path scratch) throws Exception {
+        Path python = RenderEngine.defaultPython();
+        try (RenderEngine engine = TestEngines.plain(1)) {
+            Renderer.Availability a = engine.availability("manim");
+            Assumptions.assumeTrue(a.available(), "real Manim unavailable: " + a.detail());
+            Assumptions.assumeFalse(a.detail().contains("test-double"), "the manim domain is the test double");
+        }
+        Path workerParent = WorkerPackage.extract(Files.createDirectories(scratch.resolve("worker"))).directory().getParent();
+        Path script = Path.of(Objects.requireNonNull(ManimPublishedModeIT.class.getResource("/manim_tex_shortcuts_check.py")).toURI());
+        Process p = new ProcessBuilder(python.toString(), script.toString(), workerParent.toString(),
+                Files.createDirectories(scratch.resolve("tex")).toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String report = new String(p.getInputStream().readAllBytes()).strip();
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, "tex check failed: " + report);
+        JsonNode r = new ObjectMapper().readTree(report.substring(report.lastIndexOf('\n') + 1));
+        Assumptions.assumeTrue(r.path("describe").asText().startsWith("format"), "no format here: " + r);
+        for (int i = 0; i < r.path("same").size(); i++) {
+            assertTrue(r.path("same").get(i).asBoolean(), "SVG differs for " + r.path("cases").get(i) + ": " + r);
+        }
+        JsonNode counts = r.path("counts");
+        int cases = r.path("cases").size();
+        assertEquals(cases - 1, counts.path("format").asInt(), "all but the other preamble use the format: " + r);
+        assertEquals(1, counts.path("full").asInt(), r.toString());
+    }
+
     /** The scene rendered as the published approach does; its video, or null where the CLI failed. */
     static Path cliRender(Path python, String code, Path job) throws IOException, InterruptedException {
         Path file = Files.writeString(job.resolve("scene.py"), code);
