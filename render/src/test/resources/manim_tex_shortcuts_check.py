@@ -1,9 +1,10 @@
-"""For ManimPublishedModeIT: the manim driver's TexShortcuts (a LaTeX format) against Manim's own LaTeX path.
+"""For ManimPublishedModeIT: the manim driver's TexShortcuts against Manim's own LaTeX path.
 
 usage: manim_tex_shortcuts_check.py WORKER_PARENT_DIR SCRATCH_DIR
 Typesets each expression with Manim 0.18's tex_to_svg_file twice, in fresh media directories: first
 with Manim's compile_tex/convert_to_svg, then with the driver's shortcuts attached; prints one JSON
-line: per expression whether the SVG bytes are equal, and the shortcuts' counts."""
+line: per expression whether the SVG bytes are equal and whether Manim draws the same paths from
+them (SVGMobject: every point, in family order), and the shortcuts' counts."""
 import json
 import os
 import sys
@@ -11,7 +12,8 @@ import sys
 sys.path.insert(0, sys.argv[1])
 scratch = sys.argv[2]
 
-from manim import TexTemplate, tempconfig  # noqa: E402
+import numpy  # noqa: E402
+from manim import SVGMobject, TexTemplate, tempconfig  # noqa: E402
 from manim.utils import tex_file_writing as writing  # noqa: E402
 
 from renderloop_worker import manim_driver  # noqa: E402
@@ -55,5 +57,23 @@ os.makedirs(os.environ["HOME"])
 shortcuts = manim_driver.TexShortcuts.build()
 shortcuts.attach()
 ours = typeset("b")
+
+
+def drawing(svg_bytes, tag):
+    """What Manim draws from an SVG: every path's points, in the order of the mobject family."""
+    path = os.path.join(scratch, "parse-%s.svg" % tag)
+    with open(path, "wb") as f:
+        f.write(svg_bytes)
+    mobject = SVGMobject(path)
+    return [m.points for m in mobject.family_members_with_points()]
+
+
+def same_drawing(a, b):
+    da, db = drawing(a, "a"), drawing(b, "b")
+    return len(da) == len(db) and all(x.shape == y.shape and numpy.array_equal(x, y) for x, y in zip(da, db))
+
+
 print(json.dumps({"describe": shortcuts.describe(), "counts": shortcuts.counts,
-                  "same": [a == b for a, b in zip(manim_way, ours)], "cases": [c[0] for c in CASES]}))
+                  "same_bytes": [a == b for a, b in zip(manim_way, ours)],
+                  "same_drawing": [same_drawing(a, b) for a, b in zip(manim_way, ours)],
+                  "cases": [c[0] for c in CASES]}))

@@ -1,6 +1,7 @@
 """The manim driver: a Scene rendered to a video, sampled into frames."""
 
 import os
+import re
 import time
 
 from .base import MODULE_NAME, RenderError, run_module
@@ -77,8 +78,9 @@ class Driver:
             image = str(getattr(writer, "image_file_path", "") or "")
         details = {"manim_mode": mode}
         if tex is not None and tex.counts["format"] + tex.counts["full"]:
-            details["manim_tex"] = "format for %d of %d strings" % (
-                tex.counts["format"], tex.counts["format"] + tex.counts["full"])
+            details["manim_tex"] = "format for %d of %d strings, dvisvgm --no-specials for %d of %d" % (
+                tex.counts["format"], tex.counts["format"] + tex.counts["full"], tex.counts["no_specials"],
+                tex.counts["svg"])
         if mode == "published":
             details["manim_encoder"] = getattr(scene.renderer.file_writer, "renderloop_encoder", "ffmpeg")
         if played and sink is not None:
@@ -323,26 +325,36 @@ class MovieEncoder:
 
 class TexShortcuts:
     """Manim 0.18's LaTeX step (latex, then dvisvgm, for every Tex/MathTex string; most of a
-    render's time where a scene has any) made cheaper without changing its SVG: latex starts from a
-    format dumped (mylatexformat) after the preamble of Manim's default TexTemplate, built in the warm
-    parent into its own directory, which jobs see read-only. A file whose preamble is exactly that
-    one is compiled with it; the DVI is the same after its comment (which holds the time), so
-    dvisvgm's SVG is too. Any other preamble (a custom TexTemplate), compiler or output format takes
-    Manim's own command. Measured on Manim's Tex files of ManimBench scenes: latex 0.33 -> 0.24 s per
-    string. ManimPublishedModeIT compares SVGs and whole renders against Manim's own path.
+    render's time where a scene has any) made cheaper without changing what is drawn:
 
-    Not done: dvisvgm --no-specials (it skips Ghostscript's start, ~0.15 s a string, and the
-    template's preview specials do not change the drawing), because it orders the SVG's glyph
-    definitions differently for some strings, so the SVG is not byte for byte Manim's."""
+    - latex starts from a format dumped (mylatexformat) after the preamble of Manim's default
+      TexTemplate, built in the warm parent into its own directory, which jobs see read-only. A file
+      whose preamble is exactly that one is compiled with it; the DVI is the same after its comment
+      (which holds the time). Any other preamble (a custom TexTemplate), compiler or output format
+      takes Manim's own command. 0.33 -> 0.24 s a string here.
+    - dvisvgm starts Ghostscript for PostScript specials (0.15-0.2 s a string). Every page of the
+      default template carries the preview package's specials: constant PostScript headers and a
+      tightpage box, which dvisvgm uses for --bbox=preview only (Manim leaves the default, min). A
+      DVI holding those and no other special (every DVI command read; anything unexpected counts as
+      another special) is converted with --no-specials. The SVG draws the same glyphs at the same
+      places, but its glyph definitions can come in another order: dvisvgm orders them by incidental
+      state (the same DVI under a path of another length changes the order too, so Manim's own SVGs
+      differ that way between media directories). ManimPublishedModeIT compares Manim's parsed
+      mobjects point for point on typical and special-holding strings, and whole videos (packets)
+      against the manim CLI."""
 
-    def __init__(self, format_path, prefix, reason):
+    def __init__(self, format_path, prefix, reason, known_specials=None):
         self.format = format_path
         self.prefix = prefix
         self.reason = reason
-        self.counts = {"format": 0, "full": 0}
+        self.known_specials = known_specials
+        self.counts = {"format": 0, "full": 0, "no_specials": 0, "svg": 0}
 
     def describe(self):
-        return "format" if self.format is not None else "off (%s)" % self.reason
+        if self.format is None:
+            return "off (%s)" % self.reason
+        return "format" + (", dvisvgm --no-specials where only the template's" if self.known_specials
+                           else "; dvisvgm as Manim runs it (no reference specials)")
 
     @classmethod
     def build(cls):
@@ -373,13 +385,31 @@ class TexShortcuts:
         path = os.path.join(directory, "manim-default.fmt")
         if done.returncode != 0 or not os.path.isfile(path):
             return cls(None, None, "format build failed (pdftex -ini exit %d)" % done.returncode)
-        return cls(path, prefix, None)
+        # The specials every page of this template carries, from one expression compiled the usual way.
+        with open(os.path.join(directory, "reference.tex"), "w", encoding="utf-8") as f:
+            f.write(template.get_texcode_for_expression_in_env("x^2", "align*"))
+        done = subprocess.run(["latex", "-interaction=batchmode", "-output-format=dvi", "-halt-on-error",
+                               "reference.tex"], cwd=directory, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, env=env)
+        specials = dvi_specials(os.path.join(directory, "reference.dvi")) if done.returncode == 0 else None
+        known = frozenset(x for x in specials if not TIGHTPAGE.fullmatch(x)) if specials else None
+        return cls(path, prefix, None, known)
+
+    def only_known_specials(self, dvi_file):
+        """Whether every special in the DVI is one the default template writes into every page: the
+        preview package's headers seen at warm-up, and its tightpage box."""
+        if not self.known_specials:
+            return False
+        specials = dvi_specials(dvi_file)
+        return specials is not None and all(x in self.known_specials or TIGHTPAGE.fullmatch(x) for x in specials)
 
     def attach(self):
-        """Replaces compile_tex in this job process (tex_to_svg_file calls it by its module name)."""
+        """Replaces compile_tex and convert_to_svg in this job process (tex_to_svg_file calls them
+        by their module names)."""
         import subprocess
         from manim.utils import tex_file_writing as writing
         original_compile = writing.compile_tex
+        original_convert = writing.convert_to_svg
         shortcuts = self
 
         def compile_tex(tex_file, tex_compiler, output_format):
@@ -406,7 +436,66 @@ class TexShortcuts:
                 )
             return result
 
+        def convert_to_svg(dvi_file, extension, page=1):
+            result = dvi_file.with_suffix(".svg")
+            if result.exists() or extension != ".dvi" or page != 1:
+                return original_convert(dvi_file, extension, page)
+            shortcuts.counts["svg"] += 1
+            if not shortcuts.only_known_specials(dvi_file):
+                return original_convert(dvi_file, extension, page)
+            shortcuts.counts["no_specials"] += 1
+            subprocess.run(["dvisvgm", "-p", "1", dvi_file.as_posix(), "--no-specials", "-n", "-v", "0",
+                            "-o", result.as_posix()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            if not result.exists():
+                return original_convert(dvi_file, extension, page)  # with Manim's own error
+            return result
+
         writing.compile_tex = compile_tex
+        writing.convert_to_svg = convert_to_svg
+
+
+TIGHTPAGE = re.compile(rb"ps::-?\d+( -?\d+){6}")  # the preview package's tightpage box
+
+
+def dvi_specials(path):
+    """Every \\special (xxx1-xxx4) of the DVI file, as bytes, in order; None where the file is
+    anything this reader does not expect. Every command of every page is read, as the DVI format
+    defines them."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    # Parameter bytes after each opcode, for the fixed-size ones among 128..170 and 235..238.
+    fixed = {132: 8, 137: 8, 138: 0, 139: 44, 140: 0, 141: 0, 142: 0, 147: 0, 152: 0, 161: 0, 166: 0}
+    for first in (128, 133, 143, 148, 153, 157, 162, 167, 235):
+        fixed.update({first + n: n + 1 for n in range(4)})
+    if len(data) < 15 or data[0] != 247:
+        return None
+    specials = []
+    i = 15 + data[14]  # pre: i[1] num[4] den[4] mag[4] k[1] x[k]
+    while i < len(data):
+        op = data[i]
+        i += 1
+        if op < 128 or 171 <= op <= 234:  # set_char_i, fnt_num_i
+            continue
+        if op in fixed:
+            i += fixed[op]
+        elif 239 <= op <= 242:  # xxx: k[n] x[k]
+            n = op - 238
+            length = int.from_bytes(data[i:i + n], "big")
+            specials.append(bytes(data[i + n:i + n + length]))
+            i += n + length
+        elif 243 <= op <= 246:  # fnt_def: k[n] c[4] s[4] d[4] a[1] l[1] n[a+l]
+            i += op - 242 + 12
+            if i + 2 > len(data):
+                return None
+            i += 2 + data[i] + data[i + 1]
+        elif op == 248:  # post: the pages are over (specials only occur in pages)
+            return specials
+        else:
+            return None
+    return None
 
 
 def zeroed_allocations(on):
