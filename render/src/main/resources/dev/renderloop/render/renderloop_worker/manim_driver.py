@@ -13,6 +13,14 @@ class Driver:
     def warm(self):
         import manim
         import numpy
+        # Pillow registers its format plugins on the first open or save (Image.init, ~40 ms); about
+        # half of ManimBench's scenes get there, each job paying it again: paid once here instead.
+        import encodings.ascii  # noqa: F401  (likewise: imported by a third of the jobs)
+        try:
+            from PIL import Image
+            Image.init()
+        except ImportError:
+            pass  # Manim needs Pillow; a stand-in of it may not
         self.encoder = MovieEncoder.probe()
         isolation = getattr(self, "isolation", None)  # set by the core before warm()
         # The format lies in the worker's home, which isolated jobs see read-only; a job that is not
