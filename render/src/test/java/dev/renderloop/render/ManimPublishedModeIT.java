@@ -101,12 +101,7 @@ class ManimPublishedModeIT {
      */
     @Test
     void realManim_theEncoderProbeRefusesAnEncoderOrJoinThatDiffersFromFfmpegs(@TempDir Path scratch) throws Exception {
-        Path python = RenderEngine.defaultPython();
-        try (RenderEngine engine = TestEngines.plain(1)) {
-            Renderer.Availability a = engine.availability("manim");
-            Assumptions.assumeTrue(a.available(), "real Manim unavailable: " + a.detail());
-            Assumptions.assumeFalse(a.detail().contains("test-double"), "the manim domain is the test double");
-        }
+        Path python = assumeRealManim();
         Path workerParent = WorkerPackage.extract(scratch).directory().getParent();
         String script = String.join("\n",
                 "import sys, json",
@@ -151,12 +146,7 @@ class ManimPublishedModeIT {
      */
     @Test
     void realManim_texShortcutsDrawWhatManimDraws_andStepAsideForOtherSpecialsAndPreambles(@TempDir Path scratch) throws Exception {
-        Path python = RenderEngine.defaultPython();
-        try (RenderEngine engine = TestEngines.plain(1)) {
-            Renderer.Availability a = engine.availability("manim");
-            Assumptions.assumeTrue(a.available(), "real Manim unavailable: " + a.detail());
-            Assumptions.assumeFalse(a.detail().contains("test-double"), "the manim domain is the test double");
-        }
+        Path python = assumeRealManim();
         Path workerParent = WorkerPackage.extract(Files.createDirectories(scratch.resolve("worker"))).directory().getParent();
         Path script = Path.of(Objects.requireNonNull(ManimPublishedModeIT.class.getResource("/manim_tex_shortcuts_check.py")).toURI());
         Process p = new ProcessBuilder(python.toString(), script.toString(), workerParent.toString(),
@@ -177,6 +167,16 @@ class ManimPublishedModeIT {
         assertEquals(cases, counts.path("svg").asInt(), r.toString());
         // The color and PostScript specials (and xcolor's, in the other preamble) keep dvisvgm's handlers.
         assertEquals(cases - 3, counts.path("no_specials").asInt(), r.toString());
+    }
+
+    /** The interpreter of real Manim ({@code RENDERLOOP_PYTHON}); skips the test with the reason otherwise. */
+    static Path assumeRealManim() {
+        try (RenderEngine engine = TestEngines.plain(1)) {
+            Renderer.Availability a = engine.availability("manim");
+            Assumptions.assumeTrue(a.available(), "real Manim unavailable: " + a.detail());
+            Assumptions.assumeFalse(a.detail().contains("test-double"), "the manim domain is the test double");
+        }
+        return RenderEngine.defaultPython();
     }
 
     /** The scene rendered as the published approach does; its video, or null where the CLI failed. */
