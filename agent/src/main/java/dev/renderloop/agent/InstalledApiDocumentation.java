@@ -35,14 +35,15 @@ import org.apache.lucene.store.FSDirectory;
  * RITL-DOC's documentation from the installed package, plus what the paper lacks: for each name that does not
  * resolve, the closest real names from a Lucene index of the package's public API (fuzzy match on the whole
  * name, and match on five-letter prefixes of its camel-case and snake-case words, where rare words weigh
- * more), e.g. a hallucinated {@code ShowCreation} gets {@code Create}.
+ * more, rarity counted among the names searched: top-level ones for a top-level name), e.g. a hallucinated
+ * {@code ShowCreation} gets {@code Create}.
  *
  * <p>The index is built once per package version and kept on disk under {@code indexRoot/PACKAGE-VERSION-FORMAT}.
  */
 public final class InstalledApiDocumentation implements ApiDocumentation, AutoCloseable {
     private static final int SUGGESTIONS = 3;
     /** Part of the index folder's name: a change of fields must not read an index built by an older build. */
-    private static final String INDEX_FORMAT = "i2";
+    private static final String INDEX_FORMAT = "i3";
 
     private final InstalledApi api;
     private final String version;
@@ -84,6 +85,12 @@ public final class InstalledApiDocumentation implements ApiDocumentation, AutoCl
                 doc.add(new StringField("level", name.contains(".") ? "member" : "top", Field.Store.NO));
                 for (String prefix : prefixes(name)) {
                     doc.add(new StringField("prefix", prefix, Field.Store.NO));
+                    if (!name.contains(".")) {
+                        // Rarity among top-level names, the only ones a top-level name is matched against:
+                        // "creat" is rare there and common among methods (create_* helpers), "show" the other
+                        // way round, so ShowCreation's suggestions are weighed where they are searched.
+                        doc.add(new StringField("top_prefix", prefix, Field.Store.NO));
+                    }
                 }
                 writer.addDocument(doc);
             }
@@ -150,11 +157,11 @@ public final class InstalledApiDocumentation implements ApiDocumentation, AutoCl
         String leaf = leaf(unresolved);
         BooleanQuery.Builder q = new BooleanQuery.Builder();
         q.add(new BoostQuery(new FuzzyQuery(new Term("leaf", leaf.toLowerCase(Locale.ROOT)), 2), 2f), BooleanClause.Occur.SHOULD);
+        int dot = unresolved.lastIndexOf('.');
         for (String prefix : prefixes(unresolved)) {
-            q.add(new TermQuery(new Term("prefix", prefix)), BooleanClause.Occur.SHOULD);
+            q.add(new TermQuery(new Term(dot < 0 ? "top_prefix" : "prefix", prefix)), BooleanClause.Occur.SHOULD);
         }
         // A method name keeps its class when the class exists: Circle.spin suggests Circle.* first.
-        int dot = unresolved.lastIndexOf('.');
         if (dot > 0) {
             q.add(new BoostQuery(new org.apache.lucene.search.PrefixQuery(new Term("name", unresolved.substring(0, dot + 1))), 0.5f),
                     BooleanClause.Occur.SHOULD);

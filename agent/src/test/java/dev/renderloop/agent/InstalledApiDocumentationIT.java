@@ -92,7 +92,7 @@ class InstalledApiDocumentationIT {
             assertTrue(hallucinated.promptText().startsWith("no documentation available for ShowCreation (did you mean: Create"),
                     hallucinated.promptText());
         }
-        assertTrue(Files.isRegularFile(indexRoot.resolve("minianim-1.2.0-i2/complete")), "built once per version, kept on disk");
+        assertTrue(Files.isRegularFile(indexRoot.resolve("minianim-1.2.0-i3/complete")), "built once per version, kept on disk");
         try (InstalledApiDocumentation again = new InstalledApiDocumentation(engine.installedApi("minianim"), indexRoot)) {
             assertEquals("Create", again.suggest("ShowCreation").get(0));
         }
