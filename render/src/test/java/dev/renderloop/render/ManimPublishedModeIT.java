@@ -22,31 +22,46 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The published mode against the published approach itself: on 20 animated scenes of the shared
- * ManimBench training split, the warm worker's video holds the same H.264 packets as the video the
- * {@code manim -ql} CLI writes for the same file, and every sampled frame (and the last) equals the
- * frame sampled from the CLI's video. This is what lets the worker encode Manim's partial movies
- * in-process (PyAV, `manim_encoder=pyav`) instead of running ffmpeg per animation; where the worker's
- * probe did not allow that, the same comparison checks Manim's own pipe. Needs real Manim 0.18
- * ({@code RENDERLOOP_PYTHON}) and ../shared; skipped with the reason otherwise.
+ * ManimBench training split (and 4 at 720p30, {@code -qm}), the warm worker's video holds the same
+ * H.264 packets as the video the {@code manim -ql} CLI writes for the same file, and every sampled
+ * frame (and the last) equals the frame sampled from the CLI's video. This is what lets the worker
+ * encode Manim's partial movies in-process (PyAV, {@code manim_encoder=pyav}) instead of running
+ * ffmpeg per animation; where the worker's probe did not allow that, the same comparison checks
+ * Manim's own pipe. Also: the probe refuses an encoder or join that differs, and the LaTeX shortcuts
+ * draw what Manim's own path draws. Needs real Manim 0.18 ({@code RENDERLOOP_PYTHON}) and ../shared;
+ * skipped with the reason otherwise.
  */
 class ManimPublishedModeIT {
 
     @Test
     void realManim_publishedVideoAndFramesEqualTheManimClis_onTwentyManimBenchScenes(@TempDir Path scratch) throws Exception {
+        compareWithTheCli(RenderSettings.MANIM_DEFAULTS, "-ql", 20, scratch);
+    }
+
+    /** The same at the 1280x720, 30 fps that users also render ({@code -qm}), on the first 4 animated scenes. */
+    @Test
+    void realManim_publishedVideoAndFramesEqualTheManimClis_at720p30(@TempDir Path scratch) throws Exception {
+        RenderSettings s = RenderSettings.MANIM_DEFAULTS;
+        RenderSettings hd = new RenderSettings(1280, 720, 30, s.sampleFps(), s.maxFrames(), s.dpi(), s.timeout(), s.memoryBytes(),
+                s.maxFileBytes(), s.maxOutputBytes(), s.maxProcesses(), s.seed(), s.scene(), s.manimMode());
+        compareWithTheCli(hd, "-qm", 4, scratch);
+    }
+
+    /**
+     * The first {@code count} animated training scenes rendered in the published mode with {@code settings}
+     * and by the CLI at {@code quality} (the same size and frame rate): same packets, same sampled frames.
+     */
+    static void compareWithTheCli(RenderSettings settings, String quality, int count, Path scratch) throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(ManimRewardModeIT.TRAIN), "ManimBench training split not found at "
                 + ManimRewardModeIT.TRAIN.toAbsolutePath().normalize() + " (../shared is absent: a user's clone has none; CI clones beside ../shared)");
+        Path python = assumeRealManim();
         try (RenderEngine engine = TestEngines.plain(2)) {
-            Renderer.Availability a = engine.availability("manim");
-            Assumptions.assumeTrue(a.available(), "real Manim unavailable: " + a.detail());
-            Assumptions.assumeFalse(a.detail().contains("test-double"), "the manim domain is the test double");
-            Path python = RenderEngine.defaultPython();
             Path helper = Path.of(Objects.requireNonNull(ManimPublishedModeIT.class.getResource("/manim_cli_frames.py")).toURI());
             ObjectMapper json = new ObjectMapper();
-            RenderSettings settings = RenderSettings.MANIM_DEFAULTS;
             List<String> compared = new ArrayList<>();
             List<String> encoders = new ArrayList<>();
             for (String line : Files.readAllLines(ManimRewardModeIT.TRAIN)) {
-                if (compared.size() >= 20) {
+                if (compared.size() >= count) {
                     break;
                 }
                 JsonNode row = json.readTree(line);
@@ -57,7 +72,7 @@ class ManimPublishedModeIT {
                 }
                 RenderResult ours = engine.render(new RenderRequest("manim", code, settings));
                 Path job = Files.createDirectories(scratch.resolve(id));
-                Path cliVideo = cliRender(python, code, job);
+                Path cliVideo = cliRender(python, code, quality, settings.timeout().toSeconds(), job);
                 if (!ours.ok() || !ours.media().toString().endsWith(".mp4")) {
                     // A scene this installation cannot render (or a still after all) is no encoder question,
                     // but the CLI must agree that there is no video.
@@ -77,6 +92,7 @@ class ManimPublishedModeIT {
                         + ours.details().get("manim_encoder") + ")");
                 int width = r.path("width").asInt();
                 int height = r.path("height").asInt();
+                assertEquals(settings.width(), width, id + ": the CLI's frame width at " + quality);
                 List<Path> expected;
                 try (Stream<Path> files = Files.list(cliFrames)) {
                     expected = files.filter(f -> f.getFileName().toString().startsWith("frame_")).sorted().toList();
@@ -89,8 +105,9 @@ class ManimPublishedModeIT {
                 compared.add(id);
                 encoders.add(ours.details().get("manim_encoder"));
             }
-            System.out.println("published mode == manim -ql CLI (packets and sampled frames) on " + compared + "; encoders: " + encoders);
-            assertEquals(20, compared.size(), "animated scenes compared: " + compared);
+            System.out.println("published mode == manim " + quality + " CLI (packets and sampled frames) on " + compared
+                    + "; encoders: " + encoders);
+            assertEquals(count, compared.size(), "animated scenes compared: " + compared);
         }
     }
 
@@ -180,12 +197,12 @@ class ManimPublishedModeIT {
     }
 
     /** The scene rendered as the published approach does; its video, or null where the CLI failed. */
-    static Path cliRender(Path python, String code, Path job) throws IOException, InterruptedException {
+    static Path cliRender(Path python, String code, String quality, long timeoutSeconds, Path job) throws IOException, InterruptedException {
         Path file = Files.writeString(job.resolve("scene.py"), code);
-        Process p = new ProcessBuilder(python.toString(), "-m", "manim", "render", "-ql", "--format=mp4", "--disable_caching",
+        Process p = new ProcessBuilder(python.toString(), "-m", "manim", "render", quality, "--format=mp4", "--disable_caching",
                 "--media_dir", job.resolve("media").toString(), file.toString())
                 .directory(job.toFile()).redirectErrorStream(true).redirectOutput(job.resolve("cli.log").toFile()).start();
-        if (!p.waitFor(RenderSettings.MANIM_DEFAULTS.timeout().toSeconds(), TimeUnit.SECONDS)) {
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             return null;
