@@ -115,8 +115,9 @@ class Driver:
 class MovieEncoder:
     """Manim 0.18's partial movies encoded in this process with PyAV instead of one ffmpeg process per
     animation (each costs a process start, ~0.1-0.15 s, and a pipe of raw frames). Each animation is
-    still its own encoder session writing its own partial file, as Manim's pipe does, and Manim
-    still joins them (ffmpeg concat, packet copy), so the video is made of the same packets.
+    still its own encoder session writing its own partial file, as Manim's pipe does, and the
+    partials are joined by packet copy through libavformat's concat demuxer, as Manim's ffmpeg concat
+    command does, so the video is made of the same packets.
 
     Used only where it was shown to make the same packets: `probe` encodes two short clips both ways
     (Manim's ffmpeg command lines, and this class) in the warm parent, joins them both ways, and
@@ -153,9 +154,9 @@ class MovieEncoder:
 
         from manim import config
         candidate = cls(av, None)
-        work = tempfile.mkdtemp(prefix="manim-encoder-probe-")
         if not zeroed_allocations(True):
             return cls(None, "mallopt(M_PERTURB) is not available (not glibc?)")
+        work = tempfile.mkdtemp(prefix="manim-encoder-probe-")
         try:
             clips = cls.probe_clips()
             theirs, ours = [], []
@@ -171,11 +172,12 @@ class MovieEncoder:
                 if done.returncode != 0:
                     return cls(None, "ffmpeg failed on the probe clip: %s" % done.stderr.decode(errors="replace")[-200:])
                 ours.append(os.path.join(work, "pyav_%d.mp4" % i))
+                expected = cls.packets(av, theirs[-1])
                 # Encoded three times in this process: later sessions of libx264 in one process are
                 # where its output was seen to vary (see above).
                 for attempt in range(3):
                     candidate.encode(ours[-1], frames, 15, "probe")
-                    if attempt < 2 and cls.packets(av, ours[-1]) != cls.packets(av, theirs[-1]):
+                    if cls.packets(av, ours[-1]) != expected:
                         return cls(None, "PyAV %s did not make ffmpeg's packets on probe clip %d, session %d"
                                    % (av.__version__, i, attempt + 1))
             # Manim 0.18.1's combine_files command line.
@@ -186,11 +188,10 @@ class MovieEncoder:
                                    joined], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
             if done.returncode != 0:
                 return cls(None, "ffmpeg concat failed on the probe clips: %s" % done.stderr.decode(errors="replace")[-200:])
-            candidate.join(ours, os.path.join(work, "pyav.txt"), os.path.join(work, "pyav.mp4"), "probe")
-            for mine, reference in zip(ours + [os.path.join(work, "pyav.mp4")], theirs + [joined]):
-                if cls.packets(av, mine) != cls.packets(av, reference):
-                    return cls(None, "PyAV %s did not make ffmpeg's packets on the probe clips (%s)"
-                               % (av.__version__, os.path.basename(mine)))
+            mine = os.path.join(work, "pyav.mp4")
+            candidate.join(ours, os.path.join(work, "pyav.txt"), mine, "probe")
+            if cls.packets(av, mine) != cls.packets(av, joined):
+                return cls(None, "PyAV %s did not join the probe clips into ffmpeg's packets" % av.__version__)
             return candidate
         except Exception as e:  # noqa: B902 - any failure keeps Manim's own pipe, with the reason
             return cls(None, "probe failed: %s: %s" % (type(e).__name__, e))
@@ -285,6 +286,7 @@ class MovieEncoder:
         original_close = writer.close_movie_pipe
         encoder = self
         state = {"movie": None}
+        written = set()  # the partial movies encoded here: only those are joined here
         writer.renderloop_encoder = "pyav"
 
         def open_movie_pipe(file_path=None):
@@ -315,7 +317,6 @@ class MovieEncoder:
             written.add(str(writer.partial_movie_file_path))
 
         original_combine = writer.combine_files
-        written = set()
 
         def combine_files(input_files, output_file, create_gif=False, includes_sound=False):
             if create_gif or includes_sound or not input_files or any(str(f) not in written for f in input_files):
@@ -339,8 +340,8 @@ class TexShortcuts:
       TexTemplate, built in the warm parent into its own directory, which jobs see read-only. A file
       whose preamble is exactly that one is compiled with it; the DVI is the same after its comment
       (which holds the time). Any other preamble (a custom TexTemplate), compiler or output format
-      takes Manim's own command. 0.33 -> 0.24 s a string here.
-    - dvisvgm starts Ghostscript for PostScript specials (0.15-0.2 s a string). Every page of the
+      takes Manim's own command. 0.33 -> 0.24 s a string here (measured once, by hand).
+    - dvisvgm starts Ghostscript for PostScript specials (0.15-0.2 s a string, measured once by hand). Every page of the
       default template carries the preview package's specials: constant PostScript headers and a
       tightpage box, which dvisvgm uses for --bbox=preview only (Manim leaves the default, min). A
       DVI holding those and no other special (every DVI command read; anything unexpected counts as
@@ -422,11 +423,11 @@ class TexShortcuts:
 
         def compile_tex(tex_file, tex_compiler, output_format):
             result = tex_file.with_suffix(output_format)
-            if result.exists() or shortcuts.format is None or tex_compiler != "latex" or output_format != ".dvi":
+            if result.exists() or tex_compiler != "latex" or output_format != ".dvi":
                 return original_compile(tex_file, tex_compiler, output_format)
             with open(tex_file, encoding="utf-8") as f:
-                text = f.read()
-            if text.split("\\begin{document}", 1)[0] != shortcuts.prefix or "\\begin{document}" not in text:
+                preamble, document, _ = f.read().partition("\\begin{document}")
+            if not document or preamble != shortcuts.prefix:
                 shortcuts.counts["full"] += 1
                 return original_compile(tex_file, tex_compiler, output_format)
             shortcuts.counts["format"] += 1
