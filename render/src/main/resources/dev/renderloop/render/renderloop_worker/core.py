@@ -14,6 +14,7 @@ import traceback
 from .base import LOG_FILE, PROTECTED_PIDS, RESULT_FILE, RenderError, read_job_file, run_child, timeout_result
 from .isolation import LIBC, PR_SET_DUMPABLE, JobIsolation, clone_job, collect_job, isolate_job
 from .job import child_main
+from .warm_pages import WarmPages
 
 PROTOCOL_VERSION = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -292,6 +293,14 @@ def main(argv):
         send({"type": "unavailable", "driver": args.driver,
               "error": "".join(traceback.format_exception_only(type(e), e)).strip()})
         return 3
+    # Learned after the warm-up, from the parent as every job will find it.
+    if os.environ.get("RENDERLOOP_WARM_PAGES") == "off":  # to measure what it saves
+        driver.warm_pages = WarmPages.off("RENDERLOOP_WARM_PAGES=off")
+    elif hasattr(driver, "sample_job"):
+        driver.warm_pages = WarmPages.learn(driver.sample_job)
+    else:
+        driver.warm_pages = WarmPages.off("the %s driver has no sample job" % args.driver)
+    versions["warm_pages"] = driver.warm_pages.status
     subreaper = LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     # No process of the same user (a job) may open /proc/<worker>/mem or ptrace this warm parent.
     dumpable_off = LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0

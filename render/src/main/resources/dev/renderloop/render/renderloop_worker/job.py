@@ -20,6 +20,9 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 def child_main(driver, job_dir, settings, proto_fd, isolate_net, notes=None):
     """The job process: runs the program under the limits and writes the result. proto_fd is None
     when a keeper (isolate_job) started it: the keeper closed the protocol and made the session."""
+    warm_pages = getattr(driver, "warm_pages", None)
+    if warm_pages is not None:
+        warm_pages.populate()  # first: it only pays where the faults it saves are still to come
     if proto_fd is not None:
         os.setsid()
     job_pid = os.getpid()

@@ -4,7 +4,26 @@ import os
 import re
 import time
 
-from .base import MODULE_NAME, RenderError, run_module
+from .base import MODULE_NAME, SCENE_FILE, RenderError, run_module
+
+
+# The scene of sample_job: the common mobjects and animations of ManimBench's scenes, no LaTeX (its
+# work is in other processes).
+SAMPLE_SCENE = """from manim import *
+
+class Sample(Scene):
+    def construct(self):
+        circle = Circle(color=BLUE).shift(LEFT * 2)
+        square = Square(color=GREEN).shift(RIGHT * 2)
+        label = Text("sample", font_size=36).to_edge(UP)
+        arrow = Arrow(LEFT, RIGHT)
+        self.play(Create(circle), FadeIn(square), Write(label))
+        self.play(Transform(circle, square.copy()), GrowArrow(arrow), run_time=0.5)
+        self.play(square.animate.rotate(PI / 4).scale(0.5), FadeOut(label), run_time=0.5)
+        dots = VGroup(*[Dot(RIGHT * i) for i in range(3)]).arrange(RIGHT)
+        self.add(dots)
+        self.wait(0.2)
+"""
 
 
 class Driver:
@@ -29,6 +48,18 @@ class Driver:
                     else TexShortcuts(None, None, "jobs are not isolated here"))
         return {"manim": getattr(manim, "__version__", "unknown"), "numpy": numpy.__version__,
                 "manim_encoder": self.encoder.describe(), "manim_tex": self.tex.describe()}
+
+    def sample_job(self):
+        """What a typical job does, for the pages it writes (warm_pages): a short scene with shapes, text
+        and transforms rendered in reward mode into a scratch directory (run in a forked child)."""
+        import shutil
+        import tempfile
+        out_dir = tempfile.mkdtemp(prefix="renderloop-sample-")
+        try:
+            self.render(compile(SAMPLE_SCENE, SCENE_FILE, "exec", dont_inherit=True),
+                        {"width": 854, "height": 480, "fps": 15, "manim_mode": "reward"}, out_dir)
+        finally:
+            shutil.rmtree(out_dir, ignore_errors=True)
 
     def render(self, compiled, settings, out_dir):
         import manim

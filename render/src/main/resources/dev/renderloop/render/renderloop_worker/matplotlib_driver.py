@@ -19,6 +19,10 @@ class Driver:
         self.draw_once()
         return {"matplotlib": matplotlib.__version__, "numpy": numpy.__version__}
 
+    def sample_job(self):
+        """What a typical job does, for the pages it writes (warm_pages): a figure drawn and saved."""
+        self.draw_once()
+
     @staticmethod
     def draw_once():
         """Draws and saves one figure with the common artists, then closes it: what matplotlib builds

@@ -21,6 +21,14 @@ class Driver:
         Draw.MolToImage(Chem.MolFromSmiles("c1ccccc1O"), size=(64, 64))
         return {"rdkit": rdBase.rdkitVersion}
 
+    def sample_job(self):
+        """What a typical job does, for the pages it writes (warm_pages): a molecule drawn and saved."""
+        import io
+        from rdkit import Chem
+        from rdkit.Chem import Draw
+        image = Draw.MolToImage(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"), size=(300, 300))
+        image.convert("RGB").save(io.BytesIO(), "PNG")
+
     def render(self, compiled, settings, out_dir):
         from PIL import Image
         from rdkit import Chem
