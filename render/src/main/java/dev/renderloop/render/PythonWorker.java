@@ -41,6 +41,12 @@ final class PythonWorker implements AutoCloseable {
      * every third frame as RGB made ~16,000 faults in a job, ~4,000 with these settings (~300 ms -> ~125 ms).
      * Which memory a block comes from changes no result.
      */
+    /**
+     * Set to {@code off} in this process's environment, workers do not copy the pages a typical job writes
+     * into each job process up front (renderloop_worker/warm_pages.py): only to measure what that saves.
+     */
+    static final String WARM_PAGES_SWITCH = "RENDERLOOP_WARM_PAGES";
+
     static final String MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
     private static final System.Logger LOG = System.getLogger(PythonWorker.class.getName());
     /** The missing per-job isolation is said once per JVM, not once per worker. */
@@ -101,6 +107,9 @@ final class PythonWorker implements AutoCloseable {
         readOnly.addAll(interpreterDirs(key.python()));
         var env = Sandbox.environment(scratch);
         env.put("GLIBC_TUNABLES", MALLOC_TUNABLES);
+        if ("off".equals(System.getenv(WARM_PAGES_SWITCH))) {
+            env.put(WARM_PAGES_SWITCH, "off");  // to measure what warm_pages saves (README)
+        }
         List<String> command = sandbox.wrap(inner, scratch, readOnly, env);
         Process process;
         try {
