@@ -65,7 +65,9 @@ class SimplePngTest {
         SplittableRandom random = new SplittableRandom(42);
         Spec[] others = {
             new Spec(20, 10, 2, 8, 0, 1, "tRNS", -1),   // a transparent colour: ImageIO adds alpha
-            new Spec(20, 10, 6, 8, 0, 1, "tEXt", -1),   // any chunk but IHDR, IDAT, IEND
+            new Spec(20, 10, 6, 8, 0, 1, "gAMA", -1),   // colour-space chunks
+            new Spec(20, 10, 6, 8, 0, 1, "sRGB", -1),
+            new Spec(20, 10, 2, 8, 0, 1, "tEXt,prVt", -1),  // an unknown chunk, beside a skipped one
             new Spec(20, 10, 2, 16, 0, 1, null, -1),    // 16-bit
             new Spec(20, 10, 0, 8, 0, 1, null, -1),     // grey
         };
@@ -73,6 +75,20 @@ class SimplePngTest {
             byte[] png = write(spec, random);
             SimplePng.Header header = SimplePng.header(png);
             assertNull(header == null ? null : SimplePng.argb(png, header), "must fall back: " + spec);
+            assertSameAsImageIo(png, spec.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tEXt", "tEXt,pHYs", "zTXt", "iTXt", "tIME", "pHYs,tEXt,zTXt,iTXt,tIME"})
+    void chunksWithoutPixelInformation_areSkipped(String chunks) throws Exception {
+        // matplotlib's savefig writes IHDR, tEXt (Software), pHYs, IDAT, IEND; text may also follow the image data.
+        SplittableRandom random = new SplittableRandom(chunks.hashCode());
+        for (int colourType : new int[] {2, 6}) {
+            Spec spec = new Spec(1 + random.nextInt(60), 1 + random.nextInt(40), colourType, 8, 0, 1 + random.nextInt(3),
+                    chunks, -1);
+            byte[] png = write(spec, random);
+            assertNotNull(SimplePng.argb(png, SimplePng.header(png)), "the fast path decodes " + spec);
             assertSameAsImageIo(png, spec.toString());
         }
     }
@@ -175,10 +191,9 @@ class SimplePngTest {
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
         PictureTest.chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(spec.width()).putInt(spec.height()).put((byte) spec.depth())
                 .put((byte) spec.colourType()).put((byte) 0).put((byte) 0).put((byte) spec.interlace()).array());
-        if ("tRNS".equals(spec.extraChunk())) {
-            PictureTest.chunk(out, "tRNS", new byte[] {0, 0, 0, 0, 0, 0});
-        } else if ("tEXt".equals(spec.extraChunk())) {
-            PictureTest.chunk(out, "tEXt", "Software\0test".getBytes(StandardCharsets.ISO_8859_1));
+        String[] extra = spec.extraChunk() == null ? new String[0] : spec.extraChunk().split(",");
+        for (String name : extra) {
+            PictureTest.chunk(out, name, extraChunkData(name));
         }
         int parts = Math.min(spec.idatChunks(), Math.max(1, stream.length));
         int at = 0;
@@ -187,7 +202,34 @@ class SimplePngTest {
             PictureTest.chunk(out, "IDAT", Arrays.copyOfRange(stream, at, end));
             at = end;
         }
+        if (extra.length > 0 && extra[0].endsWith("TXt")) {
+            PictureTest.chunk(out, "tEXt", "Comment\0after the image data".getBytes(StandardCharsets.ISO_8859_1));
+        }
         PictureTest.chunk(out, "IEND", new byte[0]);
         return out.toByteArray();
+    }
+
+    private static byte[] extraChunkData(String name) {
+        return switch (name) {
+            case "tRNS" -> new byte[] {0, 0, 0, 0, 0, 0};
+            case "tEXt" -> "Software\0Matplotlib version3.6.3, https://matplotlib.org/".getBytes(StandardCharsets.ISO_8859_1);
+            case "zTXt" -> {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                b.writeBytes("Comment\0\0".getBytes(StandardCharsets.ISO_8859_1));
+                Deflater d = new Deflater();
+                d.setInput("compressed words".getBytes(StandardCharsets.ISO_8859_1));
+                d.finish();
+                byte[] buf = new byte[256];
+                b.write(buf, 0, d.deflate(buf));
+                d.end();
+                yield b.toByteArray();
+            }
+            case "iTXt" -> "Title\0\0\0en\0Titel\0\u00e9l\u00e8ve".getBytes(StandardCharsets.UTF_8);
+            case "tIME" -> new byte[] {0x07, (byte) 0xEA, 12, 7, 1, 2, 3};
+            case "pHYs" -> new byte[] {0, 0, 0x0F, 0x61, 0, 0, 0x0F, 0x61, 1};
+            case "gAMA" -> new byte[] {0, 0, (byte) 0xB1, (byte) 0x8F};
+            case "sRGB" -> new byte[] {0};
+            default -> new byte[] {1, 2, 3};
+        };
     }
 }
