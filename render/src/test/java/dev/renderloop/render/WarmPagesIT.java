@@ -91,6 +91,32 @@ class WarmPagesIT {
     }
 
     @Test
+    void aHugeReservedMapping_isNotRead(@TempDir Path dir) throws Exception {
+        assumeTrue(kernelPopulates(), "this kernel has no MADV_POPULATE_WRITE (Linux 5.14+)");
+        // 256 GiB of address space reserved, as some allocators do, of which the sample writes one page:
+        // reading its pagemap would be 512 MiB and 64 million entries (~10 s) at every worker start.
+        JsonNode r = runPython(dir, """
+                import ctypes, json, mmap, time
+                from renderloop_worker.warm_pages import WarmPages
+                reserved = mmap.mmap(-1, 256 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x4000)  # MAP_NORESERVE
+                base = ctypes.addressof(ctypes.c_char.from_buffer(reserved))
+                small = mmap.mmap(-1, 1 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+                small.write(b"x" * len(small))
+                def sample():
+                    small[0] = 1
+                    reserved[4096] = 1
+                started = time.monotonic()
+                pages = WarmPages.learn(sample)
+                inside = [r for r in pages.ranges if base <= r[0] < base + (256 << 30)]
+                print(json.dumps({"status": pages.status, "seconds": time.monotonic() - started,
+                                  "learned_in_reserved": len(inside)}))
+                """);
+        assertTrue(r.path("status").asText().startsWith("on ("), r.toString());
+        assertEquals(0, r.path("learned_in_reserved").asInt(), "the reservation is skipped: " + r);
+        assertTrue(r.path("seconds").asDouble() < 5, "learned in " + r.path("seconds").asDouble() + " s");
+    }
+
+    @Test
     void aSampleThatFails_turnsItOffWithTheReason(@TempDir Path dir) throws Exception {
         JsonNode r = runPython(dir, """
                 import json

@@ -25,6 +25,9 @@ PRESENT = 1 << 63
 EXCLUSIVE = 1 << 56
 # The most a job process copies up front: a sample that wrote more is not typical of a job.
 MAX_BYTES = 64 << 20
+# Mappings larger than this are not read (a library's address-space reservation, mostly never
+# touched, would cost the pagemap read 8 bytes per page of it).
+MAX_MAP_BYTES = 1 << 30
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _LIBC.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
@@ -70,14 +73,16 @@ class WarmPages:
 
 
 def private_writable_maps():
-    """(start, end) of this process's private writable mappings, from /proc/self/maps."""
+    """(start, end) of this process's private writable mappings, from /proc/self/maps, each at most
+    MAX_MAP_BYTES long."""
     found = []
     with open("/proc/self/maps") as f:
         for line in f:
             fields = line.split()
             if fields[1].startswith("rw") and fields[1].endswith("p"):
                 start, end = (int(x, 16) for x in fields[0].split("-"))
-                found.append((start, end))
+                if end - start <= MAX_MAP_BYTES:
+                    found.append((start, end))
     return found
 
 
