@@ -212,6 +212,13 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                     }
                     out.println(line);
                 }
+                // The service as it runs for hours: JIT-compiled, its heap grown, its caches filled. Growth from
+                // here on is what a leak would show; growth before it is the JVM and the workers warming up.
+                long heapWarm = heapAfterGcMiB();
+                long rssWarm = rssKiB(ProcessHandle.current());
+                long treeWarm = treeRssKiB();
+                out.printf(Locale.ROOT, "RSS warm (after the batches above): JVM %d MiB, JVM and workers %d MiB; Java heap in use"
+                        + " after GC %d MiB%n", rssWarm / 1024, treeWarm / 1024, heapWarm);
 
                 out.printf(Locale.ROOT, "%nsustained: %d client threads, %d s (at most %d batches)%n", threads, seconds, maxBatches);
                 Phase sustained = phase(http, url, domains, threads, seconds, true);
@@ -226,10 +233,11 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 long heapAfter = heapAfterGcMiB();
                 long rssAfter = rssKiB(ProcessHandle.current());
                 long treeAfter = treeRssKiB();
-                out.printf(Locale.ROOT, "%nRSS after: JVM %d MiB (%+d), JVM and workers %d MiB (%+d); Java heap in use after GC"
-                        + " %d MiB (%+d; RSS also grows as the JVM expands its heap up to its limit)%n", rssAfter / 1024,
-                        (rssAfter - rssBefore) / 1024, treeAfter / 1024, (treeAfter - treeBefore) / 1024, heapAfter,
-                        heapAfter - heapBefore);
+                out.printf(Locale.ROOT, "%nRSS after: JVM %d MiB (%+d since start, %+d since warm), JVM and workers %d MiB (%+d, %+d);"
+                        + " Java heap in use after GC %d MiB (%+d, %+d; RSS also grows as the JVM expands its heap up to its limit)%n",
+                        rssAfter / 1024, (rssAfter - rssBefore) / 1024, (rssAfter - rssWarm) / 1024, treeAfter / 1024,
+                        (treeAfter - treeBefore) / 1024, (treeAfter - treeWarm) / 1024, heapAfter, heapAfter - heapBefore,
+                        heapAfter - heapWarm);
             }
         }
         return ExitCode.OK;
