@@ -1,6 +1,7 @@
 package dev.renderloop.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -133,6 +134,27 @@ class WarmPagesIT {
             assertTrue(r.path("status").asText().startsWith("off (madvise(MADV_POPULATE_WRITE) refused"), r.toString());
         }
         assertEquals(0, r.path("ranges").asInt());
+    }
+
+    @Test
+    void aSampleThatHangs_isKilledAndTurnsItOff(@TempDir Path dir) throws Exception {
+        JsonNode r = runPython(dir, """
+                import json, os, time
+                from renderloop_worker import warm_pages
+                def sample():
+                    time.sleep(3600)
+                started = time.monotonic()
+                status = warm_pages.in_forked_child(sample, timeout=1)
+                try:
+                    os.waitpid(-1, os.WNOHANG)
+                    left = True
+                except ChildProcessError:
+                    left = False
+                print(json.dumps({"status": status.decode(), "seconds": time.monotonic() - started, "child_left": left}))
+                """);
+        assertEquals("the sample did not finish within 1 s", r.path("status").asText());
+        assertTrue(r.path("seconds").asDouble() < 10, r.toString());
+        assertFalse(r.path("child_left").asBoolean(), "the hung child is killed and reaped: " + r);
     }
 
     @Test

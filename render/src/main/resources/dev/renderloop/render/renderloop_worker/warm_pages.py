@@ -3,8 +3,8 @@ calls instead of one page fault each.
 
 A job process is a copy-on-write copy of the warm parent. Running Python code writes to most of the
 objects it touches (reference counts), so a matplotlib job copies ~3,500 of the parent's pages one
-fault at a time. Where page faults are dear (on the VMs this project is measured on, ~30 us each
-under the hypervisor's paging, against ~1 us on bare metal) those faults were most of a job's time.
+fault at a time. Where page faults are dear (on the VMs this project is measured on, ~25-30 us each
+under the hypervisor's paging, where 1-2 us is usual) those faults were a large part of a job's time.
 At warm-up a sample job (the driver's own, trusted code) runs in a forked child, which reads in
 /proc/self/pagemap which of the parent's private writable pages it now holds alone: the pages the
 kernel copied for it. Each job process then asks the kernel to copy those pages at once
@@ -16,7 +16,10 @@ readable or writable that was not, and the learned set comes from trusted code, 
 
 import ctypes
 import os
+import select
+import signal
 import struct
+import time
 
 MADV_POPULATE_WRITE = 23
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -28,6 +31,8 @@ MAX_BYTES = 64 << 20
 # Mappings larger than this are not read (a library's address-space reservation, mostly never
 # touched, would cost the pagemap read 8 bytes per page of it).
 MAX_MAP_BYTES = 1 << 30
+# The longest a sample may take (a Manim scene takes ~1 s).
+SAMPLE_SECONDS = 60
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _LIBC.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
@@ -115,8 +120,10 @@ def coalesce(pages):
     return [tuple(r) for r in ranges]
 
 
-def in_forked_child(body):
-    """body() run in a forked child; its bytes, or an error text."""
+def in_forked_child(body, timeout=SAMPLE_SECONDS):
+    """body() run in a forked child; its bytes, or an error text. A child that has not answered
+    within `timeout` seconds (a library's lock held by another thread at the fork, say) is killed:
+    a worker's start must not hang on what only makes jobs faster."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -131,11 +138,17 @@ def in_forked_child(body):
         os._exit(0)
     os.close(w)
     chunks = []
-    while True:
-        chunk = os.read(r, 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(r)
-    os.waitpid(pid, 0)
-    return b"".join(chunks)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([r], [], [], remaining)[0]:
+                os.kill(pid, signal.SIGKILL)
+                return b"the sample did not finish within %d s" % timeout
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
