@@ -183,4 +183,32 @@ class MatplotlibRendererIT {
                     "program " + i + ": the warm worker's frame differs from a fresh interpreter's");
         }
     }
+    /** The driver restores what it redirects, so a second render in one process draws again (tests and profiles do that). */
+    @Test
+    void theDriverRendersTwiceInOneProcess(@TempDir Path dir) throws Exception {
+        WorkerPackage pkg = WorkerPackage.extract(dir.resolve("pkg"));
+        Process p = new ProcessBuilder(RenderEngine.Builder.defaultPython().toString(), "-I", "-c", String.join("\n",
+                "import sys, os",
+                "sys.path.insert(0, sys.argv[1])",
+                "import matplotlib",
+                "matplotlib.use('Agg', force=True)",
+                "import matplotlib.pyplot as plt",
+                "from matplotlib.figure import Figure",
+                "from renderloop_worker.matplotlib_driver import Driver",
+                "code = compile(\"import matplotlib.pyplot as plt\\nplt.plot([1, 3, 2])\\nplt.savefig('x.png')\\n\", 'scene.py', 'exec')",
+                "before = (Figure.savefig, plt.show, plt.savefig)",
+                "for n in ('a', 'b'):",
+                "    out = os.path.join(sys.argv[2], n)",
+                "    os.makedirs(out)",
+                "    Driver().render(code, {'width': 320, 'height': 240, 'dpi': 100}, out)",
+                "    plt.close('all')",
+                "assert (Figure.savefig, plt.show, plt.savefig) == before, 'not restored'"),
+                pkg.directory().getParent().toString(), dir.toString())
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), log);
+        assertTrue(Files.size(dir.resolve("b/frame_00000.png")) > 0, "the second render wrote its frame");
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("a/frame_00000.png")),
+                Files.readAllBytes(dir.resolve("b/frame_00000.png"))), "both renders drew the same frame");
+    }
 }

@@ -59,10 +59,16 @@ class Driver:
             if fig not in saved:
                 saved.append(fig)
 
+        original_show, original_plt_savefig = plt.show, plt.savefig
         Figure.savefig = redirected_savefig
         plt.show = lambda *args, **kwargs: None
         plt.savefig = lambda *args, **kwargs: redirected_savefig(plt.gcf())
-        run_module(compiled)
+        try:
+            run_module(compiled)
+        finally:
+            # A job's process ends after it; a caller that renders twice in one process (a test, a
+            # profile) would otherwise save nothing the second time.
+            Figure.savefig, plt.show, plt.savefig = original_savefig, original_show, original_plt_savefig
         figures = list(saved) or [plt.figure(n) for n in plt.get_fignums()]
         figures = [f for f in figures if f.get_axes() or f.artists or f.texts or f.images or f.patches or f.lines]
         if not figures:
