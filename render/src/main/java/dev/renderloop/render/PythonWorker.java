@@ -33,6 +33,12 @@ final class PythonWorker implements AutoCloseable {
     /** The directory of the scratch directory that holds the job directories (the worker's --jobs-root). */
     static final String JOBS = "jobs";
     /**
+     * Set to {@code off} in this process's environment, workers do not copy the pages a typical job writes
+     * into each job process up front (renderloop_worker/warm_pages.py): only to measure what that saves.
+     */
+    static final String WARM_PAGES_SWITCH = "RENDERLOOP_WARM_PAGES";
+
+    /**
      * glibc's malloc in the worker and in everything it starts (its jobs, and what they run: Manim's ffmpeg): blocks
      * up to 32 MiB come from the heap, and freed memory goes back to the system only past 256 MiB at its top. A job
      * is a fresh copy of the worker, so every page it touches for the first time is a page fault, and on this
@@ -41,12 +47,6 @@ final class PythonWorker implements AutoCloseable {
      * every third frame as RGB made ~16,000 faults in a job, ~4,000 with these settings (~300 ms -> ~125 ms).
      * Which memory a block comes from changes no result.
      */
-    /**
-     * Set to {@code off} in this process's environment, workers do not copy the pages a typical job writes
-     * into each job process up front (renderloop_worker/warm_pages.py): only to measure what that saves.
-     */
-    static final String WARM_PAGES_SWITCH = "RENDERLOOP_WARM_PAGES";
-
     static final String MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
     private static final System.Logger LOG = System.getLogger(PythonWorker.class.getName());
     /** The missing per-job isolation is said once per JVM, not once per worker. */
