@@ -156,11 +156,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 for (String d : domains) {  // the references, rendered once per replica, before any timing
                     post(http, url, batch(d), Duration.ofSeconds(120));
                 }
-                long heapBefore = heapAfterGcMiB();
-                long rssBefore = rssKiB(ProcessHandle.current());
-                long treeBefore = treeRssKiB();
+                Memory before = Memory.now();
                 out.printf(Locale.ROOT, "RSS before: JVM %d MiB, JVM and workers %d MiB; Java heap in use after GC %d MiB%n",
-                        rssBefore / 1024, treeBefore / 1024, heapBefore);
+                        before.rssMiB(), before.treeMiB(), before.heapMiB());
 
                 out.println("\none batch of 8 (rewards/s; the published per-call pool: svg on a renderer made for the call,"
                         + " its drawing processes started by it; matplotlib in a fresh interpreter per item; " + cores
@@ -214,11 +212,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 }
                 // The service as it runs for hours: JIT-compiled, its heap grown, its caches filled. Growth from
                 // here on is what a leak would show; growth before it is the JVM and the workers warming up.
-                long heapWarm = heapAfterGcMiB();
-                long rssWarm = rssKiB(ProcessHandle.current());
-                long treeWarm = treeRssKiB();
+                Memory warm = Memory.now();
                 out.printf(Locale.ROOT, "RSS warm (after the batches above): JVM %d MiB, JVM and workers %d MiB; Java heap in use"
-                        + " after GC %d MiB%n", rssWarm / 1024, treeWarm / 1024, heapWarm);
+                        + " after GC %d MiB%n", warm.rssMiB(), warm.treeMiB(), warm.heapMiB());
 
                 out.printf(Locale.ROOT, "%nsustained: %d client threads, %d s (at most %d batches)%n", threads, seconds, maxBatches);
                 Phase sustained = phase(http, url, domains, threads, seconds, true);
@@ -230,14 +226,12 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                     boolean only429 = over.statuses.keySet().stream().allMatch(s -> s.equals("200") || s.equals("429"));
                     out.println("  only 200 and 429 answers: " + (only429 ? "yes" : "NO (" + over.statuses + ")"));
                 }
-                long heapAfter = heapAfterGcMiB();
-                long rssAfter = rssKiB(ProcessHandle.current());
-                long treeAfter = treeRssKiB();
+                Memory after = Memory.now();
                 out.printf(Locale.ROOT, "%nRSS after: JVM %d MiB (%+d since start, %+d since warm), JVM and workers %d MiB (%+d, %+d);"
                         + " Java heap in use after GC %d MiB (%+d, %+d; RSS also grows as the JVM expands its heap up to its limit)%n",
-                        rssAfter / 1024, (rssAfter - rssBefore) / 1024, (rssAfter - rssWarm) / 1024, treeAfter / 1024,
-                        (treeAfter - treeBefore) / 1024, (treeAfter - treeWarm) / 1024, heapAfter, heapAfter - heapBefore,
-                        heapAfter - heapWarm);
+                        after.rssMiB(), after.rssMiB() - before.rssMiB(), after.rssMiB() - warm.rssMiB(), after.treeMiB(),
+                        after.treeMiB() - before.treeMiB(), after.treeMiB() - warm.treeMiB(), after.heapMiB(),
+                        after.heapMiB() - before.heapMiB(), after.heapMiB() - warm.heapMiB());
             }
         }
         return ExitCode.OK;
@@ -442,6 +436,14 @@ final class PerfServeRewardCommand implements Callable<Integer> {
             return null;
         }
         return p.exitValue() == 0 ? dir.resolve("out.png") : null;
+    }
+
+    /** Resident sets of this JVM and of it with every process under it, and the Java heap in use after a GC. */
+    record Memory(long heapMiB, long rssMiB, long treeMiB) {
+        static Memory now() {
+            long heap = heapAfterGcMiB();
+            return new Memory(heap, rssKiB(ProcessHandle.current()) / 1024, treeRssKiB() / 1024);
+        }
     }
 
     static long heapAfterGcMiB() {
