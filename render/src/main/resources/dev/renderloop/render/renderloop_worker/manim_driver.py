@@ -428,10 +428,13 @@ class TexShortcuts:
         # The specials every page of this template carries, from one expression compiled the usual way.
         with open(os.path.join(directory, "reference.tex"), "w", encoding="utf-8") as f:
             f.write(template.get_texcode_for_expression_in_env("x^2", "align*"))
-        done = subprocess.run(["latex", "-interaction=batchmode", "-output-format=dvi", "-halt-on-error",
-                               "reference.tex"], cwd=directory, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, env=env)
-        specials = dvi_specials(os.path.join(directory, "reference.dvi")) if done.returncode == 0 else None
+        try:
+            done = subprocess.run(["latex", "-interaction=batchmode", "-output-format=dvi", "-halt-on-error",
+                                   "reference.tex"], cwd=directory, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, env=env)
+        except (OSError, subprocess.SubprocessError):
+            done = None  # (a hung latex, say) dvisvgm then runs as Manim runs it; the format stays on
+        specials = dvi_specials(os.path.join(directory, "reference.dvi")) if done and done.returncode == 0 else None
         known = frozenset(x for x in specials if not TIGHTPAGE.fullmatch(x)) if specials else None
         return cls(path, prefix, None, known)
 
