@@ -10,7 +10,7 @@ import java.util.zip.Inflater;
  * ({@code tIME}) and the physical pixel size ({@code pHYs}), which are skipped. That is what this project's renderers
  * write (the svg and molecule renderers' {@code PngEncoder}, the Python workers' {@code write_png}; matplotlib's
  * {@code savefig} adds a {@code tEXt} and a {@code pHYs}), and what a reward reads back once per candidate frame;
- * ImageIO's reader spent most of its time copying rows into its raster (5.9 ms of a 640x480 chart's score).
+ * ImageIO's reader spent most of its time copying rows into its raster (5.9 ms of a 640x480 chart's score, timed by hand).
  *
  * <p>Anything else (another depth or colour type, interlacing, any other chunk, colour-space chunks included, a
  * truncated or malformed file)
