@@ -191,6 +191,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                             split[k] += a.meanMillis()[k] / ROUNDS;
                         }
                         if (!skipPublished) {
+                            // The workers make and warm spare job processes once idle; the published pool
+                            // must not share the CPU with that work.
+                            settle();
                             Published p = published(d, engine, scorer, python, cores);
                             theirs.add(p.seconds());
                             rendered += p.rendered();
@@ -439,6 +442,39 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     }
 
     /** Resident sets of this JVM and of it with every process under it, and the Java heap in use after a GC. */
+    /**
+     * Waits (at most {@link #SETTLE_SECONDS}) until this process's descendants, the render workers and their spare
+     * job processes, have used no CPU for {@link #SETTLE_QUIET_MILLIS}: what they do once idle is then done.
+     */
+    static void settle() throws InterruptedException {
+        long stop = System.nanoTime() + (long) (SETTLE_SECONDS * 1e9);
+        long last = descendantsCpuTicks();
+        int quiet = 0;
+        while (System.nanoTime() < stop && quiet * SETTLE_POLL_MILLIS < SETTLE_QUIET_MILLIS) {
+            Thread.sleep(SETTLE_POLL_MILLIS);
+            long now = descendantsCpuTicks();
+            quiet = now - last <= 1 ? quiet + 1 : 0;
+            last = now;
+        }
+    }
+
+    static final double SETTLE_SECONDS = 10;
+    static final int SETTLE_POLL_MILLIS = 50;
+    static final int SETTLE_QUIET_MILLIS = 200;
+
+    /** User and system CPU time of this process's descendants, in clock ticks (from /proc; 0 where there is none). */
+    static long descendantsCpuTicks() {
+        return ProcessHandle.current().descendants().mapToLong(p -> {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return Long.parseLong(f[11]) + Long.parseLong(f[12]);  // utime, stime (fields 14, 15)
+            } catch (IOException | RuntimeException e) {
+                return 0;  // ended meanwhile
+            }
+        }).sum();
+    }
+
     record Memory(long heapMiB, long rssMiB, long treeMiB) {
         static Memory now() {
             long heap = heapAfterGcMiB();

@@ -39,6 +39,13 @@ final class PythonWorker implements AutoCloseable {
     static final String WARM_PAGES_SWITCH = "RENDERLOOP_WARM_PAGES";
 
     /**
+     * A number in this process's environment: how many spare job processes each worker keeps ready while it waits
+     * (renderloop_worker/spares.py) instead of its driver's default (matplotlib and rdkit 4, others none); {@code 0}
+     * turns them off, to measure what they save.
+     */
+    static final String SPARES_SWITCH = "RENDERLOOP_JOB_SPARES";
+
+    /**
      * glibc's malloc in the worker and in everything it starts (its jobs, and what they run: Manim's ffmpeg): blocks
      * up to 32 MiB come from the heap, and freed memory goes back to the system only past 256 MiB at its top. A job
      * is a fresh copy of the worker, so every page it touches for the first time is a page fault, and on this
@@ -109,6 +116,10 @@ final class PythonWorker implements AutoCloseable {
         env.put("GLIBC_TUNABLES", MALLOC_TUNABLES);
         if ("off".equals(System.getenv(WARM_PAGES_SWITCH))) {
             env.put(WARM_PAGES_SWITCH, "off");  // to measure what warm_pages saves (README)
+        }
+        String spares = System.getenv(SPARES_SWITCH);
+        if (spares != null && spares.matches("[0-9]{1,2}")) {
+            env.put(SPARES_SWITCH, spares);
         }
         List<String> command = sandbox.wrap(inner, scratch, readOnly, env);
         Process process;

@@ -35,7 +35,7 @@ record WorkerPackage(Path directory, Path entry, String hash) {
     static final List<String> FILES = List.of(
             "__init__.py", "worker.py", "base.py", "core.py", "job.py", "isolation.py",
             "matplotlib_driver.py", "manim_driver.py", "rdkit_driver.py", "tikz_driver.py", "fork_server.c",
-            "apidoc_driver.py", "warm_pages.py");
+            "apidoc_driver.py", "warm_pages.py", "spares.py");
 
     /**
      * Writes the package under {@code parent} ({@code parent/renderloop_worker/...}), files

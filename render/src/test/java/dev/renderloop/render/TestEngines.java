@@ -35,8 +35,9 @@ final class TestEngines {
 
     /**
      * Processes descended from this JVM that are not part of a render worker. Allowed between jobs:
-     * setpriv/bwrap, the worker parents (a {@code worker.py} process whose parent is not one), and
-     * the tikz driver's two fork servers, children of a worker parent: pdflatex reading
+     * setpriv/bwrap, the worker parents (a {@code worker.py} process whose parent is not one), a
+     * waiting spare job process (named {@code rl-job-spare}), and the tikz driver's two fork servers,
+     * children of a worker parent: pdflatex reading
      * {@code wait.tex} and a bare {@code pdftoppm} (no arguments: its main() never runs). Their
      * per-job copies are children of the servers, so a copy left between jobs counts as a stray.
      * Anything else, including a forked job child (which carries the worker's command line), is an
@@ -52,7 +53,10 @@ final class TestEngines {
             boolean workerParent = cmd.contains("worker.py") && !parentIsWorker;
             boolean tikzServer = parentIsWorker
                     && (cmd.contains("pdflatex") && cmd.endsWith("wait.tex") || cmd.equals("/usr/bin/pdftoppm"));
-            if (!(launcher || workerParent || tikzServer || cmd.isEmpty())) {
+            // A spare job process waiting for its job (renderloop_worker/spares.py): a child of the worker parent
+            // named so until its job comes, when it takes the usual name.
+            boolean spare = parentIsWorker && cmd.contains("worker.py") && comm(p.pid()).equals("rl-job-spare");
+            if (!(launcher || workerParent || tikzServer || spare || cmd.isEmpty())) {
                 stray.add(p.pid() + ": " + cmd + " (parent: " + parent + ")");
             }
         });
@@ -61,6 +65,15 @@ final class TestEngines {
 
     private static boolean isLauncher(String cmd) {
         return cmd.startsWith("bwrap") || cmd.startsWith("/usr/bin/bwrap") || cmd.contains("setpriv");
+    }
+
+    /** The name of a process (/proc/PID/comm); empty if unreadable or gone. */
+    static String comm(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** The command line of a process from /proc, arguments joined by spaces; empty if unreadable or gone. */

@@ -12,6 +12,9 @@ SCENE_FILE = "scene.py"
 MODULE_NAME = "renderloop_scene"
 # Processes the parent keeps across jobs (the tikz fork server): spared by the cleanup after each job.
 PROTECTED_PIDS = set()
+# Descriptors only the warm parent may hold (its ends of the spare job processes' sockets): every
+# child the parent starts closes them first (close_parent_only_fds).
+PARENT_ONLY_FDS = set()
 # Exit codes the child uses so the parent can classify a death without a result file.
 EXIT_RESULT_WRITTEN = 0
 EXIT_NO_RESULT = 70
@@ -46,6 +49,17 @@ def run_child(body, *args):
         finally:
             os._exit(EXIT_NO_RESULT)
     os._exit(EXIT_NO_RESULT)
+
+
+def close_parent_only_fds():
+    """In a child of the warm parent: closes PARENT_ONLY_FDS (a job holding a spare's socket could
+    hand that spare a program of its own choosing for another job)."""
+    for fd in PARENT_ONLY_FDS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    PARENT_ONLY_FDS.clear()
 
 
 def read_job_file(path, limit):

@@ -12,8 +12,9 @@ import time
 import traceback
 
 from .base import LOG_FILE, PROTECTED_PIDS, RESULT_FILE, RenderError, read_job_file, run_child, timeout_result
-from .isolation import LIBC, PR_SET_DUMPABLE, JobIsolation, clone_job, collect_job, isolate_job
+from .isolation import LIBC, PR_SET_DUMPABLE, JobIsolation, clone_job, collect_job, isolate_job, writable_space
 from .job import child_main
+from .spares import JobSpares, ProtocolInput
 from .warm_pages import WarmPages
 
 PROTOCOL_VERSION = 1
@@ -21,6 +22,12 @@ PR_SET_CHILD_SUBREAPER = 36
 DRIVERS = ("matplotlib", "manim", "rdkit", "tikz", "apidoc:PACKAGE")
 # Set by main: whether jobs get their own namespaces (JobIsolation).
 ISOLATION = None
+# Spare job processes (spares.py); none unless the driver or RENDERLOOP_JOB_SPARES asks for them.
+SPARES = JobSpares(0)
+SPARES_SWITCH = "RENDERLOOP_JOB_SPARES"
+# How long the worker waits without a request before it makes a spare or one reads ahead: the
+# pause between the requests of a busy client is shorter, so under load spares cost nothing.
+IDLE_SECONDS = 0.25
 
 
 def load_driver(spec):
@@ -50,32 +57,37 @@ def run_job(driver, request, proto_fd, isolate_net):
     # A driver that can do a job without running anything of it in this process does it here, with
     # no job child to fork (the tikz driver, whose programs run in copies of its fork servers).
     response = driver.render_in_parent(job_dir, settings, started + timeout) if hasattr(driver, "render_in_parent") else None
-    emptied = False
+    emptied = spare = False
     if response is not None:
         response["log_tail"] = ""
     else:
-        response, emptied = run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, timeout)
+        response, emptied, spare = run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, timeout)
     elapsed_ms = int((time.monotonic() - started) * 1000)
     # A cloned job's processes all lived in its PID namespace, which the kernel empties before the
     # job process (its init) can be waited for: nothing of the job is left to find (~3 ms a job).
+    if not emptied:
+        SPARES.end_all()  # they are descendants too: the cleanup below must not be what ends them
     reaped = 0 if emptied else kill_descendants()
     if hasattr(driver, "after_job"):
         driver.after_job(job_dir)
     response.update({"type": "result", "id": request.get("id"), "millis": elapsed_ms,
-                     "orphans_killed": reaped})
+                     "orphans_killed": reaped, "spare": spare})
     return response
 
 
 def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, timeout):
-    """The job done in a child (cloned into its namespaces, or forked), waited for until the
+    """The job done in a child (a spare, cloned into its namespaces, or forked), waited for until the
     deadline; (its result classified, whether the job was one clone() whose PID namespace is now
-    empty). Decided here, never from what the job wrote."""
+    empty, whether it ran in a spare). Decided here, never from what the job wrote."""
     # A driver may opt out (apidoc: it parses the program with ast and runs nothing of it, and
     # reads a request file that the job's file system would not have).
     isolated = ISOLATION.enabled and getattr(driver, "job_isolation", True)
+    clones = isolated and ISOLATION.clones()
+    cloned = SPARES.start(job_dir, settings, writable_space(settings)) if clones and in_jobs_root(job_dir) else None
+    spare = cloned is not None
     try:
-        cloned = clone_job(driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root,
-                           child_main) if isolated and ISOLATION.clones() else None
+        if cloned is None and clones:
+            cloned = clone_job(driver, job_dir, settings, proto_fd, isolate_net, ISOLATION.jobs_root, child_main)
     except OSError:
         cloned = None  # (clone() refused, say for too many namespaces) the fork path reports the cause
     if cloned is not None:
@@ -83,7 +95,8 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
         # When it ends, its PID namespace ends with it: no process of the job is left to kill.
         status, timed_out, cpu = wait_for(pid, started + timeout)
         collect_job(handle, job_dir, settings)
-        return classify(job_dir, status, timed_out, timeout, cpu, settings), True
+        return classify(job_dir, status, timed_out, timeout, cpu, settings), True, spare
+    SPARES.end_all()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -96,7 +109,13 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
         os.killpg(pid, signal.SIGKILL)  # whatever the job started in its own group
     except (ProcessLookupError, PermissionError):
         pass
-    return classify(job_dir, status, timed_out, timeout, cpu, settings), False
+    return classify(job_dir, status, timed_out, timeout, cpu, settings), False, False
+
+
+def in_jobs_root(job_dir):
+    """Whether job_dir is a directory right under the jobs root, where a spare looks for it."""
+    name = os.path.basename(job_dir)
+    return os.path.dirname(job_dir) == ISOLATION.jobs_root and name not in ("", ".", "..")
 
 
 def wait_for(pid, deadline):
@@ -269,6 +288,8 @@ def main(argv):
     parser.add_argument("--path", action="append", default=[], help="extra entries for sys.path")
     parser.add_argument("--isolate-net", action="store_true")
     parser.add_argument("--jobs-root", help="the directory that holds the job directories (one level down)")
+    parser.add_argument("--spares", type=int, default=None,
+                        help="spare job processes kept ready while idle (spares.py); default: the driver's job_spares")
     parser.add_argument("--job-spawn", choices=("clone", "fork"), default="clone",
                         help="clone: one clone() per job where it can stand in for fork() (the default); "
                              "fork: a keeper and a job process per job (the path used otherwise)")
@@ -309,12 +330,36 @@ def main(argv):
     # No process of the same user (a job) may open /proc/<worker>/mem or ptrace this warm parent.
     dumpable_off = LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
     versions["python"] = "%d.%d.%d" % sys.version_info[:3]
+    global SPARES
+    # Only where a job is one clone() (the spares are those clones, made early).
+    if ISOLATION.enabled and ISOLATION.spawn == "clone" and getattr(driver, "job_isolation", True):
+        wanted = args.spares if args.spares is not None else os.environ.get(SPARES_SWITCH, "")
+        SPARES = JobSpares(int(wanted) if str(wanted).isdigit() else getattr(driver, "job_spares", 0))
     send({"type": "ready", "protocol": PROTOCOL_VERSION, "driver": args.driver, "pid": os.getpid(),
           "versions": versions, "subreaper": subreaper, "dumpable_off": dumpable_off,
           "job_isolation": ISOLATION.enabled, "job_isolation_missing": ISOLATION.missing,
-          "job_spawn": ISOLATION.spawn if ISOLATION.enabled else "fork"})
-    for line in sys.stdin:
-        line = line.strip()
+          "job_spawn": ISOLATION.spawn if ISOLATION.enabled else "fork", "job_spares": SPARES.count})
+    inbox = ProtocolInput(0)
+    while True:
+        # After IDLE_SECONDS without a request: a missing spare is made, else one reads ahead.
+        make = SPARES.wanted() and ISOLATION.clones()
+        wait = IDLE_SECONDS if make or SPARES.to_read() else None
+        try:
+            line = inbox.readline(wait, also=SPARES.reading())
+        except EOFError:
+            break
+        if line is None:  # nothing asked for now: a job process for the next request, or read ahead
+            if make:
+                try:
+                    SPARES.add(driver, ISOLATION.jobs_root, proto_fd, args.isolate_net, child_main)
+                except OSError as e:
+                    print("no spare job process: %s" % e, file=sys.stderr)
+                    SPARES.count = 0
+            else:
+                SPARES.read_ahead()
+            continue
+        SPARES.pause()
+        line = line.decode("utf-8", "replace").strip()
         if not line:
             continue
         try:
@@ -326,11 +371,12 @@ def main(argv):
         if kind == "render":
             send(run_job(driver, request, proto_fd, args.isolate_net))
         elif kind == "ping":
-            send({"type": "pong", "id": request.get("id")})
+            send({"type": "pong", "id": request.get("id"), "spares": SPARES.status()})
         elif kind == "shutdown":
             break
         else:
             send({"type": "protocol_error", "error": "unknown request type %r" % kind})
+    SPARES.end_all()
     return 0
 
 

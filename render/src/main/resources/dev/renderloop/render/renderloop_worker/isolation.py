@@ -19,15 +19,18 @@ import ctypes
 import errno
 import json
 import os
+import select
 import signal
 import socket
 import stat
 
-from .base import EXIT_NO_RESULT, EXIT_RESULT_WRITTEN, RESULT_FILE, SCENE_FILE, read_job_file, run_child
+from .base import (EXIT_NO_RESULT, EXIT_RESULT_WRITTEN, PARENT_ONLY_FDS, RESULT_FILE, SCENE_FILE, close_parent_only_fds,
+                   read_job_file, run_child)
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 PR_SET_DUMPABLE = 4
+PR_SET_NAME = 15
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -211,12 +214,15 @@ def build_job_file_system(job_dir, jobs_root, scene, size):
     `size` bytes holding only this job's directory (same path, scene.py copied in) and the job's
     /tmp, /var/tmp and /dev/shm, so every place the job can write is fresh and bounded together.
     When the scratch directory lies under one of those (/tmp, say), it is bound back at its path."""
+    build_jobs_tmpfs(jobs_root, size)
+    add_job_directory(job_dir, scene)
+
+
+def build_jobs_tmpfs(jobs_root, size):
+    """build_job_file_system without the job's directory (a spare job process's, before its job)."""
     scratch = os.path.dirname(jobs_root)
     bind(scratch, scratch, read_only=True)
     mount_tmpfs(jobs_root, size)
-    os.mkdir(job_dir, 0o700)
-    with open(os.path.join(job_dir, SCENE_FILE), "wb") as f:
-        f.write(scene)
     for _, name in JOB_TMP_DIRS:
         os.mkdir(os.path.join(jobs_root, name), 0o700)
     scratch_fd = os.open(scratch, os.O_PATH | os.O_DIRECTORY)
@@ -234,6 +240,13 @@ def build_job_file_system(job_dir, jobs_root, scene, size):
             bind("/proc/self/fd/%d" % scratch_fd, scratch)
     finally:
         os.close(scratch_fd)
+
+
+def add_job_directory(job_dir, scene):
+    """The job's directory in the jobs tmpfs, with its program."""
+    os.mkdir(job_dir, 0o700)
+    with open(os.path.join(job_dir, SCENE_FILE), "wb") as f:
+        f.write(scene)
 
 
 def seccomp_filter():
@@ -331,6 +344,7 @@ def cloned_job_process(driver, job_dir, settings, proto_fd, jobs_root, job_proce
     """The child of clone_job: its file system, the descriptor sent to the parent, then the job confined."""
     os.setsid()
     os.close(proto_fd)
+    close_parent_only_fds()
     scene = read_job_file(os.path.join(job_dir, SCENE_FILE), 64 << 20) or b""
     map_ids(uid, gid)
     build_job_file_system(job_dir, jobs_root, scene, writable_space(settings))
@@ -344,6 +358,94 @@ def cloned_job_process(driver, job_dir, settings, proto_fd, jobs_root, job_proce
     job_process(driver, job_dir, settings, None, False, notes)
 
 
+# What the worker and a waiting spare say besides the job (spares.py): read ahead (the worker is
+# idle), stop reading (a request came), and the spare's "done reading".
+SPARE_TOUCH, SPARE_PAUSE, SPARE_TOUCHED = b"touch", b"pause", b"touched"
+# A waiting spare's process name (/proc/PID/comm).
+SPARE_NAME = b"rl-job-spare"
+
+
+def spare_job(driver, jobs_root, size, proto_fd, isolate_net, job_process):
+    """Starts a spare job process (one clone() of this warm, single-threaded parent, as clone_job)
+    that builds everything of a job that does not depend on the job, then waits for one: its
+    namespaces, its file system with a tmpfs of `size` bytes, its confinement and warm pages.
+    Returns (pid, socket); start_spare_job hands it a job, after which the parent treats it as
+    clone_job's (wait, collect_job). Closing the socket ends it."""
+    uid, gid = os.getuid(), os.getgid()
+    parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        pid = clone_process(namespace_flags(isolate_net))
+    except OSError:
+        parent_end.close()
+        child_end.close()
+        raise
+    if pid != 0:
+        child_end.close()
+        PARENT_ONLY_FDS.add(parent_end.fileno())
+        return pid, parent_end
+    parent_end.close()
+    run_child(spare_job_process, driver, jobs_root, size, proto_fd, job_process, uid, gid, child_end)
+
+
+def start_spare_job(handle, job_dir, settings):
+    """Hands the spare of spare_job its job; False if the spare is gone (then the caller reaps it)."""
+    PARENT_ONLY_FDS.discard(handle.fileno())
+    try:
+        handle.send(json.dumps({"name": os.path.basename(job_dir), "settings": settings}).encode())
+        return True
+    except OSError:
+        return False
+
+
+def spare_job_process(driver, jobs_root, size, proto_fd, job_process, uid, gid, to_parent):
+    """The child of spare_job. The same steps as cloned_job_process, in an order that leaves only
+    the job's own to do once it comes: its directory, and the descriptor sent to the parent."""
+    os.setsid()
+    os.close(proto_fd)
+    close_parent_only_fds()  # the other spares' sockets: a job must not hand a spare its program
+    # Named so while it waits (ps, the tests' count of stray processes); its job gets the usual name.
+    with open("/proc/self/comm", "rb") as f:
+        name = f.read().strip()
+    LIBC.prctl(PR_SET_NAME, SPARE_NAME, 0, 0, 0)
+    map_ids(uid, gid)
+    # The real jobs root, where the job's program waits, before the tmpfs covers it.
+    real_root = os.open(jobs_root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    build_jobs_tmpfs(jobs_root, size)
+    LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    notes = []
+    confine_job_process(notes)
+    warm_pages = getattr(driver, "warm_pages", None)
+    reads = iter(())
+    if warm_pages is not None:
+        warm_pages.populate()
+        driver.warm_pages = None  # done: child_main would do it again
+        reads = warm_pages.touch_steps()
+    while True:
+        message = to_parent.recv(1 << 16)
+        if not message:
+            os._exit(0)  # the worker closed it: shutting down, or no longer wanted
+        if message == SPARE_TOUCH:  # the worker is idle: read ahead until done or told otherwise
+            for _ in reads:
+                if select.select([to_parent], [], [], 0)[0]:
+                    break
+            else:
+                to_parent.send(SPARE_TOUCHED)
+        elif message != SPARE_PAUSE:
+            break
+    LIBC.prctl(PR_SET_NAME, name, 0, 0, 0)
+    request = json.loads(message)
+    name, settings = request["name"], request["settings"]
+    scene = read_job_file("/proc/self/fd/%d/%s/%s" % (real_root, name, SCENE_FILE), 64 << 20) or b""
+    os.close(real_root)
+    job_dir = os.path.join(jobs_root, name)
+    add_job_directory(job_dir, scene)
+    here = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    socket.send_fds(to_parent, [b"job"], [here])
+    os.close(here)
+    to_parent.close()
+    job_process(driver, job_dir, settings, None, False, notes)
+
+
 def collect_job(handle, job_dir, settings):
     """After the job process of clone_job ended (its PID namespace, so every process of the job, is
     gone): copies its files into the real job directory through the descriptor it sent, and says
@@ -351,8 +453,13 @@ def collect_job(handle, job_dir, settings):
     before its file system was built; the result then says no result)."""
     try:
         handle.setblocking(False)
+        fds = []
         try:
-            _, fds, _, _ = socket.recv_fds(handle, 16, 1)
+            # A spare's "done reading" may come before the descriptor (it crossed the job on the way).
+            for _ in range(3):
+                message, fds, _, _ = socket.recv_fds(handle, 16, 1)
+                if fds or not message:
+                    break
         except (BlockingIOError, OSError):
             return
     finally:

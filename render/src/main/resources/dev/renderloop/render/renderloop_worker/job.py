@@ -11,7 +11,7 @@ import signal
 import sys
 import traceback
 
-from .base import EXIT_RESULT_WRITTEN, LOG_FILE, RESULT_FILE, SCENE_FILE, RenderError
+from .base import EXIT_RESULT_WRITTEN, LOG_FILE, RESULT_FILE, SCENE_FILE, RenderError, close_parent_only_fds
 from .isolation import isolate_network
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -20,6 +20,7 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 def child_main(driver, job_dir, settings, proto_fd, isolate_net, notes=None):
     """The job process: runs the program under the limits and writes the result. proto_fd is None
     when a keeper (isolate_job) started it: the keeper closed the protocol and made the session."""
+    close_parent_only_fds()  # (the clone and spare paths closed them already; the fork path not)
     warm_pages = getattr(driver, "warm_pages", None)
     if warm_pages is not None:
         warm_pages.populate()  # first: it only pays where the faults it saves are still to come

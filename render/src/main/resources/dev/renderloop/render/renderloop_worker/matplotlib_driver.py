@@ -7,6 +7,7 @@ from .base import RenderError, run_module
 
 class Driver:
     name = "matplotlib"
+    job_spares = 4
 
     def warm(self):
         import matplotlib

@@ -13,6 +13,7 @@ class Driver:
     wrote with MolDraw2DCairo.WriteDrawingText into its working directory. The canonical SMILES of
     every molecule passed to a Draw function is reported for chemistry scores."""
     name = "rdkit"
+    job_spares = 4
 
     def warm(self):
         from rdkit import Chem, rdBase

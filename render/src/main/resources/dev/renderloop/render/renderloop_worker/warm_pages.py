@@ -12,6 +12,11 @@ kernel copied for it. Each job process then asks the kernel to copy those pages 
 
 Only timing changes: a populated page holds what the fault would have copied, no page becomes
 readable or writable that was not, and the learned set comes from trusted code, never from a job.
+
+A spare job process (spares.py), while it waits for its job, also reads one byte of each page the
+warm parent had in memory at warm-up (`touch`): under the hypervisor's paging even a page a new
+process already maps costs ~6 us at its first read, and a matplotlib job reads thousands. It stops
+as soon as its job is waiting, so under load it costs nothing; after a pause the job finds them read.
 """
 
 import ctypes
@@ -31,6 +36,10 @@ MAX_BYTES = 64 << 20
 # Mappings larger than this are not read (a library's address-space reservation, mostly never
 # touched, would cost the pagemap read 8 bytes per page of it).
 MAX_MAP_BYTES = 1 << 30
+# The most a spare reads ahead (touch): the warm parent's memory beyond this is not typical of a job.
+MAX_TOUCH_BYTES = 512 << 20
+# Pages touched between two looks at whether the job has come.
+TOUCH_CHUNK = 256
 # The longest a sample may take (a Manim scene takes ~1 s).
 SAMPLE_SECONDS = 60
 
@@ -43,9 +52,11 @@ class WarmPages:
     """Address ranges (start, end) of the parent's pages a sample job wrote; `status` says how many,
     or why there are none (reported with the worker's versions)."""
 
-    def __init__(self, ranges, status):
+    def __init__(self, ranges, status, resident=()):
         self.ranges = ranges
         self.status = status
+        # (start, end) of the parent's pages in memory at warm-up, for touch().
+        self.resident = list(resident)
 
     @classmethod
     def off(cls, reason):
@@ -68,13 +79,81 @@ class WarmPages:
         ranges = coalesce(sorted(pages))
         if len(pages) * PAGE > MAX_BYTES:
             return cls.off("the sample wrote %d MiB, more than %d" % (len(pages) * PAGE >> 20, MAX_BYTES >> 20))
-        return cls(ranges, "on (%d pages in %d ranges)" % (len(pages), len(ranges)))
+        try:
+            resident = resident_ranges()
+        except OSError:
+            resident = []
+        return cls(ranges, "on (%d pages in %d ranges; %d resident pages for spares to read)"
+                   % (len(pages), len(ranges), sum(end - start for start, end in resident) // PAGE), resident)
 
     def populate(self):
         """In a job process, before anything of the job runs: copies the learned pages now. A range
         the kernel refuses (one the process no longer maps) is skipped."""
         for start, end in self.ranges:
             _LIBC.madvise(start, end - start, MADV_POPULATE_WRITE)
+
+
+    def touch_steps(self):
+        """In a spare job process while the worker is idle: reads one byte of each of `resident`'s
+        pages that it still maps readable, yielding after each TOUCH_CHUNK pages (where the caller
+        stops when its job or a request has come; resuming the generator goes on from there). Reads
+        only: nothing changes but the time the job's first reads of them take."""
+        left = TOUCH_CHUNK
+        for start, end in clip(self.resident, readable_maps()):
+            for address in range(start, end, PAGE):
+                ctypes.c_char.from_address(address).value
+                left -= 1
+                if not left:
+                    yield
+                    left = TOUCH_CHUNK
+
+
+def readable_maps():
+    """(start, end) of this process's readable mappings that reading cannot affect: anonymous ones,
+    the heap and stack, and regular files (no device, no kernel page such as [vvar]); sorted."""
+    found = []
+    with open("/proc/self/maps") as f:
+        for line in f:
+            fields = line.split(None, 5)
+            name = fields[5].strip() if len(fields) > 5 else ""
+            if not fields[1].startswith("r"):
+                continue
+            if name and name not in ("[heap]", "[stack]") and not (name.startswith("/") and not name.startswith("/dev/")):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if end - start <= MAX_MAP_BYTES:
+                found.append((start, end))
+    return found
+
+
+def resident_ranges():
+    """(start, end) of this process's pages in memory in readable_maps(), at most MAX_TOUCH_BYTES."""
+    pages = []
+    with open("/proc/self/pagemap", "rb", buffering=0) as pagemap:
+        for start, end in readable_maps():
+            pagemap.seek(start // PAGE * 8)
+            data = pagemap.read((end - start) // PAGE * 8)
+            pages.extend(start + index * PAGE for index, (entry,) in enumerate(struct.iter_unpack("=Q", data))
+                         if entry & PRESENT)
+            if len(pages) * PAGE >= MAX_TOUCH_BYTES:
+                break
+    return coalesce(pages[:MAX_TOUCH_BYTES // PAGE])
+
+
+def clip(ranges, maps):
+    """The parts of sorted `ranges` inside sorted, disjoint `maps`."""
+    out = []
+    m = 0
+    for start, end in ranges:
+        while m < len(maps) and maps[m][1] <= start:
+            m += 1
+        k = m
+        while k < len(maps) and maps[k][0] < end:
+            lo, hi = max(start, maps[k][0]), min(end, maps[k][1])
+            if lo < hi:
+                out.append((lo, hi))
+            k += 1
+    return out
 
 
 def private_writable_maps():

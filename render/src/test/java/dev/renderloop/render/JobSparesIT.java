@@ -1,0 +1,223 @@
+package dev.renderloop.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Spare job processes (renderloop_worker/spares.py) in a real matplotlib worker with Debian's python3, driven
+ * through the worker protocol: a job that finds a spare gives the same frame, byte for byte, as with spares off; a
+ * job in a spare can hand no other spare a program (their sockets are closed in it) and sees no other job's
+ * directory; a job whose writable space differs starts as before; no spare outlives the worker.
+ */
+class JobSparesIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The harness: starts workers, sends jobs, waits until the spares are ready, prints one JSON line. */
+    static final String HARNESS = """
+            import json, os, subprocess, sys, time, hashlib
+            pkg, root = sys.argv[1], sys.argv[2]
+            SETTINGS = {"width": 320, "height": 240, "dpi": 100, "timeout_seconds": 60, "max_output_bytes": 64 << 20,
+                        "cpu_seconds": 30, "memory_bytes": 2 << 30}
+            PLOT = "import matplotlib.pyplot as plt\\nplt.bar(['a', 'b', 'c'], [3, 1, %d])\\nplt.title('t')\\n"
+            names = iter(range(1000))
+
+            def start(spares=None):
+                env = dict(os.environ)
+                env.pop("RENDERLOOP_JOB_SPARES", None)
+                if spares is not None:
+                    env["RENDERLOOP_JOB_SPARES"] = str(spares)
+                p = subprocess.Popen([sys.executable, "-I", os.path.join(pkg, "renderloop_worker", "worker.py"),
+                                      "--driver", "matplotlib", "--jobs-root", root],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+                return p, json.loads(p.stdout.readline())
+
+            def ask(p, message):
+                p.stdin.write(json.dumps(message) + "\\n")
+                p.stdin.flush()
+                return json.loads(p.stdout.readline())
+
+            def job(p, code, settings=SETTINGS):
+                d = os.path.join(root, "j%d" % next(names))
+                os.makedirs(d)
+                with open(os.path.join(d, "scene.py"), "w") as f:
+                    f.write(code)
+                r = ask(p, {"type": "render", "id": d, "job_dir": d, "settings": settings})
+                frames = sorted(os.listdir(os.path.join(d, "out"))) if os.path.isdir(os.path.join(d, "out")) else []
+                digest = [hashlib.sha256(open(os.path.join(d, "out", f), "rb").read()).hexdigest() for f in frames]
+                return r, digest, d
+
+            def wait_spares(p, n):
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    s = ask(p, {"type": "ping"})["spares"]
+                    if s["ready"] >= n and s["read_ahead"] >= n:
+                        return s
+                    time.sleep(0.3)
+                return ask(p, {"type": "ping"})["spares"]
+
+            def children(pid):
+                found = []
+                for entry in os.listdir("/proc"):
+                    try:
+                        with open("/proc/%s/stat" % entry) as f:
+                            if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                                found.append(int(entry))
+                    except (OSError, ValueError, IndexError):
+                        pass
+                return found
+
+            out = {}
+            off, off_ready = start(0)
+            out["off_ready"] = off_ready
+            plain, _, _ = job(off, PLOT % 2)
+            plain2, plain_digest, _ = job(off, PLOT % 2)
+            out["off_spare"] = plain["spare"] or plain2["spare"]
+            off.stdin.write('{"type": "shutdown"}\\n'); off.stdin.flush(); off.wait(30)
+
+            p, ready = start()
+            out["ready"] = ready
+            first, _, _ = job(p, PLOT % 1)  # the first job sets the size the spares are made for
+            out["first_spare"] = first["spare"]
+            out["spares_before"] = wait_spares(p, 4)
+            r, digest, _ = job(p, PLOT % 2)
+            out["same"] = {"spare": r["spare"], "status": r["status"], "equal": digest == plain_digest and len(digest) == 1}
+            wait_spares(p, 4)
+            hostile = '''
+            import json, os, socket
+            found = {"sent": [], "fds": sorted(int(x) for x in os.listdir("/proc/self/fd")), "pids": sorted(x for x in os.listdir("/proc") if x.isdigit()),
+                     "root": sorted(os.listdir(os.path.dirname(os.getcwd())))}
+            for fd in range(3, 1024):
+                try:
+                    s = socket.socket(fileno=os.dup(fd))
+                except OSError:
+                    continue
+                for message in (b"touch", json.dumps({"name": "%s", "settings": %s}).encode()):
+                    try:
+                        s.send(message)
+                        found["sent"].append(fd)
+                    except OSError:
+                        pass
+            with open("found.json", "w") as f:
+                json.dump(found, f)
+            import matplotlib.pyplot as plt
+            plt.plot([1, 2])
+            '''
+            evil_dir = os.path.join(root, "evil")
+            os.makedirs(evil_dir)
+            with open(os.path.join(evil_dir, "scene.py"), "w") as f:
+                f.write("import matplotlib.pyplot as plt\\nplt.title('pwned')\\nplt.plot([0, 9])\\n")
+            h, _, hd = job(p, hostile % ("evil", json.dumps(SETTINGS)))
+            out["hostile"] = {"spare": h["spare"], "status": h["status"], "error": h.get("error"),
+                              "found": json.load(open(os.path.join(hd, "found.json")))}
+            victims = [job(p, PLOT % 2) for _ in range(3)]  # the other spares, each its own program
+            out["victims"] = [{"spare": v["spare"], "equal": d == plain_digest} for v, d, _ in victims]
+            wait_spares(p, 4)
+            bigger = dict(SETTINGS, max_output_bytes=80 << 20)
+            b1, b1_digest, _ = job(p, PLOT % 2, bigger)
+            out["other_size"] = {"spare": b1["spare"], "equal": b1_digest == plain_digest}
+            out["spares_after_size"] = wait_spares(p, 4)
+            b2, b2_digest, _ = job(p, PLOT % 2, bigger)
+            out["same_size_again"] = {"spare": b2["spare"], "equal": b2_digest == plain_digest}
+            wait_spares(p, 4)
+            kids = children(ready["pid"])
+            out["kids_before_shutdown"] = len(kids)
+            p.stdin.write('{"type": "shutdown"}\\n'); p.stdin.flush()
+            out["exit"] = p.wait(30)
+            time.sleep(0.5)
+            out["kids_left"] = [k for k in kids if os.path.exists("/proc/%d" % k)]
+            print(json.dumps(out))
+            """;
+
+    static JsonNode result;
+
+    @BeforeAll
+    static void run(@TempDir Path dir) throws Exception {
+        WorkerPackage pkg = WorkerPackage.extract(dir.resolve("pkg"));
+        Path root = Files.createDirectories(dir.resolve("scratch").resolve("jobs"));
+        Process p = new ProcessBuilder(RenderEngine.defaultPython().toString(), "-I", "-c", HARNESS,
+                pkg.directory().getParent().toString(), root.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the harness did not finish");
+        String last = out.lines().reduce((a, b) -> b).orElse("");
+        if (p.exitValue() != 0 && out.contains("No module named 'matplotlib'")) {
+            result = null;
+            return;
+        }
+        assertEquals(0, p.exitValue(), out);
+        result = JSON.readTree(last);
+    }
+
+    static void assumeSpares() {
+        assumeTrue(result != null, "matplotlib is not importable by " + RenderEngine.defaultPython());
+        JsonNode ready = result.path("ready");
+        assumeTrue(ready.path("job_isolation").asBoolean() && "clone".equals(ready.path("job_spawn").asText()),
+                "spares need per-job namespaces made by clone() here: " + ready);
+    }
+
+    @Test
+    void aJobInASpare_givesTheFrameOfAJobWithoutSpares() {
+        assumeSpares();
+        assertEquals(4, result.path("ready").path("job_spares").asInt(), result.toString());
+        assertFalse(result.path("first_spare").asBoolean(), "no spare before the first job says its size");
+        assertEquals(4, result.path("spares_before").path("ready").asInt(), result.toString());
+        assertEquals(4, result.path("spares_before").path("read_ahead").asInt(), "each spare read ahead: " + result);
+        JsonNode same = result.path("same");
+        assertTrue(same.path("spare").asBoolean(), result.toString());
+        assertEquals("ok", same.path("status").asText());
+        assertTrue(same.path("equal").asBoolean(), "the same PNG bytes as with spares off: " + result);
+    }
+
+    @Test
+    void withSparesOff_noJobRunsInOne() {
+        assumeSpares();
+        assertEquals(0, result.path("off_ready").path("job_spares").asInt());
+        assertFalse(result.path("off_spare").asBoolean());
+    }
+
+    @Test
+    void aHostileJobInASpare_reachesNoOtherSpareNorJob() {
+        assumeSpares();
+        JsonNode hostile = result.path("hostile");
+        assertTrue(hostile.path("spare").asBoolean(), result.toString());
+        assertEquals("ok", hostile.path("status").asText(), hostile.toString());
+        JsonNode found = hostile.path("found");
+        assertEquals(0, found.path("sent").size(), "no descriptor of the job reaches a spare: " + found);
+        assertEquals("[\"1\"]", found.path("pids").toString(), "its own PID namespace: " + found);
+        // The jobs root holds its own directory (the harness's fifth job) and its /tmp, /var/tmp and /dev/shm.
+        assertEquals("[\".shm\",\".tmp\",\".var-tmp\",\"j4\"]", found.path("root").toString(),
+                "no other job's directory is visible: " + found);
+        for (JsonNode victim : result.path("victims")) {
+            assertTrue(victim.path("spare").asBoolean(), result.toString());
+            assertTrue(victim.path("equal").asBoolean(), "a later job rendered its own program: " + result);
+        }
+    }
+
+    @Test
+    void aJobOfAnotherSize_startsAsBefore_andSparesFollowIt() {
+        assumeSpares();
+        assertFalse(result.path("other_size").path("spare").asBoolean(), result.toString());
+        assertTrue(result.path("other_size").path("equal").asBoolean(), result.toString());
+        assertEquals(4, result.path("spares_after_size").path("ready").asInt(), result.toString());
+        assertTrue(result.path("same_size_again").path("spare").asBoolean(), result.toString());
+        assertTrue(result.path("same_size_again").path("equal").asBoolean(), result.toString());
+    }
+
+    @Test
+    void noSpareOutlivesTheWorker() {
+        assumeSpares();
+        assertEquals(4, result.path("kids_before_shutdown").asInt(), result.toString());
+        assertEquals(0, result.path("exit").asInt());
+        assertEquals(0, result.path("kids_left").size(), result.toString());
+    }
+}
