@@ -180,6 +180,7 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                     List<Double> ours = new ArrayList<>();
                     List<Double> theirs = new ArrayList<>();
                     double[] split = new double[3];
+                    double settled = 0;
                     int scored = 0;
                     int rendered = 0;
                     for (int round = 0; round < ROUNDS; round++) {
@@ -193,7 +194,7 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                         if (!skipPublished) {
                             // The workers make and warm spare job processes once idle; the published pool
                             // must not share the CPU with that work.
-                            settle();
+                            settled += settle() / ROUNDS;
                             Published p = published(d, engine, scorer, python, cores);
                             theirs.add(p.seconds());
                             rendered += p.rendered();
@@ -208,8 +209,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                         Collections.sort(theirs);
                         double theirRate = BATCH / theirs.get(ROUNDS / 2);
                         line += String.format(Locale.ROOT, "%n  %-10s published %.2f rewards/s (median %.0f ms; %d/%d rendered): "
-                                + "service/published %.1fx", "", theirRate, theirs.get(ROUNDS / 2) * 1000, rendered, ROUNDS * BATCH,
-                                oursRate / theirRate);
+                                + "service/published %.1fx (each published batch after the service's workers were idle, %.1f s"
+                                + " on average)", "", theirRate, theirs.get(ROUNDS / 2) * 1000, rendered, ROUNDS * BATCH,
+                                oursRate / theirRate, settled);
                     }
                     out.println(line);
                 }
@@ -443,11 +445,13 @@ final class PerfServeRewardCommand implements Callable<Integer> {
 
     /** Resident sets of this JVM and of it with every process under it, and the Java heap in use after a GC. */
     /**
-     * Waits (at most {@link #SETTLE_SECONDS}) until this process's descendants, the render workers and their spare
-     * job processes, have used no CPU for {@link #SETTLE_QUIET_MILLIS}: what they do once idle is then done.
+     * Waits (at most {@link #SETTLE_SECONDS}) until this process's descendants, the render workers, their spare job
+     * processes and the drawing JVMs, have used no CPU for {@link #SETTLE_QUIET_MILLIS} (longer than a worker waits
+     * before it makes spares): what they do once idle is then done. Returns the seconds waited.
      */
-    static void settle() throws InterruptedException {
-        long stop = System.nanoTime() + (long) (SETTLE_SECONDS * 1e9);
+    static double settle() throws InterruptedException {
+        long start = System.nanoTime();
+        long stop = start + (long) (SETTLE_SECONDS * 1e9);
         long last = descendantsCpuTicks();
         int quiet = 0;
         while (System.nanoTime() < stop && quiet * SETTLE_POLL_MILLIS < SETTLE_QUIET_MILLIS) {
@@ -456,11 +460,12 @@ final class PerfServeRewardCommand implements Callable<Integer> {
             quiet = now - last <= 1 ? quiet + 1 : 0;
             last = now;
         }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     static final double SETTLE_SECONDS = 10;
     static final int SETTLE_POLL_MILLIS = 50;
-    static final int SETTLE_QUIET_MILLIS = 200;
+    static final int SETTLE_QUIET_MILLIS = 600;
 
     /** User and system CPU time of this process's descendants, in clock ticks (from /proc; 0 where there is none). */
     static long descendantsCpuTicks() {
