@@ -116,7 +116,8 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
 def in_jobs_root(job_dir):
     """Whether job_dir is a directory right under the jobs root, where a spare looks for it."""
     name = os.path.basename(job_dir)
-    return os.path.dirname(job_dir) == ISOLATION.jobs_root and name not in ("", ".", "..")
+    return (name not in ("", ".", "..") and ISOLATION.jobs_root is not None
+            and os.path.normpath(os.path.dirname(job_dir)) == os.path.normpath(ISOLATION.jobs_root))
 
 
 def wait_for(pid, deadline):
@@ -346,15 +347,17 @@ def main(argv):
           "job_isolation": ISOLATION.enabled, "job_isolation_missing": ISOLATION.missing,
           "job_spawn": ISOLATION.spawn if ISOLATION.enabled else "fork", "job_spares": SPARES.count})
     inbox = ProtocolInput(0)
+    idle = False  # whether the worker has been idle since its last request for IDLE_SECONDS
     while True:
-        # After IDLE_SECONDS without a request: a missing spare is made, else one reads ahead.
+        # After IDLE_SECONDS without a request: the missing spares are made, then they read ahead.
         make = SPARES.wanted() and ISOLATION.clones()
-        wait = IDLE_SECONDS if make or SPARES.to_read() else None
+        wait = (0 if idle else IDLE_SECONDS) if make or SPARES.to_read() else None
         try:
             line = inbox.readline(wait, also=SPARES.reading())
         except EOFError:
             break
         if line is None:  # nothing asked for now: a job process for the next request, or read ahead
+            idle = True
             if make:
                 try:
                     SPARES.add(driver, ISOLATION.jobs_root, proto_fd, args.isolate_net, child_main)
@@ -364,6 +367,7 @@ def main(argv):
             else:
                 SPARES.read_ahead()
             continue
+        idle = False
         SPARES.pause()
         line = line.decode("utf-8", "replace").strip()
         if not line:
