@@ -325,8 +325,17 @@ def clone_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root, job_p
     namespaces; returns (pid, handle) for collect_job. The child builds the job's file system,
     sends the parent a descriptor of its job directory there (before any of the program runs), and
     runs job_process (job.child_main) confined."""
-    uid, gid = os.getuid(), os.getgid()
-    parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    uid, gid = os.getuid(), os.getgid()  # (read before the clone: in its user namespace they are unmapped)
+    pid, end = clone_with_socket(isolate_net, socket.SOCK_DGRAM)
+    if pid != 0:
+        return pid, end
+    run_child(cloned_job_process, driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, end)
+
+
+def clone_with_socket(isolate_net, kind):
+    """clone_process into a job's namespaces with a connected socket pair of `kind`: (pid, the
+    parent's end) in the parent, (0, the child's end) in the child."""
+    parent_end, child_end = socket.socketpair(socket.AF_UNIX, kind)
     try:
         pid = clone_process(namespace_flags(isolate_net))
     except OSError:
@@ -337,7 +346,7 @@ def clone_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root, job_p
         child_end.close()
         return pid, parent_end
     parent_end.close()
-    run_child(cloned_job_process, driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, child_end)
+    return 0, child_end
 
 
 def cloned_job_process(driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, to_parent):
@@ -372,19 +381,11 @@ def spare_job(driver, jobs_root, size, proto_fd, isolate_net, job_process):
     Returns (pid, socket); start_spare_job hands it a job, after which the parent treats it as
     clone_job's (wait, collect_job). Closing the socket ends it."""
     uid, gid = os.getuid(), os.getgid()
-    parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        pid = clone_process(namespace_flags(isolate_net))
-    except OSError:
-        parent_end.close()
-        child_end.close()
-        raise
+    pid, end = clone_with_socket(isolate_net, socket.SOCK_SEQPACKET)
     if pid != 0:
-        child_end.close()
-        PARENT_ONLY_FDS.add(parent_end.fileno())
-        return pid, parent_end
-    parent_end.close()
-    run_child(spare_job_process, driver, jobs_root, size, proto_fd, job_process, uid, gid, child_end)
+        PARENT_ONLY_FDS.add(end.fileno())
+        return pid, end
+    run_child(spare_job_process, driver, jobs_root, size, proto_fd, job_process, uid, gid, end)
 
 
 def start_spare_job(handle, job_dir, settings):
