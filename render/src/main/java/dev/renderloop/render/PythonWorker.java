@@ -40,10 +40,22 @@ final class PythonWorker implements AutoCloseable {
 
     /**
      * A number in this process's environment: how many spare job processes each worker keeps ready while it waits
-     * (renderloop_worker/spares.py) instead of its driver's default (matplotlib and rdkit 4, others none); {@code 0}
-     * turns them off, to measure what they save.
+     * (renderloop_worker/spares.py) instead of its driver's default (matplotlib and rdkit 4, others none, at most
+     * {@link #maxSparesPerWorker}); {@code 0} turns them off, to measure what they save.
      */
     static final String SPARES_SWITCH = "RENDERLOOP_JOB_SPARES";
+
+    /** The most spare job processes a pool of workers holds in all, unless {@link #SPARES_SWITCH} says otherwise. */
+    static final int MAX_SPARES_PER_POOL = 16;
+
+    /**
+     * The most spares each worker of a pool of {@code poolSize} keeps ({@code --max-spares}; its driver's default
+     * may be lower): {@link #MAX_SPARES_PER_POOL} shared out, at least one each. A spare holds ~14 MiB of its own
+     * (matplotlib), so a worker per core on a many-core machine keeps ~14 MiB a core, not four times that.
+     */
+    static int maxSparesPerWorker(int poolSize) {
+        return Math.max(1, MAX_SPARES_PER_POOL / Math.max(1, poolSize));
+    }
 
     /**
      * glibc's malloc in the worker and in everything it starts (its jobs, and what they run: Manim's ffmpeg): blocks
@@ -94,8 +106,8 @@ final class PythonWorker implements AutoCloseable {
      * @throws WorkerException UNAVAILABLE when the interpreter or the driver's library is missing or the
      *                         worker does not become ready within {@code startTimeout}
      */
-    static PythonWorker start(WorkerKey key, Sandbox sandbox, Path scratch, Path script, Duration startTimeout)
-            throws WorkerException {
+    static PythonWorker start(WorkerKey key, Sandbox sandbox, Path scratch, Path script, Duration startTimeout,
+                              int maxSpares) throws WorkerException {
         // -B: the package directory is read-only in the sandbox, and outside it no worker should write
         // compiled files that later workers would load.
         List<String> inner = new ArrayList<>(List.of(key.python().toString(), "-I", "-B", script.toString(), "--driver", key.driver()));
@@ -109,6 +121,7 @@ final class PythonWorker implements AutoCloseable {
         if (key.forkedJobs()) {
             inner.addAll(List.of("--job-spawn", "fork"));
         }
+        inner.addAll(List.of("--max-spares", Integer.toString(maxSpares)));
         List<Path> readOnly = new ArrayList<>(key.pythonPath());
         readOnly.add(script.getParent());  // the worker package's directory (WorkerPackage), nothing beside it
         readOnly.addAll(interpreterDirs(key.python()));

@@ -29,6 +29,7 @@ final class PythonWorkerPool implements AutoCloseable {
     private final Duration startTimeout;
     private final int maxJobsPerWorker;
     private final Semaphore permits;
+    private final int maxSparesPerWorker;
     private final ConcurrentLinkedDeque<PythonWorker> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger started = new AtomicInteger();
     private volatile boolean closed;
@@ -45,6 +46,7 @@ final class PythonWorkerPool implements AutoCloseable {
         this.startTimeout = startTimeout;
         this.maxJobsPerWorker = maxJobsPerWorker;
         this.permits = new Semaphore(size, true);
+        this.maxSparesPerWorker = PythonWorker.maxSparesPerWorker(size);
     }
 
     WorkerKey key() {
@@ -107,7 +109,7 @@ final class PythonWorkerPool implements AutoCloseable {
         int n = started.incrementAndGet();
         Path scratch = Files.createDirectories(scratchRoot.resolve(key.driver() + "-" + n));
         PythonWorker.own(scratch, sandbox.workerUid());
-        return PythonWorker.start(key, sandbox, scratch, script, startTimeout);
+        return PythonWorker.start(key, sandbox, scratch, script, startTimeout, maxSparesPerWorker);
     }
 
     private void retire(PythonWorker worker) {

@@ -32,13 +32,13 @@ class JobSparesIT {
             PLOT = "import matplotlib.pyplot as plt\\nplt.bar(['a', 'b', 'c'], [3, 1, %d])\\nplt.title('t')\\n"
             names = iter(range(1000))
 
-            def start(spares=None):
+            def start(spares=None, extra=()):
                 env = dict(os.environ)
                 env.pop("RENDERLOOP_JOB_SPARES", None)
                 if spares is not None:
                     env["RENDERLOOP_JOB_SPARES"] = str(spares)
                 p = subprocess.Popen([sys.executable, "-I", os.path.join(pkg, "renderloop_worker", "worker.py"),
-                                      "--driver", "matplotlib", "--jobs-root", root],
+                                      "--driver", "matplotlib", "--jobs-root", root] + list(extra),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
                 return p, json.loads(p.stdout.readline())
 
@@ -78,6 +78,9 @@ class JobSparesIT {
                 return found
 
             out = {}
+            capped, capped_ready = start(extra=("--max-spares", "2"))
+            out["capped_spares"] = capped_ready.get("job_spares")
+            capped.stdin.write('{"type": "shutdown"}\\n'); capped.stdin.flush(); capped.wait(30)
             off, off_ready = start(0)
             out["off_ready"] = off_ready
             plain, _, _ = job(off, PLOT % 2)
@@ -211,6 +214,16 @@ class JobSparesIT {
         assertEquals(4, result.path("spares_after_size").path("ready").asInt(), result.toString());
         assertTrue(result.path("same_size_again").path("spare").asBoolean(), result.toString());
         assertTrue(result.path("same_size_again").path("equal").asBoolean(), result.toString());
+    }
+
+    @Test
+    void theLaunchersBudget_capsTheDriversDefault() {
+        assumeSpares();
+        assertEquals(2, result.path("capped_spares").asInt(), result.toString());
+        assertEquals(8, PythonWorker.maxSparesPerWorker(2));
+        assertEquals(4, PythonWorker.maxSparesPerWorker(4));
+        assertEquals(1, PythonWorker.maxSparesPerWorker(16));
+        assertEquals(1, PythonWorker.maxSparesPerWorker(64));
     }
 
     @Test

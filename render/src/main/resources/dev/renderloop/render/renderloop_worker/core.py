@@ -292,6 +292,8 @@ def main(argv):
     parser.add_argument("--jobs-root", help="the directory that holds the job directories (one level down)")
     parser.add_argument("--spares", type=int, default=None,
                         help="spare job processes kept ready while idle (spares.py); default: the driver's job_spares")
+    parser.add_argument("--max-spares", type=int, default=None,
+                        help="at most this many spares by default (the launcher shares a budget among its workers)")
     parser.add_argument("--job-spawn", choices=("clone", "fork"), default="clone",
                         help="clone: one clone() per job where it can stand in for fork() (the default); "
                              "fork: a keeper and a job process per job (the path used otherwise)")
@@ -341,7 +343,10 @@ def main(argv):
     # Only where a job is one clone() (the spares are those clones, made early).
     if ISOLATION.enabled and ISOLATION.spawn == "clone" and getattr(driver, "job_isolation", True):
         wanted = args.spares if args.spares is not None else os.environ.get(SPARES_SWITCH, "")
-        SPARES = JobSpares(int(wanted) if str(wanted).isdigit() else getattr(driver, "job_spares", 0))
+        default = getattr(driver, "job_spares", 0)
+        if args.max_spares is not None:
+            default = min(default, max(0, args.max_spares))
+        SPARES = JobSpares(int(wanted) if str(wanted).isdigit() else default)
     send({"type": "ready", "protocol": PROTOCOL_VERSION, "driver": args.driver, "pid": os.getpid(),
           "versions": versions, "subreaper": subreaper, "dumpable_off": dumpable_off,
           "job_isolation": ISOLATION.enabled, "job_isolation_missing": ISOLATION.missing,
