@@ -258,6 +258,11 @@ final class PerfRenderCommand implements Callable<Integer> {
         List<Long> pids = new ArrayList<>();
         pids.add(ProcessHandle.current().pid());
         ProcessHandle.current().descendants().forEach(p -> pids.add(p.pid()));
+        return cpuTicks(pids) / 100.0;  // USER_HZ is 100 on Linux
+    }
+
+    /** The CPU time of these processes, each with the children it has reaped, in clock ticks (as treeCpuSeconds). */
+    static long cpuTicks(List<Long> pids) {
         long ticks = 0;
         for (long pid : pids) {
             try {
@@ -269,7 +274,7 @@ final class PerfRenderCommand implements Callable<Integer> {
                 // gone meanwhile, or no /proc: its time is in its reaper's, or nothing is counted
             }
         }
-        return ticks / 100.0;  // USER_HZ is 100 on Linux
+        return ticks;
     }
 
     static double median(List<Double> values) {

@@ -467,17 +467,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     static final int SETTLE_POLL_MILLIS = 50;
     static final int SETTLE_QUIET_MILLIS = 600;
 
-    /** User and system CPU time of this process's descendants, in clock ticks (from /proc; 0 where there is none). */
+    /** CPU time of this process's descendants (with the children they reaped), in clock ticks. */
     static long descendantsCpuTicks() {
-        return ProcessHandle.current().descendants().mapToLong(p -> {
-            try {
-                String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                return Long.parseLong(f[11]) + Long.parseLong(f[12]);  // utime, stime (fields 14, 15)
-            } catch (IOException | RuntimeException e) {
-                return 0;  // ended meanwhile
-            }
-        }).sum();
+        return PerfRenderCommand.cpuTicks(ProcessHandle.current().descendants().map(ProcessHandle::pid).toList());
     }
 
     record Memory(long heapMiB, long rssMiB, long treeMiB) {

@@ -97,7 +97,6 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
         status, timed_out, cpu = wait_for(pid, started + timeout)
         collect_job(handle, job_dir, settings)
         return classify(job_dir, status, timed_out, timeout, cpu, settings), True, spare
-    SPARES.end_all()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -334,11 +333,6 @@ def main(argv):
         driver.warm_pages = WarmPages.learn(driver.sample_job)
     else:
         driver.warm_pages = WarmPages.off("the %s driver has no sample job" % args.driver)
-    versions["warm_pages"] = driver.warm_pages.status
-    subreaper = LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    # No process of the same user (a job) may open /proc/<worker>/mem or ptrace this warm parent.
-    dumpable_off = LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
-    versions["python"] = "%d.%d.%d" % sys.version_info[:3]
     global SPARES
     # Only where a job is one clone() (the spares are those clones, made early).
     if ISOLATION.enabled and ISOLATION.spawn == "clone" and getattr(driver, "job_isolation", True):
@@ -347,6 +341,13 @@ def main(argv):
         if args.max_spares is not None:
             default = min(default, max(0, args.max_spares))
         SPARES = JobSpares(int(wanted) if str(wanted).isdigit() else default)
+        if SPARES.count:
+            driver.warm_pages.learn_resident()
+    versions["warm_pages"] = driver.warm_pages.status
+    subreaper = LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    # No process of the same user (a job) may open /proc/<worker>/mem or ptrace this warm parent.
+    dumpable_off = LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    versions["python"] = "%d.%d.%d" % sys.version_info[:3]
     send({"type": "ready", "protocol": PROTOCOL_VERSION, "driver": args.driver, "pid": os.getpid(),
           "versions": versions, "subreaper": subreaper, "dumpable_off": dumpable_off,
           "job_isolation": ISOLATION.enabled, "job_isolation_missing": ISOLATION.missing,

@@ -23,6 +23,28 @@ from .base import PARENT_ONLY_FDS
 from .isolation import SPARE_PAUSE, SPARE_TOUCH, SPARE_TOUCHED, spare_job, start_spare_job
 
 
+class Spare:
+    """One spare job process: its pid, the worker's end of its socket, the writable-space size it
+    built, and how far it read ahead (None: not yet, or paused; "reading"; "done")."""
+
+    __slots__ = ("pid", "handle", "size", "read_ahead")
+
+    def __init__(self, pid, handle, size):
+        self.pid, self.handle, self.size, self.read_ahead = pid, handle, size, None
+
+    def end(self):
+        PARENT_ONLY_FDS.discard(self.handle.fileno())
+        self.handle.close()
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
 class JobSpares:
     """At most `count` spare job processes, oldest first, each for one writable-space size (the
     tmpfs a spare built; a job whose settings ask for another size starts as before).
@@ -33,7 +55,7 @@ class JobSpares:
 
     def __init__(self, count):
         self.count = max(0, count)
-        self.ready = []  # [pid, socket, size, read ahead: None (not yet or paused), "reading", "done"]
+        self.ready = []  # Spare, oldest first
         self.size = None  # the writable space of the last job: the next is likely the same
         self.made = 0
         self.used = 0
@@ -44,66 +66,65 @@ class JobSpares:
 
     def reading(self):
         """The socket of the spare reading ahead now, or None."""
-        return next((s[1] for s in self.ready if s[3] == "reading"), None)
+        return next((s.handle for s in self.ready if s.read_ahead == "reading"), None)
 
     def to_read(self):
         """Whether a spare has pages left to read ahead and none is reading now."""
-        return self.reading() is None and any(s[3] is None for s in self.ready)
+        return self.reading() is None and any(s.read_ahead is None for s in self.ready)
 
     def add(self, driver, jobs_root, proto_fd, isolate_net, job_process):
         """Makes one spare for the last job's size (the parent's part: one clone(), ~4 ms here)."""
         pid, handle = spare_job(driver, jobs_root, self.size, proto_fd, isolate_net, job_process)
-        self.ready.append([pid, handle, self.size, None])
+        self.ready.append(Spare(pid, handle, self.size))
         self.made += 1
 
     def read_ahead(self):
         """The worker is idle: the reading spare's answer taken, the next spare set reading."""
         for spare in self.ready:
-            if spare[3] == "reading":
+            if spare.read_ahead == "reading":
                 try:
-                    spare[1].setblocking(False)
-                    while spare[1].recv(64) == SPARE_TOUCHED:
-                        spare[3] = "done"
+                    spare.handle.setblocking(False)
+                    while spare.handle.recv(64) == SPARE_TOUCHED:
+                        spare.read_ahead = "done"
                 except (BlockingIOError, OSError):
                     pass
                 finally:
-                    spare[1].setblocking(True)
-                if spare[3] == "reading":
+                    spare.handle.setblocking(True)
+                if spare.read_ahead == "reading":
                     return
         for spare in self.ready:
-            if spare[3] is None:
-                spare[3] = "reading" if send(spare[1], SPARE_TOUCH) else "done"
+            if spare.read_ahead is None:
+                spare.read_ahead = "reading" if send(spare.handle, SPARE_TOUCH) else "done"
                 return
 
     def pause(self):
         """A request came: the spare reading ahead stops (and goes on from there when told again)."""
         for spare in self.ready:
-            if spare[3] == "reading":
-                send(spare[1], SPARE_PAUSE)
-                spare[3] = None
+            if spare.read_ahead == "reading":
+                send(spare.handle, SPARE_PAUSE)
+                spare.read_ahead = None
 
     def start(self, job_dir, settings, size):
         """The job started in a spare: (pid, handle) as clone_job returns them, or None if there is
         no spare of that size (spares of another size are ended: the jobs have moved on)."""
         self.size = size
         while self.ready:
-            pid, handle, spare_size, _ = self.ready.pop(0)
-            if spare_size == size and start_spare_job(handle, job_dir, settings):
+            spare = self.ready.pop(0)
+            if spare.size == size and start_spare_job(spare.handle, job_dir, settings):
                 self.used += 1
-                return pid, handle
-            end(pid, handle)
+                return spare.pid, spare.handle
+            spare.end()
         return None
 
     def end_all(self):
         """Ends every spare (before a job that does not start by clone(), whose cleanup would find
         them; at shutdown)."""
         while self.ready:
-            pid, handle, _, _ = self.ready.pop()
-            end(pid, handle)
+            self.ready.pop().end()
 
     def status(self):
         return {"count": self.count, "ready": len(self.ready), "made": self.made, "used": self.used,
-                "read_ahead": sum(1 for s in self.ready if s[3] == "done")}
+                "read_ahead": sum(1 for s in self.ready if s.read_ahead == "done")}
 
 
 def send(handle, message):
@@ -112,19 +133,6 @@ def send(handle, message):
         return True
     except OSError:
         return False  # the spare is gone: its job finds that out and reaps it
-
-
-def end(pid, handle):
-    PARENT_ONLY_FDS.discard(handle.fileno())
-    handle.close()
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
 
 
 class ProtocolInput:

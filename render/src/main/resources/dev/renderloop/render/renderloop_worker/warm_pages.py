@@ -13,10 +13,11 @@ kernel copied for it. Each job process then asks the kernel to copy those pages 
 Only timing changes: a populated page holds what the fault would have copied, no page becomes
 readable or writable that was not, and the learned set comes from trusted code, never from a job.
 
-A spare job process (spares.py), while it waits for its job, also reads one byte of each page the
-warm parent had in memory at warm-up (`touch`): under the hypervisor's paging even a page a new
-process already maps costs ~6 us at its first read, and a matplotlib job reads thousands. It stops
-as soon as its job is waiting, so under load it costs nothing; after a pause the job finds them read.
+Where the worker keeps spare job processes (spares.py), it also notes the pages it has in memory
+(learn_resident), and a spare, while the worker is idle, reads one byte of each (touch_steps): under
+the hypervisor's paging even a page a new process already maps costs ~6 us at its first read, and a
+matplotlib job reads thousands. Any request stops it, so under load it costs nothing; after a pause
+the job finds them read.
 """
 
 import ctypes
@@ -36,7 +37,7 @@ MAX_BYTES = 64 << 20
 # Mappings larger than this are not read (a library's address-space reservation, mostly never
 # touched, would cost the pagemap read 8 bytes per page of it).
 MAX_MAP_BYTES = 1 << 30
-# The most a spare reads ahead (touch): the warm parent's memory beyond this is not typical of a job.
+# The most a spare reads ahead (touch_steps): the warm parent's memory beyond this is not typical of a job.
 MAX_TOUCH_BYTES = 512 << 20
 # Pages touched between two looks at whether the job has come.
 TOUCH_CHUNK = 256
@@ -55,7 +56,7 @@ class WarmPages:
     def __init__(self, ranges, status, resident=()):
         self.ranges = ranges
         self.status = status
-        # (start, end) of the parent's pages in memory at warm-up, for touch().
+        # (start, end) of the parent's pages in memory at warm-up, for touch_steps() (learn_resident).
         self.resident = list(resident)
 
     @classmethod
@@ -79,12 +80,7 @@ class WarmPages:
         ranges = coalesce(sorted(pages))
         if len(pages) * PAGE > MAX_BYTES:
             return cls.off("the sample wrote %d MiB, more than %d" % (len(pages) * PAGE >> 20, MAX_BYTES >> 20))
-        try:
-            resident = resident_ranges()
-        except OSError:
-            resident = []
-        return cls(ranges, "on (%d pages in %d ranges; %d resident pages for spares to read)"
-                   % (len(pages), len(ranges), sum(end - start for start, end in resident) // PAGE), resident)
+        return cls(ranges, "on (%d pages in %d ranges)" % (len(pages), len(ranges)))
 
     def populate(self):
         """In a job process, before anything of the job runs: copies the learned pages now. A range
@@ -92,6 +88,18 @@ class WarmPages:
         for start, end in self.ranges:
             _LIBC.madvise(start, end - start, MADV_POPULATE_WRITE)
 
+
+    def learn_resident(self):
+        """Notes this (warm parent) process's pages in memory, for spares to read ahead; only where
+        there are spares (a worker's start pays the pagemap read). The status says how many."""
+        if not self.ranges:
+            return
+        try:
+            self.resident = resident_ranges()
+        except OSError:
+            return
+        self.status = self.status[:-1] + "; %d resident pages for spares to read)" % (
+            sum(end - start for start, end in self.resident) // PAGE)
 
     def touch_steps(self):
         """In a spare job process while the worker is idle: reads one byte of each of `resident`'s
@@ -108,22 +116,24 @@ class WarmPages:
                     left = TOUCH_CHUNK
 
 
-def readable_maps():
-    """(start, end) of this process's readable mappings that reading cannot affect: anonymous ones,
-    the heap and stack, and regular files (no device, no kernel page such as [vvar]); sorted."""
+def maps(keep):
+    """(start, end) of this process's mappings (/proc/self/maps, sorted) for which keep(permissions,
+    name) is true, each at most MAX_MAP_BYTES long."""
     found = []
     with open("/proc/self/maps") as f:
         for line in f:
             fields = line.split(None, 5)
-            name = fields[5].strip() if len(fields) > 5 else ""
-            if not fields[1].startswith("r"):
-                continue
-            if name and name not in ("[heap]", "[stack]") and not (name.startswith("/") and not name.startswith("/dev/")):
-                continue
             start, end = (int(x, 16) for x in fields[0].split("-"))
-            if end - start <= MAX_MAP_BYTES:
+            if end - start <= MAX_MAP_BYTES and keep(fields[1], fields[5].strip() if len(fields) > 5 else ""):
                 found.append((start, end))
     return found
+
+
+def readable_maps():
+    """This process's readable mappings that reading cannot affect: anonymous ones, the heap and
+    stack, and regular files (no device, no kernel page such as [vvar])."""
+    return maps(lambda perms, name: perms.startswith("r") and (
+        not name or name in ("[heap]", "[stack]") or (name.startswith("/") and not name.startswith("/dev/"))))
 
 
 def resident_ranges():
@@ -157,17 +167,8 @@ def clip(ranges, maps):
 
 
 def private_writable_maps():
-    """(start, end) of this process's private writable mappings, from /proc/self/maps, each at most
-    MAX_MAP_BYTES long."""
-    found = []
-    with open("/proc/self/maps") as f:
-        for line in f:
-            fields = line.split()
-            if fields[1].startswith("rw") and fields[1].endswith("p"):
-                start, end = (int(x, 16) for x in fields[0].split("-"))
-                if end - start <= MAX_MAP_BYTES:
-                    found.append((start, end))
-    return found
+    """This process's private writable mappings."""
+    return maps(lambda perms, name: perms.startswith("rw") and perms.endswith("p"))
 
 
 def learn_in_child(sample, maps):
