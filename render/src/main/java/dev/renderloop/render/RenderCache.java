@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -38,14 +39,32 @@ import java.util.stream.Stream;
  * entry directory's modification time, touched on every hit) runs under an exclusive file lock and
  * also renames an entry away before deleting it. Paths returned for an entry stay valid until that
  * entry is evicted.
+ *
+ * <p>The bound is kept by a scan of every entry after each tenth of the bound written, on a background thread
+ * ({@link #evictInBackground}); the bytes written since the last scan are carried from one process to the next in
+ * {@code written-since-scan}, so a short run does not scan the whole cache at start.
  */
 final class RenderCache {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ENTRY = "entry.json";
+    /**
+     * Bytes published since the last scan by processes that have closed this cache: a process that opens the cache
+     * scans at once only when that is over the threshold (or the file is missing: no scan on record), not at every
+     * start. A process that dies without closing leaves its bytes out until a scan measures them.
+     */
+    private static final String WRITTEN = "written-since-scan";
+    private static final long NO_SCAN_ON_RECORD = Long.MAX_VALUE / 2;
 
     private final Path root;
     private final long maxBytes;
-    private final AtomicLong writtenSinceScan = new AtomicLong(Long.MAX_VALUE / 2);
+    /** Bytes published since the last scan as far as this process knows: its own, plus what the file said at start. */
+    private final AtomicLong writtenSinceScan = new AtomicLong();
+    /** Bytes this process published that no scan has seen and that are not yet added to {@link #WRITTEN}. */
+    private final AtomicLong unrecorded = new AtomicLong();
+    private final AtomicBoolean evicting = new AtomicBoolean();
+    private volatile Thread scan;      // the running background scan, if any
+    private volatile boolean closed;   // set by close(): a running scan ends without another round
+    private static final System.Logger LOG = System.getLogger(RenderCache.class.getName());
 
     RenderCache(Path root, long maxBytes) {
         if (maxBytes < 1) {
@@ -59,6 +78,22 @@ final class RenderCache {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the render cache at " + root, e);
         }
+        writtenSinceScan.set(recordedWritten());
+    }
+
+    /** What {@link #WRITTEN} says, or {@link #NO_SCAN_ON_RECORD} when it is missing or unreadable. */
+    private long recordedWritten() {
+        try {
+            return Math.max(0, Long.parseLong(Files.readString(root.resolve(WRITTEN)).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return NO_SCAN_ON_RECORD;
+        }
+    }
+
+    private void record(long written) throws IOException {
+        Path tmp = root.resolve(WRITTEN + "." + UUID.randomUUID());
+        Files.writeString(tmp, Long.toString(written));
+        Files.move(tmp, root.resolve(WRITTEN), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     Path root() {
@@ -169,11 +204,75 @@ final class RenderCache {
             }
             Directories.delete(staging);
         }
-        if (writtenSinceScan.addAndGet(Directories.size(dir)) > maxBytes / 10) {
-            evict();
+        long bytes = Directories.size(dir);
+        unrecorded.addAndGet(bytes);
+        if (writtenSinceScan.addAndGet(bytes) > maxBytes / 10) {
+            evictInBackground();
         }
         RenderResult published = get(key);
         return published != null ? published : result;
+    }
+
+    /**
+     * Starts one eviction scan on a daemon thread, unless one is running. A scan lists and sizes every entry: with
+     * the default bound of 2 GiB a cache holds ~100,000 small renders (charts, SVGs), and the scan took seconds of
+     * CPU (measured: a reward service's first render after start spent them in its request thread, the scan reading
+     * directory blocks from disk). The render that crossed the threshold must not wait for it. What is written while
+     * a scan runs may exceed the bound until the next scan; a failed scan is logged, and never turns a good render
+     * into a failed one.
+     */
+    private void evictInBackground() {
+        if (!evicting.compareAndSet(false, true)) {
+            return;
+        }
+        scan = Thread.ofPlatform().daemon().name("render-cache-eviction").start(() -> {
+            try {
+                do {  // again when what was written during a scan crossed the threshold (its put found one running)
+                    evict();
+                } while (!closed && writtenSinceScan.get() > maxBytes / 10);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "render cache eviction in " + root + " failed: " + e);
+            } finally {
+                evicting.set(false);
+            }
+        });
+    }
+
+    /**
+     * Waits for a running background scan to end (a short run on a large cache waits here for the scan its first
+     * render started, as it once waited in that render), so nothing writes in the cache after the engine closed, then
+     * adds this process's unscanned bytes to the record. A later put still publishes its entry.
+     */
+    void close() {
+        closed = true;
+        Thread t = scan;
+        if (t != null) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long mine = unrecorded.getAndSet(0);
+        if (mine == 0) {
+            return;
+        }
+        synchronized (EVICTION) {
+            try (FileChannel channel = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = channel.lock()) {
+                long recorded = recordedWritten();
+                if (recorded < NO_SCAN_ON_RECORD) {  // none on record: the next process scans anyway
+                    record(recorded + mine);
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot record the render cache's written bytes in " + root + ": " + e);
+            }
+        }
+    }
+
+    /** Whether a background eviction scan is running (tests). */
+    boolean evicting() {
+        return evicting.get();
     }
 
     /** Drops least recently used entries until the cache is at most 90 % of its bound. */
@@ -191,6 +290,11 @@ final class RenderCache {
         try (FileChannel channel = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = channel.lock()) {
             writtenSinceScan.set(0);
+            unrecorded.set(0);  // this scan measures them
+            // Under the lock no other eviction is deleting: what is in the trash was left by one that was stopped.
+            try (Stream<Path> left = Files.list(root.resolve("trash"))) {
+                left.forEach(Directories::delete);
+            }
             record Entry(Path dir, long bytes, FileTime used) {
             }
             List<Entry> entries = new ArrayList<>();
@@ -219,6 +323,7 @@ final class RenderCache {
                     total -= e.bytes();
                 }
             }
+            record(0);
         }
     }
 

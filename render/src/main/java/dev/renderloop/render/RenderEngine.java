@@ -309,6 +309,9 @@ public final class RenderEngine implements AutoCloseable {
         synchronized (pools) {
             pools.stream().filter(p -> p.key().driver().startsWith("apidoc:")).forEach(PythonWorkerPool::close);
         }
+        if (cache != null) {
+            cache.close();
+        }
         Directories.delete(scratchRoot);
     }
 

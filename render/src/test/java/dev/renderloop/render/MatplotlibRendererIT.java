@@ -183,6 +183,58 @@ class MatplotlibRendererIT {
                     "program " + i + ": the warm worker's frame differs from a fresh interpreter's");
         }
     }
+    /**
+     * The driver writes its PNG itself (base.write_png: unfiltered rows, deflate level 1) instead of through Pillow,
+     * taking over matplotlib's one imsave call: the pixels must be those of plain {@code savefig} to PNG in a fresh
+     * interpreter without the driver, for every kind of figure, a tight bounding box (another size) and transparent
+     * patches (alpha) included. Compared as decoded ARGB, exactly.
+     */
+    @Test
+    void framePixels_equalPlainSavefigInAFreshInterpreter(@TempDir Path dir) throws Exception {
+        List<String> programs = List.of(
+                "import matplotlib.pyplot as plt\nplt.bar(['a', 'b', 'c'], [3, 1, 2], color='tab:green')\nplt.title('sales')\n",
+                "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2, 3], label='up')\n"
+                        + "ax.plot([3, 2, 1], '--', label='down')\nax.legend()\nax.grid(True)\nax.set_xlabel('time $t^2$')\n",
+                "import matplotlib.pyplot as plt\nimport numpy as np\nx = np.linspace(0, 6, 50)\n"
+                        + "plt.scatter(x, np.sin(x), c=x, alpha=0.5)\nplt.colorbar()\nplt.suptitle('scatter')\n",
+                "import matplotlib.pyplot as plt\nplt.rcParams['savefig.bbox'] = 'tight'\nplt.plot([1, 3, 2])\n"
+                        + "plt.gcf().patch.set_alpha(0.0)\nplt.gca().patch.set_alpha(0.3)\n",
+                "import matplotlib.pyplot as plt\nfig, axes = plt.subplots(2, 2)\n"
+                        + "axes[0][0].imshow([[0, 1], [1, 0]])\naxes[1][1].hist([1, 2, 2, 3, 3, 3])\n"
+                        + "axes[0][1].text(0.2, 0.5, 'hello', fontsize=20)\naxes[1][0].pie([1, 2, 3])\n");
+        RenderSettings s = RenderSettings.MATPLOTLIB_DEFAULTS;
+        for (int i = 0; i < programs.size(); i++) {
+            RenderResult warm = engine.render(RenderRequest.of("matplotlib", programs.get(i)));
+            assertTrue(warm.ok(), warm.error());
+            Path program = Files.writeString(dir.resolve("p" + i + ".py"), programs.get(i));
+            Path plain = dir.resolve("plain" + i + ".png");
+            Process p = new ProcessBuilder(RenderEngine.Builder.defaultPython().toString(), "-I", "-c", String.join("\n",
+                    "import sys",
+                    "import matplotlib",
+                    "matplotlib.use('Agg', force=True)",
+                    "import matplotlib.pyplot as plt",
+                    "exec(compile(open(sys.argv[1], 'rb').read(), 'scene.py', 'exec'), {'__name__': 'scene'})",
+                    "fig = plt.figure(plt.get_fignums()[0])",
+                    "dpi = float(sys.argv[5])",
+                    "fig.set_dpi(dpi)",
+                    "fig.set_size_inches(int(sys.argv[3]) / dpi, int(sys.argv[4]) / dpi)",
+                    "fig.savefig(sys.argv[2], dpi=dpi, facecolor='white', format='png')"),
+                    program.toString(), plain.toString(), Integer.toString(s.width()), Integer.toString(s.height()),
+                    Integer.toString(s.dpi()))
+                    .directory(dir.toFile()).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), log);
+            BufferedImage expected = ImageIO.read(plain.toFile());
+            BufferedImage actual = ImageIO.read(warm.lastFrame().toFile());
+            assertEquals(expected.getWidth() + "x" + expected.getHeight(), actual.getWidth() + "x" + actual.getHeight(), "program " + i);
+            int[] want = expected.getRGB(0, 0, expected.getWidth(), expected.getHeight(), null, 0, expected.getWidth());
+            int[] got = actual.getRGB(0, 0, actual.getWidth(), actual.getHeight(), null, 0, actual.getWidth());
+            assertTrue(java.util.Arrays.equals(want, got), "program " + i + ": pixels differ from plain savefig's");
+            assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain), Files.readAllBytes(warm.lastFrame())),
+                    "program " + i + ": the driver's own writer made the file (Pillow's would be byte-identical)");
+        }
+    }
+
     /** The driver restores what it redirects, so a second render in one process draws again (tests and profiles do that). */
     @Test
     void theDriverRendersTwiceInOneProcess(@TempDir Path dir) throws Exception {

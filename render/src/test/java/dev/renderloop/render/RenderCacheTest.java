@@ -1,6 +1,7 @@
 package dev.renderloop.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,12 +16,27 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RenderCacheTest {
     @TempDir
     Path dir;
+
+    private final List<RenderCache> opened = new ArrayList<>();
+
+    /** A cache in the test's directory, closed after the test: its background scan must end before the directory goes. */
+    private RenderCache open(long maxBytes) {
+        RenderCache cache = new RenderCache(dir, maxBytes);
+        opened.add(cache);
+        return cache;
+    }
+
+    @AfterEach
+    void closeCaches() {
+        opened.forEach(RenderCache::close);
+    }
 
     private static RenderResult staged(Path staging, int bytes) throws Exception {
         Path frames = Files.createDirectories(staging.resolve("frames"));
@@ -43,7 +59,7 @@ class RenderCacheTest {
 
     @Test
     void putThenGet_roundTripsWithPathsInsideTheEntry() throws Exception {
-        RenderCache cache = new RenderCache(dir, 1 << 20);
+        RenderCache cache = open(1 << 20);
         Path staging = cache.newStaging();
         RenderResult stored = cache.put("ab12", staged(staging, 10), staging);
         RenderResult hit = cache.get("ab12");
@@ -58,7 +74,7 @@ class RenderCacheTest {
 
     @Test
     void failures_roundTripWithTheirKind() throws Exception {
-        RenderCache cache = new RenderCache(dir, 1 << 20);
+        RenderCache cache = open(1 << 20);
         Path staging = cache.newStaging();
         cache.put("ee01", RenderResult.failure("manim", ErrorKind.SYNTAX_ERROR, "line 1", 3), staging);
         RenderResult hit = cache.get("ee01");
@@ -68,7 +84,7 @@ class RenderCacheTest {
 
     @Test
     void concurrentPutsOfOneKey_allSucceedAndLeaveOneEntry() throws Exception {
-        RenderCache cache = new RenderCache(dir, 1 << 24);
+        RenderCache cache = open(1 << 24);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Callable<RenderResult>> tasks = new ArrayList<>();
@@ -94,7 +110,7 @@ class RenderCacheTest {
 
     @Test
     void eviction_keepsTheBoundAndDropsLeastRecentlyUsedFirst() throws Exception {
-        RenderCache cache = new RenderCache(dir, 10_000);
+        RenderCache cache = open(10_000);
         for (int i = 0; i < 5; i++) {
             Path staging = cache.newStaging();
             String key = String.format("%02d%s", i, "x".repeat(10));
@@ -111,9 +127,77 @@ class RenderCacheTest {
         assertNotNull(cache.get("04xxxxxxxxxx"), "the newest entry stays");
     }
 
+    /**
+     * Puts never scan: the put that crosses a tenth of the bound starts the scan on its own thread, and the bound is
+     * kept without anyone calling evict(). A trash directory left by a stopped eviction goes with the next scan.
+     */
+    @Test
+    void put_crossingTheScanThreshold_evictsInTheBackground() throws Exception {
+        RenderCache cache = open(10_000);
+        Path leftover = Files.createDirectories(dir.resolve("trash").resolve("stopped-eviction"));
+        Files.writeString(leftover.resolve("frame.png"), "x");
+        for (int i = 0; i < 6; i++) {
+            Path staging = cache.newStaging();
+            String key = String.format("%02d%s", i, "y".repeat(10));
+            assertNotNull(cache.put(key, staged(staging, 3_000), staging), "the put answers its own entry");
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((cache.evicting() || cache.sizeBytes() > 10_000) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(cache.sizeBytes() <= 10_000, "size " + cache.sizeBytes());
+        assertFalse(Files.exists(leftover), "the stopped eviction's trash was deleted");
+        assertTrue(Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("render-cache-eviction"))
+                .allMatch(Thread::isDaemon), "the scan thread never keeps the JVM alive");
+    }
+
+    /**
+     * A process does not scan the whole cache at start when the processes before it recorded little written since the
+     * last scan: the count is carried in a file, added to at close and reset by each completed scan. With none on
+     * record (a new cache, or one from before the file existed) the first put scans.
+     */
+    @Test
+    void bytesWrittenSinceTheLastScan_carryOverFromOneProcessToTheNext() throws Exception {
+        RenderCache first = open(100_000);
+        assertFalse(Files.exists(dir.resolve("written-since-scan")));
+        putEntry(first, "00", 3_000);
+        awaitScan(first);
+        first.close();
+        assertEquals(0, recordedWritten(), "no scan on record: the first put scanned, and the scan saw that entry");
+
+        RenderCache second = open(100_000);
+        putEntry(second, "01", 3_000);
+        assertFalse(second.evicting(), "3 kB written since the last scan: under a tenth of the bound");
+        second.close();
+        long recorded = recordedWritten();
+        assertTrue(recorded >= 3_000 && recorded < 4_000, "recorded " + recorded);
+
+        RenderCache third = open(100_000);
+        putEntry(third, "02", 7_000);
+        awaitScan(third);
+        assertEquals(0, recordedWritten(), "3 kB before it and 7 kB now crossed a tenth of the bound: a scan ran");
+    }
+
+    private void putEntry(RenderCache cache, String shard, int bytes) throws Exception {
+        Path staging = cache.newStaging();
+        cache.put(shard + "z".repeat(10), staged(staging, bytes), staging);
+    }
+
+    private static void awaitScan(RenderCache cache) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (cache.evicting() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertFalse(cache.evicting(), "the scan did not end in 10 s");
+    }
+
+    private long recordedWritten() throws Exception {
+        return Long.parseLong(Files.readString(dir.resolve("written-since-scan")).trim());
+    }
+
     @Test
     void evict_fromManyThreadsAtOnce_doesNotCollideOnTheLockFile() throws Exception {
-        RenderCache cache = new RenderCache(dir, 10_000);
+        RenderCache cache = open(10_000);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
         try {
             java.util.List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();

@@ -135,13 +135,19 @@ final class AreaResize {
         float[] buf = new float[dw];
         float[] sum = new float[dw];
         int prevDy = ytab[0].target();
+        int bufRow = -1;  // the source row whose horizontal sums buf holds
         for (Weight y : ytab) {
             float beta = y.alpha();
             int dy = y.target();
-            int row = y.source() * sw;
-            java.util.Arrays.fill(buf, 0f);
-            for (int k = 0; k < n; k++) {
-                buf[xt[k]] += (src[row + xs[k]] & 0xFF) * xa[k];
+            // A source row that straddles two target rows is the last entry of one and the first of the next:
+            // its horizontal sums are the same floats both times, so they are computed once.
+            if (y.source() != bufRow) {
+                int row = y.source() * sw;
+                java.util.Arrays.fill(buf, 0f);
+                for (int k = 0; k < n; k++) {
+                    buf[xt[k]] += (src[row + xs[k]] & 0xFF) * xa[k];
+                }
+                bufRow = y.source();
             }
             if (dy != prevDy) {
                 int out = prevDy * dw;
@@ -203,9 +209,13 @@ final class AreaResize {
             // v_mul_hi on int16 lanes after a >> 4: OpenCV's 8-bit vertical pass. No clamp is needed: the weights
             // of each axis are non-negative and sum to 2048 or 2049 (two roundings), so s0, s1 <= 255 * 2049,
             // v <= 32655 * 2049 >> 16 = 1020 and 0 <= (v + 2) >> 2 <= 255.
-            for (int x = 0; x < dw; x++) {
-                int v = (((s0[x] >> 4) * b0) >> 16) + (((s1[x] >> 4) * b1) >> 16);
-                dst[out + x] = (byte) ((v + 2) >> 2);
+            if (Ssim.VECTOR) {
+                VectorResize.blendRows(s0, s1, b0, b1, dst, out);
+            } else {
+                for (int x = 0; x < dw; x++) {
+                    int v = (((s0[x] >> 4) * b0) >> 16) + (((s1[x] >> 4) * b1) >> 16);
+                    dst[out + x] = (byte) ((v + 2) >> 2);
+                }
             }
         }
         return dst;

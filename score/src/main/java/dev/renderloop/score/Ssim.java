@@ -30,8 +30,8 @@ public final class Ssim {
     static final double C1_SUMS = C1 * N * N;
     /** Covariance with sample normalisation: (N Sxy - Sx Sy) / (N (N - 1)); the factor N (N - 1) cancels. */
     static final double C2_SUMS = C2 * N * (N - 1);
-    /** Whether {@link VectorSsim} runs; decided once, before any vector class is loaded. */
-    private static final boolean VECTOR = vectorKernelUsable();
+    /** Whether {@link VectorSsim} (and {@link VectorResize}) run; decided once, before any vector class is loaded. */
+    static final boolean VECTOR = vectorKernelUsable();
 
     private Ssim() {
     }
@@ -130,38 +130,10 @@ public final class Ssim {
             innerHeight = height - WINDOW + 1;
             sum = new short[innerWidth * innerHeight];
             spread = new int[innerWidth * innerHeight];
-            int[] colSum = new int[width];
-            int[] colSquares = new int[width];
-            for (int y = 0; y < WINDOW - 1; y++) {
-                addRow(y, 1, colSum, colSquares);
-            }
-            for (int oy = 0; oy < innerHeight; oy++) {
-                addRow(oy + WINDOW - 1, 1, colSum, colSquares);
-                int s = 0;
-                int q = 0;
-                for (int x = 0; x < WINDOW - 1; x++) {
-                    s += colSum[x];
-                    q += colSquares[x];
-                }
-                int out = oy * innerWidth;
-                for (int ox = 0; ox < innerWidth; ox++) {
-                    s += colSum[ox + WINDOW - 1];
-                    q += colSquares[ox + WINDOW - 1];
-                    sum[out + ox] = (short) s;
-                    spread[out + ox] = N * q - s * s;
-                    s -= colSum[ox];
-                    q -= colSquares[ox];
-                }
-                addRow(oy, -1, colSum, colSquares);
-            }
-        }
-
-        private void addRow(int y, int sign, int[] colSum, int[] colSquares) {
-            int row = y * width;
-            for (int x = 0; x < width; x++) {
-                int v = pixels[row + x] & 0xFF;
-                colSum[x] += sign * v;
-                colSquares[x] += sign * v * v;
+            if (VECTOR) {
+                VectorSsim.prepare(pixels, width, height, sum, spread);
+            } else {
+                prepareScalar(pixels, width, height, sum, spread);
             }
         }
 
@@ -173,6 +145,49 @@ public final class Ssim {
         /** Height of the image. */
         public int height() {
             return height;
+        }
+    }
+
+    /**
+     * The window statistics of a {@link Frame}, the reference kernel: for every interior 7x7 window, the sum of its
+     * values into {@code sum} and {@code 49 * sum(x^2) - sum(x)^2} into {@code spread} (row-major,
+     * {@code (height - 6) x (width - 6)}). Column sums over the window's rows are kept current as it moves down; a
+     * running sum along the row gives each window. {@link VectorSsim#prepare} computes the same integers.
+     */
+    static void prepareScalar(byte[] pixels, int width, int height, short[] sum, int[] spread) {
+        int innerWidth = width - WINDOW + 1;
+        int innerHeight = height - WINDOW + 1;
+        int[] colSum = new int[width];
+        int[] colSquares = new int[width];
+        for (int y = 0; y < WINDOW - 1; y++) {
+            addRow(pixels, y * width, 1, colSum, colSquares);
+        }
+        for (int oy = 0; oy < innerHeight; oy++) {
+            addRow(pixels, (oy + WINDOW - 1) * width, 1, colSum, colSquares);
+            int s = 0;
+            int q = 0;
+            for (int x = 0; x < WINDOW - 1; x++) {
+                s += colSum[x];
+                q += colSquares[x];
+            }
+            int out = oy * innerWidth;
+            for (int ox = 0; ox < innerWidth; ox++) {
+                s += colSum[ox + WINDOW - 1];
+                q += colSquares[ox + WINDOW - 1];
+                sum[out + ox] = (short) s;
+                spread[out + ox] = N * q - s * s;
+                s -= colSum[ox];
+                q -= colSquares[ox];
+            }
+            addRow(pixels, oy * width, -1, colSum, colSquares);
+        }
+    }
+
+    private static void addRow(byte[] pixels, int row, int sign, int[] colSum, int[] colSquares) {
+        for (int x = 0; x < colSum.length; x++) {
+            int v = pixels[row + x] & 0xFF;
+            colSum[x] += sign * v;
+            colSquares[x] += sign * v * v;
         }
     }
 

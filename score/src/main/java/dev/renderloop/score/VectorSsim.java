@@ -34,6 +34,9 @@ final class VectorSsim {
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_PREFERRED.withShape(
             VectorShape.forBitSize(INTS.length() * Byte.SIZE));
+    /** As many short lanes as {@link #INTS}: window sums stored as shorts. */
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(INTS.length() * Short.SIZE));
     private static final int WINDOW = Ssim.WINDOW;
     private static final int N = WINDOW * WINDOW;
 
@@ -81,6 +84,98 @@ final class VectorSsim {
             total += v;
         }
         return total / ((double) iw * a.innerHeight);
+    }
+
+    /**
+     * The window statistics of {@link Ssim.Frame}, the same integers as {@code Ssim.prepareScalar}: per output row the
+     * column sums (values and squares over the window's 7 rows) take the newest image row in and the oldest out, one
+     * vector of pixels at a time; each window is then the sum of 7 shifted vectors of column sums.
+     */
+    static void prepare(byte[] pixels, int w, int h, short[] sum, int[] spread) {
+        int iw = w - WINDOW + 1;
+        int[] colSum = new int[w];
+        int[] colSquares = new int[w];
+        int pixelEnd = w - w % INTS.length();
+        int windowEnd = iw - iw % INTS.length();
+        for (int y = 0; y < WINDOW - 1; y++) {
+            addRow(pixels, y * w, colSum, colSquares, pixelEnd, w);
+        }
+        for (int oy = 0; oy < h - WINDOW + 1; oy++) {
+            int newest = (oy + WINDOW - 1) * w;
+            if (oy == 0) {
+                addRow(pixels, newest, colSum, colSquares, pixelEnd, w);
+            } else {
+                shiftRow(pixels, newest, (oy - 1) * w, colSum, colSquares, pixelEnd, w);
+            }
+            statisticsRow(colSum, colSquares, sum, spread, oy * iw, windowEnd, iw);
+        }
+    }
+
+    private static void addRow(byte[] pixels, int row, int[] colSum, int[] colSquares, int vectorEnd, int w) {
+        for (int x = 0; x < vectorEnd; x += INTS.length()) {
+            addRow(pixels, row, colSum, colSquares, x);
+        }
+        for (int x = vectorEnd; x < w; x++) {
+            int v = pixels[row + x] & 0xFF;
+            colSum[x] += v;
+            colSquares[x] += v * v;
+        }
+    }
+
+    private static void shiftRow(byte[] pixels, int row, int oldRow, int[] colSum, int[] colSquares, int vectorEnd, int w) {
+        for (int x = 0; x < vectorEnd; x += INTS.length()) {
+            shiftRow(pixels, row, oldRow, colSum, colSquares, x);
+        }
+        for (int x = vectorEnd; x < w; x++) {
+            int v = pixels[row + x] & 0xFF;
+            int old = pixels[oldRow + x] & 0xFF;
+            colSum[x] += v - old;
+            colSquares[x] += v * v - old * old;
+        }
+    }
+
+    private static void statisticsRow(int[] colSum, int[] colSquares, short[] sum, int[] spread, int out, int windowEnd, int iw) {
+        for (int x = 0; x < windowEnd; x += INTS.length()) {
+            statistics(colSum, colSquares, sum, spread, out, x);
+        }
+        for (int x = windowEnd; x < iw; x++) {
+            int s = 0;
+            int q = 0;
+            for (int k = 0; k < WINDOW; k++) {
+                s += colSum[x + k];
+                q += colSquares[x + k];
+            }
+            sum[out + x] = (short) s;
+            spread[out + x] = N * q - s * s;
+        }
+    }
+
+    /** {@code colSum[x..] += v}, {@code colSquares[x..] += v*v} of one vector of pixels. */
+    private static void addRow(byte[] pixels, int row, int[] colSum, int[] colSquares, int x) {
+        IntVector v = (IntVector) ByteVector.fromArray(BYTES, pixels, row + x).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector.fromArray(INTS, colSum, x).add(v).intoArray(colSum, x);
+        IntVector.fromArray(INTS, colSquares, x).add(v.mul(v)).intoArray(colSquares, x);
+    }
+
+    /** As {@link #addRow(byte[], int, int[], int[], int)} for the newest row, minus the row that leaves the window. */
+    private static void shiftRow(byte[] pixels, int row, int oldRow, int[] colSum, int[] colSquares, int x) {
+        IntVector v = (IntVector) ByteVector.fromArray(BYTES, pixels, row + x).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector old = (IntVector) ByteVector.fromArray(BYTES, pixels, oldRow + x)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
+        IntVector.fromArray(INTS, colSum, x).add(v).sub(old).intoArray(colSum, x);
+        IntVector.fromArray(INTS, colSquares, x).add(v.mul(v)).sub(old.mul(old)).intoArray(colSquares, x);
+    }
+
+    /** One vector of windows from column {@code x}: their sums (at most 12,495, so a short holds them) and spreads. */
+    private static void statistics(int[] colSum, int[] colSquares, short[] sum, int[] spread, int out, int x) {
+        IntVector s = IntVector.fromArray(INTS, colSum, x);
+        IntVector q = IntVector.fromArray(INTS, colSquares, x);
+        for (int k = 1; k < WINDOW; k++) {
+            s = s.add(IntVector.fromArray(INTS, colSum, x + k));
+            q = q.add(IntVector.fromArray(INTS, colSquares, x + k));
+        }
+        ((ShortVector) s.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(sum, out + x);
+        q.mul(N).sub(s.mul(s)).intoArray(spread, out + x);
     }
 
     /**

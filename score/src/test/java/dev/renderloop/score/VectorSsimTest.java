@@ -1,5 +1,6 @@
 package dev.renderloop.score;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,8 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Parity of the vector SSIM kernel ({@link VectorSsim}) with the scalar reference kernel
- * ({@code Ssim.crossSsimScalar}, the implementation before the vector kernel), within 1e-9 (measured: ~1e-15).
+ * Parity of the vector SSIM kernels ({@link VectorSsim}) with the scalar reference kernels: the cross term
+ * ({@code Ssim.crossSsimScalar}, the implementation before the vector kernel) within 1e-9 (measured: ~1e-15), and
+ * each frame's window statistics ({@code Ssim.prepareScalar}) exactly.
  * The build runs tests with {@code --add-modules jdk.incubator.vector}, so the vector kernel must be active here.
  */
 class VectorSsimTest {
@@ -98,6 +100,17 @@ class VectorSsimTest {
         double reference = Ssim.crossSsimScalar(fa, fb);
         double vector = VectorSsim.crossSsim(fa, fb);
         assertEquals(reference, vector, TOLERANCE, a.width() + "x" + a.height());
+        assertStatisticsEqualTheScalarKernel(a, fa);
+        assertStatisticsEqualTheScalarKernel(b, fb);
+    }
+
+    /** The window statistics are integers: the vector kernel ({@code Ssim.prepare} here) must give the same ones. */
+    private static void assertStatisticsEqualTheScalarKernel(GrayImage image, Ssim.Frame vector) {
+        short[] sum = new short[vector.sum.length];
+        int[] spread = new int[vector.spread.length];
+        Ssim.prepareScalar(image.pixels(), image.width(), image.height(), sum, spread);
+        assertArrayEquals(sum, vector.sum, image.width() + "x" + image.height());
+        assertArrayEquals(spread, vector.spread, image.width() + "x" + image.height());
     }
 
     private static GrayImage random(Random rnd, int w, int h) {

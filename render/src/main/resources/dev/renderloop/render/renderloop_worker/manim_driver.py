@@ -4,7 +4,7 @@ import os
 import re
 import time
 
-from .base import MODULE_NAME, SCENE_FILE, RenderError, run_module
+from .base import MODULE_NAME, SCENE_FILE, RenderError, run_module, write_png
 
 
 # The scene of sample_job: the common mobjects and animations of ManimBench's scenes, no LaTeX (its
@@ -613,34 +613,6 @@ class EncodedMovie:
                 self.container.mux(packet)
         finally:
             self.container.close()
-
-
-def write_png(frame, path):
-    """frame's RGB (an HxWx3 or HxWx4 uint8 array; alpha dropped) as an 8-bit RGB PNG: every row
-    unfiltered, deflated at level 1. The pixels are exactly the array's; the file is somewhat larger
-    than Pillow's at compress_level=1, but Pillow tries every row filter per row, and the reward mode
-    writes one PNG per sampled frame (`perf render --domain manim` prints the png stage: 176 ms per
-    render with Pillow, 86-131 ms with this)."""
-    import struct
-    import zlib
-
-    import numpy
-    if frame.dtype != numpy.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
-        from PIL import Image
-        Image.fromarray(frame[:, :, :3]).save(path, compress_level=1)
-        return
-    height, width = frame.shape[:2]
-    rows = numpy.empty((height, width * 3 + 1), numpy.uint8)
-    rows[:, 0] = 0  # filter type 0 (None)
-    rows[:, 1:] = frame[:, :, :3].reshape(height, width * 3)
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, deflate, no interlace
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
-                + chunk(b"IEND", b""))
 
 
 class StageClock:
