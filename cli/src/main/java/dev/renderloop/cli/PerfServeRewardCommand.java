@@ -166,7 +166,7 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 for (String d : domains) {
                     // A service answers thousands of batches in a training run; its first ones run while the JIT
                     // compiles the scorer. The comparison is with the service as it runs then: the first batch is
-                    // printed, then untimed batches warm it (WARM_SECONDS), then three rounds, alternating sides,
+                    // printed, then untimed batches warm it (WARM_SECONDS), then ROUNDS rounds, alternating sides,
                     // medians reported. The published pool is made per call by design, so it is never warm.
                     long c0 = System.nanoTime();
                     post(http, url, batch(d), Duration.ofSeconds(120));
@@ -183,6 +183,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                     double settled = 0;
                     int scored = 0;
                     int rendered = 0;
+                    // As before every later round (the published batch ran meanwhile): the workers were idle once,
+                    // not straight after the back-to-back warm-up batches.
+                    settle();
                     for (int round = 0; round < ROUNDS; round++) {
                         long t0 = System.nanoTime();
                         Answer a = post(http, url, batch(d), Duration.ofSeconds(120));

@@ -25,6 +25,11 @@ final class AreaResize {
     }
 
     static byte[] resize(byte[] src, int sw, int sh, int dw, int dh) {
+        return resize(src, sw, sh, dw, dh, Ssim.VECTOR);
+    }
+
+    /** As {@link #resize(byte[], int, int, int, int)}, with the enlarging pass's vector steps ({@link VectorResize}) or not. */
+    static byte[] resize(byte[] src, int sw, int sh, int dw, int dh, boolean vector) {
         double invScaleX = (double) dw / sw;
         double invScaleY = (double) dh / sh;
         double scaleX = 1.0 / invScaleX;
@@ -37,7 +42,7 @@ final class AreaResize {
             }
             return areaWeighted(src, sw, sh, dw, dh, scaleX, scaleY);
         }
-        return linearAreaMode(src, sw, sh, dw, dh, scaleX, scaleY, invScaleX, invScaleY);
+        return linearAreaMode(src, sw, sh, dw, dh, scaleX, scaleY, invScaleX, invScaleY, vector);
     }
 
     private static int saturateInt(double v) {
@@ -171,7 +176,7 @@ final class AreaResize {
 
     /** OpenCV's generic resize in area mode (used when enlarging): 2-tap linear, fixed point. */
     private static byte[] linearAreaMode(byte[] src, int sw, int sh, int dw, int dh,
-                                         double scaleX, double scaleY, double invScaleX, double invScaleY) {
+                                         double scaleX, double scaleY, double invScaleX, double invScaleY, boolean vector) {
         int[] xofs = new int[dw];
         int[] xa0 = new int[dw];
         int[] xa1 = new int[dw];
@@ -183,6 +188,12 @@ final class AreaResize {
         byte[] dst = new byte[dw * dh];
         int[] s0 = new int[dw];
         int[] s1 = new int[dw];
+        // The vector horizontal step gathers from the source row widened to ints, at xofs and xofs + 1.
+        int[] wide = vector ? new int[sw + 1] : null;
+        int[] xofs1 = vector ? new int[dw] : null;
+        for (int d = 0; vector && d < dw; d++) {
+            xofs1[d] = xofs[d] + 1;
+        }
         int row0 = -1;  // source rows held in s0 and s1: when enlarging, consecutive target rows share them
         int row1 = -1;
         for (int dy = 0; dy < dh; dy++) {
@@ -196,11 +207,11 @@ final class AreaResize {
                 row1 = -1;
             }
             if (want0 != row0) {
-                horizontal(src, sw, want0, xofs, xa0, xa1, xmax, s0);
+                horizontal(src, sw, want0, xofs, xofs1, xa0, xa1, xmax, wide, s0);
                 row0 = want0;
             }
             if (want1 != row1) {
-                horizontal(src, sw, want1, xofs, xa0, xa1, xmax, s1);
+                horizontal(src, sw, want1, xofs, xofs1, xa0, xa1, xmax, wide, s1);
                 row1 = want1;
             }
             int b0 = yb0[dy];
@@ -209,7 +220,7 @@ final class AreaResize {
             // v_mul_hi on int16 lanes after a >> 4: OpenCV's 8-bit vertical pass. No clamp is needed: the weights
             // of each axis are non-negative and sum to 2048 or 2049 (two roundings), so s0, s1 <= 255 * 2049,
             // v <= 32655 * 2049 >> 16 = 1020 and 0 <= (v + 2) >> 2 <= 255.
-            if (Ssim.VECTOR) {
+            if (vector) {
                 VectorResize.blendRows(s0, s1, b0, b1, dst, out);
             } else {
                 for (int x = 0; x < dw; x++) {
@@ -225,7 +236,13 @@ final class AreaResize {
         return v < 0 ? 0 : Math.min(v, size - 1);
     }
 
-    private static void horizontal(byte[] src, int sw, int sy, int[] xofs, int[] a0, int[] a1, int xmax, int[] out) {
+    private static void horizontal(byte[] src, int sw, int sy, int[] xofs, int[] xofs1, int[] a0, int[] a1, int xmax,
+                                   int[] wide, int[] out) {
+        if (wide != null) {
+            VectorResize.widen(src, sy * sw, wide);
+            VectorResize.horizontal(wide, xofs, xofs1, a0, a1, xmax, out);
+            return;
+        }
         int row = sy * sw;
         int dw = out.length;
         int dx = 0;

@@ -75,6 +75,28 @@ public final class Ssim {
     }
 
     /**
+     * SSIM of a prepared frame with the region of {@code image} of the frame's size whose top-left pixel is
+     * {@code (x0, y0)}: the same value as {@code ssim(a, prepare(region))}. The vector kernel computes the region's
+     * statistics on the fly ({@link VectorSsim#crossSsim(Frame, byte[], int, int)}), the scalar one prepares a copy.
+     *
+     * @throws IllegalArgumentException when the region does not lie inside the image
+     */
+    static double ssim(Frame a, GrayImage image, int x0, int y0) {
+        if (x0 < 0 || y0 < 0 || x0 + a.width > image.width() || y0 + a.height > image.height()) {
+            throw new IllegalArgumentException("a " + a.width + "x" + a.height + " region at (" + x0 + ", " + y0
+                    + ") is not inside a " + image.width() + "x" + image.height() + " image");
+        }
+        if (VECTOR) {
+            return VectorSsim.crossSsim(a, image.pixels(), y0 * image.width() + x0, image.width());
+        }
+        byte[] region = new byte[a.width * a.height];
+        for (int y = 0; y < a.height; y++) {
+            System.arraycopy(image.pixels(), (y0 + y) * image.width() + x0, region, y * a.width, a.width);
+        }
+        return crossSsimScalar(a, prepare(new GrayImage(a.width, a.height, region)));
+    }
+
+    /**
      * Which SSIM kernel this JVM runs, for reports: {@code "vector (N-bit)"} when the JVM was started with
      * {@code --add-modules jdk.incubator.vector} (the launcher does) on a machine with vectors of 256 bits or more,
      * else {@code "scalar"} with the reason. Both give the same values to about 1e-15; the vector kernel is about 4x

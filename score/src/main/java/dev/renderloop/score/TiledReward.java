@@ -174,8 +174,8 @@ public final class TiledReward {
         double[] out = new double[pairs];
         IntStream.range(0, pairs).parallel().forEach(k -> {
             double s = k < tiles
-                    ? Ssim.ssim(target.tiles()[k], Ssim.prepare(crop(cg, k % cols, k / cols)))
-                    : Ssim.ssim(target.thumbnail(), Ssim.prepare(c.resizeArea(TILE, TILE)));
+                    ? Ssim.ssim(target.tiles()[k], cg, (k % cols) * TILE, (k / cols) * TILE)
+                    : Ssim.ssim(target.thumbnail(), c.resizeArea(TILE, TILE), 0, 0);
             out[k] = (s + 1) / 2;
         });
         return DoubleList.of(out);

@@ -50,6 +50,60 @@ class VectorSsimTest {
         assertParity(a, b);
     }
 
+    /**
+     * The enlarging pass of the area resize with {@link VectorResize} (gathers, fixed-point blend) equals the scalar pass
+     * byte for byte (ParityTest checks the scalar-or-vector pass the JVM runs against OpenCV itself), on random sizes that
+     * cover every vector remainder, one axis enlarged and the other shrunk, and a 640x480 chart enlarged to 1792x1344.
+     */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void enlargingResize_equalsTheScalarPass(long seed) {
+        Random rnd = new Random(seed);
+        int sw = 1 + rnd.nextInt(seed % 3 == 0 ? 20 : 200);
+        int sh = 1 + rnd.nextInt(60);
+        int dw = sw + 1 + rnd.nextInt(300);
+        int dh = rnd.nextBoolean() ? sh + rnd.nextInt(80) : Math.max(1, sh / 2);
+        byte[] src = new byte[sw * sh];
+        rnd.nextBytes(src);
+        assertArrayEquals(AreaResize.resize(src, sw, sh, dw, dh, false), AreaResize.resize(src, sw, sh, dw, dh, true),
+                sw + "x" + sh + " -> " + dw + "x" + dh);
+        if (seed % 10 == 0) {
+            byte[] chart = new byte[640 * 480];
+            rnd.nextBytes(chart);
+            assertArrayEquals(AreaResize.resize(chart, 640, 480, 1792, 1344, false), AreaResize.resize(chart, 640, 480, 1792, 1344, true));
+        }
+    }
+
+    /**
+     * SSIM against a region of a larger image, its statistics computed on the fly ({@code VectorSsim.crossSsim(Frame,
+     * byte[], int, int)}, the tiled reward's candidate tiles), equals preparing a copy of the region and using the vector
+     * cross kernel: the same double, not merely close; and the scalar path of {@code Ssim.ssim(Frame, GrayImage, int,
+     * int)} within the tolerance.
+     */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void regionOfALargerImage_equalsThePreparedCopy(long seed) {
+        Random rnd = new Random(seed);
+        int w = 7 + rnd.nextInt(seed % 3 == 0 ? 20 : 300);
+        int h = 7 + rnd.nextInt(60);
+        int x0 = rnd.nextInt(40);
+        int y0 = rnd.nextInt(20);
+        GrayImage big = random(rnd, x0 + w + rnd.nextInt(30), y0 + h + rnd.nextInt(10));
+        GrayImage target = random(rnd, w, h);
+        byte[] copy = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            System.arraycopy(big.pixels(), (y0 + y) * big.width() + x0, copy, y * w, w);
+        }
+        if (rnd.nextBoolean()) {  // nearly equal, where SSIM is near 1
+            target = new GrayImage(w, h, copy.clone());
+        }
+        Ssim.Frame a = Ssim.prepare(target);
+        Ssim.Frame region = Ssim.prepare(new GrayImage(w, h, copy));
+        double fused = Ssim.ssim(a, big, x0, y0);
+        assertEquals(VectorSsim.crossSsim(a, region), fused, 0.0, w + "x" + h + " at " + x0 + "," + y0);
+        assertEquals(Ssim.crossSsimScalar(a, region), fused, TOLERANCE);
+    }
+
     @Test
     void extremeValues_equalTheScalarKernel() {
         int w = 854;
