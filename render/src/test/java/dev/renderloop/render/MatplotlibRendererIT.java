@@ -19,6 +19,17 @@ import org.junit.jupiter.api.io.TempDir;
 class MatplotlibRendererIT {
     static RenderEngine engine;
 
+    /** Charts with the common artists: bars, lines with a legend and mathtext, a colour-mapped scatter, four subplots. */
+    static final List<String> CHARTS = List.of(
+            "import matplotlib.pyplot as plt\nplt.bar(['a', 'b', 'c'], [3, 1, 2], color='tab:green')\nplt.title('sales')\n",
+            "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2, 3], label='up')\n"
+                    + "ax.plot([3, 2, 1], '--', label='down')\nax.legend()\nax.grid(True)\nax.set_xlabel('time $t^2$')\n",
+            "import matplotlib.pyplot as plt\nimport numpy as np\nx = np.linspace(0, 6, 50)\n"
+                    + "plt.scatter(x, np.sin(x), c=x)\nplt.colorbar()\nplt.suptitle('scatter')\n",
+            "import matplotlib.pyplot as plt\nfig, axes = plt.subplots(2, 2)\n"
+                    + "axes[0][0].imshow([[0, 1], [1, 0]])\naxes[1][1].hist([1, 2, 2, 3, 3, 3])\n"
+                    + "axes[0][1].text(0.2, 0.5, 'hello', fontsize=20)\naxes[1][0].pie([1, 2, 3])\n");
+
     @BeforeAll
     static void start() {
         engine = TestEngines.plain(2);
@@ -150,15 +161,7 @@ class MatplotlibRendererIT {
      */
     @Test
     void framesOfTheWarmedWorker_areByteIdenticalToAFreshInterpreters(@TempDir Path dir) throws Exception {
-        List<String> programs = List.of(
-                "import matplotlib.pyplot as plt\nplt.bar(['a', 'b', 'c'], [3, 1, 2], color='tab:green')\nplt.title('sales')\n",
-                "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2, 3], label='up')\n"
-                        + "ax.plot([3, 2, 1], '--', label='down')\nax.legend()\nax.grid(True)\nax.set_xlabel('time $t^2$')\n",
-                "import matplotlib.pyplot as plt\nimport numpy as np\nx = np.linspace(0, 6, 50)\n"
-                        + "plt.scatter(x, np.sin(x), c=x)\nplt.colorbar()\nplt.suptitle('scatter')\n",
-                "import matplotlib.pyplot as plt\nfig, axes = plt.subplots(2, 2)\n"
-                        + "axes[0][0].imshow([[0, 1], [1, 0]])\naxes[1][1].hist([1, 2, 2, 3, 3, 3])\n"
-                        + "axes[0][1].text(0.2, 0.5, 'hello', fontsize=20)\naxes[1][0].pie([1, 2, 3])\n");
+        List<String> programs = CHARTS;
         WorkerPackage pkg = WorkerPackage.extract(dir.resolve("pkg"));
         RenderSettings s = RenderSettings.MATPLOTLIB_DEFAULTS;
         for (int i = 0; i < programs.size(); i++) {
@@ -191,17 +194,11 @@ class MatplotlibRendererIT {
      */
     @Test
     void framePixels_equalPlainSavefigInAFreshInterpreter(@TempDir Path dir) throws Exception {
-        List<String> programs = List.of(
-                "import matplotlib.pyplot as plt\nplt.bar(['a', 'b', 'c'], [3, 1, 2], color='tab:green')\nplt.title('sales')\n",
-                "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2, 3], label='up')\n"
-                        + "ax.plot([3, 2, 1], '--', label='down')\nax.legend()\nax.grid(True)\nax.set_xlabel('time $t^2$')\n",
-                "import matplotlib.pyplot as plt\nimport numpy as np\nx = np.linspace(0, 6, 50)\n"
-                        + "plt.scatter(x, np.sin(x), c=x, alpha=0.5)\nplt.colorbar()\nplt.suptitle('scatter')\n",
-                "import matplotlib.pyplot as plt\nplt.rcParams['savefig.bbox'] = 'tight'\nplt.plot([1, 3, 2])\n"
-                        + "plt.gcf().patch.set_alpha(0.0)\nplt.gca().patch.set_alpha(0.3)\n",
-                "import matplotlib.pyplot as plt\nfig, axes = plt.subplots(2, 2)\n"
-                        + "axes[0][0].imshow([[0, 1], [1, 0]])\naxes[1][1].hist([1, 2, 2, 3, 3, 3])\n"
-                        + "axes[0][1].text(0.2, 0.5, 'hello', fontsize=20)\naxes[1][0].pie([1, 2, 3])\n");
+        List<String> programs = new java.util.ArrayList<>(CHARTS);
+        programs.add("import matplotlib.pyplot as plt\nimport numpy as np\nx = np.linspace(0, 6, 50)\n"
+                + "plt.scatter(x, np.sin(x), c=x, alpha=0.5)\nplt.colorbar()\n");  // translucent markers
+        programs.add("import matplotlib.pyplot as plt\nplt.rcParams['savefig.bbox'] = 'tight'\nplt.plot([1, 3, 2])\n"
+                + "plt.gcf().patch.set_alpha(0.0)\nplt.gca().patch.set_alpha(0.3)\n");  // another size; transparent patches
         RenderSettings s = RenderSettings.MATPLOTLIB_DEFAULTS;
         for (int i = 0; i < programs.size(); i++) {
             RenderResult warm = engine.render(RenderRequest.of("matplotlib", programs.get(i)));

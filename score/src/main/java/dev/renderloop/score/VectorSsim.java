@@ -209,11 +209,7 @@ final class VectorSsim {
         DoubleVector sy = (DoubleVector) s.convertShape(VectorOperators.I2D, DOUBLES, 0);
         DoubleVector spreads = (DoubleVector) IntVector.fromArray(INTS_D, qa, i).add(q.mul(N).sub(s.mul(s)))
                 .convertShape(VectorOperators.I2D, DOUBLES, 0);
-        DoubleVector cross = sx.mul(sy);
-        DoubleVector covariance = ((DoubleVector) box.convertShape(VectorOperators.I2D, DOUBLES, 0)).mul(N).sub(cross);
-        DoubleVector numerator = cross.mul(2).add(Ssim.C1_SUMS).mul(covariance.mul(2).add(Ssim.C2_SUMS));
-        DoubleVector denominator = sx.mul(sx).add(sy.mul(sy)).add(Ssim.C1_SUMS).mul(spreads.add(Ssim.C2_SUMS));
-        DoubleVector.fromArray(DOUBLES, acc, 0).add(numerator.div(denominator)).intoArray(acc, 0);
+        addRatios(sx, sy, spreads, box, acc);
     }
 
     /**
@@ -372,6 +368,11 @@ final class VectorSsim {
         DoubleVector sy = (DoubleVector) ShortVector.fromArray(SHORTS_D, sb, i).convertShape(VectorOperators.S2D, DOUBLES, 0);
         DoubleVector spreads = (DoubleVector) IntVector.fromArray(INTS_D, qa, i).add(IntVector.fromArray(INTS_D, qb, i))
                 .convertShape(VectorOperators.I2D, DOUBLES, 0);
+        addRatios(sx, sy, spreads, box, acc);
+    }
+
+    /** {@code acc += ratio} of one vector of windows, the ratio as in {@link Ssim#ratio}; {@code spreads} is both spreads' sum. */
+    private static void addRatios(DoubleVector sx, DoubleVector sy, DoubleVector spreads, IntVector box, double[] acc) {
         DoubleVector cross = sx.mul(sy);
         DoubleVector covariance = ((DoubleVector) box.convertShape(VectorOperators.I2D, DOUBLES, 0)).mul(N).sub(cross);
         DoubleVector numerator = cross.mul(2).add(Ssim.C1_SUMS).mul(covariance.mul(2).add(Ssim.C2_SUMS));
