@@ -446,7 +446,6 @@ final class PerfServeRewardCommand implements Callable<Integer> {
         return p.exitValue() == 0 ? dir.resolve("out.png") : null;
     }
 
-    /** Resident sets of this JVM and of it with every process under it, and the Java heap in use after a GC. */
     /**
      * Waits (at most {@link #SETTLE_SECONDS}) until this process's descendants, the render workers, their spare job
      * processes and the drawing JVMs, have used no CPU for {@link #SETTLE_QUIET_MILLIS} (longer than a worker waits
@@ -475,6 +474,7 @@ final class PerfServeRewardCommand implements Callable<Integer> {
         return PerfRenderCommand.cpuTicks(ProcessHandle.current().descendants().map(ProcessHandle::pid).toList());
     }
 
+    /** Resident sets of this JVM and of it with every process under it, and the Java heap in use after a GC. */
     record Memory(long heapMiB, long rssMiB, long treeMiB) {
         static Memory now() {
             long heap = heapAfterGcMiB();
