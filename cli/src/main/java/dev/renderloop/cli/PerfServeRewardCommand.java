@@ -194,15 +194,23 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                         for (int k = 0; k < 3; k++) {
                             split[k] += a.meanMillis()[k] / ROUNDS;
                         }
+                        // The workers make and warm spare job processes once idle: the published pool must not share
+                        // the CPU with that work, and with --skip-published the next round still starts as it would
+                        // after a published batch (without this wait it met no spares, and took twice as long).
+                        double waited = settle();
                         if (!skipPublished) {
-                            // The workers make and warm spare job processes once idle; the published pool
-                            // must not share the CPU with that work.
-                            settled += settle() / ROUNDS;
+                            settled += waited / ROUNDS;
                             Published p = published(d, engine, scorer, python, cores);
                             theirs.add(p.seconds());
                             rendered += p.rendered();
                         }
                     }
+                    // Each round's own ratio too: on a shared, noisy machine their spread says how far one median is to trust.
+                    double[] roundRatios = new double[theirs.size()];
+                    for (int i = 0; i < roundRatios.length; i++) {
+                        roundRatios[i] = theirs.get(i) / ours.get(i);
+                    }
+                    java.util.Arrays.sort(roundRatios);
                     Collections.sort(ours);
                     double oursRate = BATCH / ours.get(ROUNDS / 2);
                     String line = String.format(Locale.ROOT, "  %-10s service %.1f rewards/s (median %.0f ms; %d/%d scored; per item"
@@ -212,9 +220,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                         Collections.sort(theirs);
                         double theirRate = BATCH / theirs.get(ROUNDS / 2);
                         line += String.format(Locale.ROOT, "%n  %-10s published %.2f rewards/s (median %.0f ms; %d/%d rendered): "
-                                + "service/published %.1fx (each published batch after the service's workers were idle, %.1f s"
-                                + " on average)", "", theirRate, theirs.get(ROUNDS / 2) * 1000, rendered, ROUNDS * BATCH,
-                                oursRate / theirRate, settled);
+                                + "service/published %.1fx (round by round %.1f-%.1fx; each published batch after the service's"
+                                + " workers were idle, %.1f s on average)", "", theirRate, theirs.get(ROUNDS / 2) * 1000, rendered,
+                                ROUNDS * BATCH, oursRate / theirRate, roundRatios[0], roundRatios[roundRatios.length - 1], settled);
                     }
                     out.println(line);
                 }
