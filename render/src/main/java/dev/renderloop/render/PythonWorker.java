@@ -45,6 +45,13 @@ final class PythonWorker implements AutoCloseable {
      */
     static final String SPARES_SWITCH = "RENDERLOOP_JOB_SPARES";
 
+    /**
+     * Set to {@code off} in this process's environment, a job process exits as soon as its result is written
+     * instead of being kept stopped until its worker is idle (renderloop_worker/spares.py, FinishedJobs): only to
+     * measure what that saves.
+     */
+    static final String FINISHED_JOBS_SWITCH = "RENDERLOOP_FINISHED_JOBS";
+
     /** The most spare job processes a pool of workers holds in all, unless {@link #SPARES_SWITCH} says otherwise. */
     static final int MAX_SPARES_PER_POOL = 16;
 
@@ -129,6 +136,9 @@ final class PythonWorker implements AutoCloseable {
         env.put("GLIBC_TUNABLES", MALLOC_TUNABLES);
         if ("off".equals(System.getenv(WARM_PAGES_SWITCH))) {
             env.put(WARM_PAGES_SWITCH, "off");  // to measure what warm_pages saves (README)
+        }
+        if ("off".equals(System.getenv(FINISHED_JOBS_SWITCH))) {
+            env.put(FINISHED_JOBS_SWITCH, "off");  // to measure what keeping finished jobs stopped saves (README)
         }
         String spares = System.getenv(SPARES_SWITCH);
         if (spares != null && spares.matches("[0-9]{1,2}")) {

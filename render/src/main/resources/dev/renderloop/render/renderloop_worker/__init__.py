@@ -37,7 +37,9 @@ Modules
   sample_job() in a forked child), copied into each job process in a few madvise calls instead of
   one page fault each; only timing changes.
 - spares: spare job processes, made while the worker is idle, each a job process with everything
-  built that does not depend on the job (see the module); a job that comes starts in one.
+  built that does not depend on the job (see the module); a job that comes starts in one. And
+  finished job processes, stopped once their result is in and ended while the worker is idle
+  (FinishedJobs; core.stop_finished decides which may wait).
 - base: what drivers share with the core (file names, RenderError, run_module, read_job_file).
 - <name>_driver: one module per domain, each defining `Driver` (warm() in the parent, render() in a
   job child; optionally sample_job(), a typical job's work for warm_pages); `--driver NAME[:ARGUMENT]` loads renderloop_worker.NAME_driver, so a new domain is one

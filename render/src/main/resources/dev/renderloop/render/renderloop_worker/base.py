@@ -15,6 +15,8 @@ PROTECTED_PIDS = set()
 # Descriptors only the warm parent may hold (its ends of the spare job processes' sockets): every
 # child the parent starts closes them first (close_parent_only_fds).
 PARENT_ONLY_FDS = set()
+# What a cloned job process sends its parent once its result is written (job.report_finished).
+FINISHED = b"finished"
 # Exit codes the child uses so the parent can classify a death without a result file.
 EXIT_RESULT_WRITTEN = 0
 EXIT_NO_RESULT = 70

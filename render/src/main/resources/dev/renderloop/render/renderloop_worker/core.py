@@ -14,7 +14,7 @@ import traceback
 from .base import LOG_FILE, PROTECTED_PIDS, RESULT_FILE, RenderError, read_job_file, run_child, timeout_result
 from .isolation import LIBC, PR_SET_DUMPABLE, JobIsolation, clone_job, collect_job, isolate_job, writable_space
 from .job import child_main
-from .spares import JobSpares, ProtocolInput
+from .spares import FinishedJobs, JobSpares, ProtocolInput
 from .warm_pages import WarmPages
 
 PROTOCOL_VERSION = 1
@@ -25,6 +25,8 @@ ISOLATION = None
 # Spare job processes (spares.py); none unless the driver or RENDERLOOP_JOB_SPARES asks for them.
 SPARES = JobSpares(0)
 SPARES_SWITCH = "RENDERLOOP_JOB_SPARES"
+# Finished job processes kept stopped until the worker is idle (spares.FinishedJobs).
+FINISHED_JOBS = FinishedJobs()
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # How long the worker waits without a request before it makes a spare or one reads ahead: the
 # pause between the requests of a busy client is shorter, so under load spares cost nothing.
@@ -68,6 +70,7 @@ def run_job(driver, request, proto_fd, isolate_net):
     # job process (its init) can be waited for: nothing of the job is left to find (~3 ms a job).
     if not emptied:
         SPARES.end_all()  # they are descendants too: the cleanup below must not be what ends them
+        FINISHED_JOBS.end_all()
     reaped = 0 if emptied else kill_descendants()
     if hasattr(driver, "after_job"):
         driver.after_job(job_dir)
@@ -92,10 +95,18 @@ def run_job_child(driver, job_dir, settings, proto_fd, isolate_net, started, tim
     except OSError:
         cloned = None  # (clone() refused, say for too many namespaces) the fork path reports the cause
     if cloned is not None:
-        pid, handle = cloned
-        # When it ends, its PID namespace ends with it: no process of the job is left to kill.
-        status, timed_out, cpu = wait_for(pid, started + timeout)
-        collect_job(handle, job_dir, settings)
+        pid, channel = cloned
+        # When it ends, its PID namespace ends with it: no process of the job is left to kill. When it
+        # is stopped (its result written, alone in its namespace) none runs; it is ended when idle.
+        status, timed_out, cpu = wait_for(pid, started + timeout, channel)
+        collect_job(channel, job_dir, settings)
+        if status is None:
+            FINISHED_JOBS.add(pid)
+            if read_result(job_dir) is None:  # the program itself wrote FINISHED on the pipe
+                log_tail = read_tail(os.path.join(job_dir, LOG_FILE), 4096)
+                return {"status": "error", "error_kind": "runtime_error", "log_tail": log_tail,
+                        "error": "the program was stopped: it wrote the worker's end-of-job message before any "
+                                 "result was written"}, True, spare
         return classify(job_dir, status, timed_out, timeout, cpu, settings), True, spare
     sys.stdout.flush()
     sys.stderr.flush()
@@ -119,9 +130,11 @@ def in_jobs_root(job_dir):
             and os.path.normpath(os.path.dirname(job_dir)) == os.path.normpath(ISOLATION.jobs_root))
 
 
-def wait_for(pid, deadline):
+def wait_for(pid, deadline, channel=None):
     """Waits for the child until the deadline; then kills its process group. Returns (status,
-    timed_out, cpu_seconds): the CPU time of the child and the children it waited for."""
+    timed_out, cpu_seconds): the CPU time of the child and the children it waited for. With the
+    JobChannel of a cloned job, a job process that says it finished is stopped (stop_finished):
+    then (None, False, None) when it is stopped and alone in its PID namespace."""
     fd = None
     try:
         fd = os.pidfd_open(pid)
@@ -136,15 +149,38 @@ def wait_for(pid, deadline):
                 _, status, usage = os.wait4(pid, 0)
                 return status, True, usage.ru_utime + usage.ru_stime
             if fd is not None:
-                select.select([fd], [], [], remaining)
+                select.select([fd] + (channel.watch() if channel is not None else []), [], [], remaining)
             done, status, usage = os.wait4(pid, os.WNOHANG)
             if done == pid:
                 return status, False, usage.ru_utime + usage.ru_stime
+            if channel is not None:
+                channel.read()
+                if channel.finished:
+                    return stop_finished(pid, channel)
             if fd is None:
                 time.sleep(min(0.01, max(remaining, 0)))
     finally:
         if fd is not None:
             os.close(fd)
+
+
+def stop_finished(pid, channel):
+    """A cloned job process said its result is written: it is stopped (SIGSTOP from outside its PID
+    namespace reaches its pid 1) and, if it is alone in that namespace, left stopped for
+    FINISHED_JOBS to end when the worker is idle: (None, False, None). Otherwise (other processes
+    of the job, or no /proc of its own to tell) it is killed and waited for, as a job that exits:
+    (status, False, cpu_seconds). A process that exits meanwhile is simply waited for."""
+    try:
+        os.kill(pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        pass
+    _, status, usage = os.wait4(pid, os.WUNTRACED)
+    if os.WIFSTOPPED(status):
+        if channel.alone():
+            return None, False, None
+        os.kill(pid, signal.SIGKILL)
+        _, status, usage = os.wait4(pid, 0)
+    return status, False, usage.ru_utime + usage.ru_stime
 
 
 def kill_group(pid):
@@ -357,14 +393,16 @@ def main(argv):
     while True:
         # After IDLE_SECONDS without a request: the missing spares are made, then they read ahead.
         make = SPARES.wanted() and ISOLATION.clones()
-        wait = (0 if idle else IDLE_SECONDS) if make or SPARES.to_read() else None
+        wait = (0 if idle else IDLE_SECONDS) if make or SPARES.to_read() or FINISHED_JOBS.waiting() else None
         try:
             line = inbox.readline(wait, also=SPARES.reading())
         except EOFError:
             break
-        if line is None:  # nothing asked for now: a job process for the next request, or read ahead
+        if line is None:  # nothing asked for now: end a finished job, make a spare, or read ahead
             idle = True
-            if make:
+            if FINISHED_JOBS.waiting():
+                FINISHED_JOBS.end_oldest()
+            elif make:
                 try:
                     SPARES.add(driver, ISOLATION.jobs_root, proto_fd, args.isolate_net, child_main)
                 except OSError as e:
@@ -386,13 +424,16 @@ def main(argv):
         kind = request.get("type")
         if kind == "render":
             send(run_job(driver, request, proto_fd, args.isolate_net))
+            FINISHED_JOBS.trim()  # beyond its bounds (sustained load), after the answer went out
         elif kind == "ping":
-            send({"type": "pong", "id": request.get("id"), "spares": SPARES.status()})
+            send({"type": "pong", "id": request.get("id"), "spares": SPARES.status(),
+                  "finished_jobs": FINISHED_JOBS.status()})
         elif kind == "shutdown":
             break
         else:
             send({"type": "protocol_error", "error": "unknown request type %r" % kind})
     SPARES.end_all()
+    FINISHED_JOBS.end_all()
     return 0
 
 

@@ -4,7 +4,10 @@ The job process is one clone() of the warm parent into new user, mount and PID n
 pid 1 of its PID namespace): it builds its file system (one bounded tmpfs), hands the parent a
 descriptor of its job directory in that tmpfs, drops its capabilities, loads the seccomp filter and
 runs the program; after it exits the parent copies the job's files back through that descriptor.
-See clone_job and collect_job. One clone instead of the two forks below made a matplotlib job cheaper
+See clone_job and collect_job. A job process that wrote its result says so on a pipe (bytes only)
+and the parent stops it; if its own /proc shows it alone in its PID namespace, nothing of the job
+can run any more, so the files are copied then and the process is ended later (JobChannel,
+core.stop_finished, spares.FinishedJobs). One clone instead of the two forks below made a matplotlib job cheaper
 than with no isolation at all (README, the sandbox's cost, from `perf render`).
 
 Where clone() cannot stand in for fork() (a parent with more than one thread, whose libraries'
@@ -24,11 +27,12 @@ import signal
 import socket
 import stat
 
-from .base import (EXIT_NO_RESULT, EXIT_RESULT_WRITTEN, PARENT_ONLY_FDS, RESULT_FILE, SCENE_FILE, close_parent_only_fds,
-                   read_job_file, run_child)
+from .base import (EXIT_NO_RESULT, EXIT_RESULT_WRITTEN, FINISHED, PARENT_ONLY_FDS, RESULT_FILE, SCENE_FILE,
+                   close_parent_only_fds, read_job_file, run_child)
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_NAME = 15
 PR_SET_NO_NEW_PRIVS = 38
@@ -50,6 +54,7 @@ SECCOMP_DENIED = {
                              "request_key": 218, "keyctl": 219, "perf_event_open": 241, "bpf": 280,
                              "userfaultfd": 282, "kcmp": 272}),
 }
+PRCTL = {"x86_64": 157, "aarch64": 167}
 # Job directories (and their /tmp, /var/tmp, /dev/shm) live in one size-bounded tmpfs per job.
 JOB_TMP_DIRS = (("/tmp", ".tmp"), ("/var/tmp", ".var-tmp"), ("/dev/shm", ".shm"))
 EXIT_ISOLATION_FAILED = 71
@@ -164,6 +169,12 @@ def enter_job_namespaces(isolate_net):
     map_ids(uid, gid)
 
 
+def die_with_parent():
+    """SIGKILL for this job process when the worker dies: a finished job kept stopped by the worker
+    (core.FinishedJobs) would otherwise outlive it. The seccomp filter keeps the job from unsetting it."""
+    check(LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "parent-death signal")
+
+
 def map_ids(uid, gid):
     """In a new user namespace: maps only uid and gid (the ids outside, read before it was made) and
     makes the mounts private."""
@@ -266,8 +277,14 @@ def seccomp_filter():
         prog += [(0x35, 0, 1, 0x40000000),             # jge: an x32 system call number
                  (ret_k, 0, 0, deny)]
     for i, nr in enumerate(numbers):
-        prog.append((jeq_k, len(numbers) - i, 0, nr))  # to the deny below
-    prog += [(ret_k, 0, 0, allow), (ret_k, 0, 0, deny)]
+        prog.append((jeq_k, len(numbers) - i + 3, 0, nr))  # to the deny below
+    # prctl(PR_SET_PDEATHSIG, ...): a finished job process may be kept stopped until the worker is
+    # idle (core.FinishedJobs); the SIGKILL it gets if the worker dies first must stay set. The
+    # option is an int: the low 32 bits of the first argument (little-endian, both ABIs).
+    prog += [(jeq_k, 0, 2, PRCTL[arch]),
+             (ld_w_abs, 0, 0, 16),                     # seccomp_data.args[0], low half
+             (jeq_k, 1, 0, PR_SET_PDEATHSIG),          # to the deny
+             (ret_k, 0, 0, allow), (ret_k, 0, 0, deny)]
     return prog
 
 
@@ -312,59 +329,98 @@ def drop_capabilities():
 def confine_job_process(notes):
     """The last steps before the program runs, in the job process (pid 1 of its PID namespace):
     its own /proc, no capabilities, the seccomp filter."""
-    try:
-        check(LIBC.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "proc")
-    except OSError as e:
-        notes.append("the job sees the worker's /proc (%s)" % e)
+    mount_job_proc(notes)
     drop_capabilities()
     notes.extend(install_seccomp())
 
 
+def mount_job_proc(notes):
+    """The job's own /proc (its PID namespace's processes only); a note when it cannot be mounted."""
+    try:
+        check(LIBC.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "proc")
+    except OSError as e:
+        notes.append("the job sees the worker's /proc (%s)" % e)
+
+
+def send_job_descriptors(to_parent, job_dir, notes):
+    """Sends the parent the job's directory and, when the job has its own /proc, that /proc (the
+    parent lists it to see that the job process is alone in its PID namespace, JobChannel.alone).
+    Done before any of the program runs: these are the only descriptors the parent takes."""
+    fds = [os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)]
+    if not any(note.startswith("the job sees the worker's /proc") for note in notes):
+        fds.append(os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW))
+    try:
+        socket.send_fds(to_parent, [b"job"], fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def clone_job(driver, job_dir, settings, proto_fd, isolate_net, jobs_root, job_process):
     """Starts the job process as one clone() of this (warm, single-threaded) parent into the job's
-    namespaces; returns (pid, handle) for collect_job. The child builds the job's file system,
-    sends the parent a descriptor of its job directory there (before any of the program runs), and
-    runs job_process (job.child_main) confined."""
+    namespaces; returns (pid, JobChannel) for wait_for and collect_job. The child builds the job's
+    file system, sends the parent a descriptor of its job directory there (before any of the program
+    runs), and runs job_process (job.child_main) confined."""
     uid, gid = os.getuid(), os.getgid()  # (read before the clone: in its user namespace they are unmapped)
-    pid, end = clone_with_socket(isolate_net, socket.SOCK_DGRAM)
+    pid, end, finished = clone_with_channels(isolate_net, socket.SOCK_DGRAM)
     if pid != 0:
-        return pid, end
-    run_child(cloned_job_process, driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, end)
+        return pid, JobChannel(end, finished)
+    run_child(cloned_job_process, driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, end, finished)
 
 
-def clone_with_socket(isolate_net, kind):
-    """clone_process into a job's namespaces with a connected socket pair of `kind`: (pid, the
-    parent's end) in the parent, (0, the child's end) in the child."""
+def clone_with_channels(isolate_net, kind):
+    """clone_process into a job's namespaces with a connected socket pair of `kind` (closed by the
+    child before the job's program runs) and a pipe on which the job process says it finished
+    (job.report_finished: bytes only, nothing the parent would have to close): (pid, the parent's
+    socket end, the pipe's read end) in the parent, (0, the child's socket end, the pipe's write end)
+    in the child."""
     parent_end, child_end = socket.socketpair(socket.AF_UNIX, kind)
+    read_end, write_end = os.pipe()
     try:
         pid = clone_process(namespace_flags(isolate_net))
     except OSError:
-        parent_end.close()
-        child_end.close()
+        for end in (parent_end, child_end):
+            end.close()
+        for fd in (read_end, write_end):
+            os.close(fd)
         raise
     if pid != 0:
         child_end.close()
-        return pid, parent_end
+        os.close(write_end)
+        os.set_blocking(read_end, False)
+        return pid, parent_end, read_end
     parent_end.close()
-    return 0, child_end
+    os.close(read_end)
+    return 0, child_end, write_end
 
 
-def cloned_job_process(driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, to_parent):
+def cloned_job_process(driver, job_dir, settings, proto_fd, jobs_root, job_process, uid, gid, to_parent, finished):
     """The child of clone_job: its file system, the descriptor sent to the parent, then the job confined."""
     os.setsid()
     os.close(proto_fd)
     close_parent_only_fds()
     scene = read_job_file(os.path.join(job_dir, SCENE_FILE), 64 << 20) or b""
+    die_with_parent()
     map_ids(uid, gid)
     build_job_file_system(job_dir, jobs_root, scene, writable_space(settings))
-    here = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    socket.send_fds(to_parent, [b"job"], [here])
-    os.close(here)
+    notes = []
+    mount_job_proc(notes)
+    send_job_descriptors(to_parent, job_dir, notes)
     to_parent.close()
     LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    notes = []
-    confine_job_process(notes)
-    job_process(driver, job_dir, settings, None, False, notes)
+    drop_capabilities()
+    notes.extend(install_seccomp())
+    job_process(driver, job_dir, settings, None, False, notes, finished=finished_pipe(finished))
+
+
+def finished_pipe(finished):
+    """The pipe on which the job process says its result is written (job.report_finished), or None
+    (the pipe closed) where RENDERLOOP_FINISHED_JOBS=off asks the job process to exit at once
+    instead (to measure what keeping it stopped saves)."""
+    if os.environ.get("RENDERLOOP_FINISHED_JOBS") != "off":
+        return finished
+    os.close(finished)
+    return None
 
 
 # What the worker and a waiting spare say besides the job (spares.py): read ahead (the worker is
@@ -378,19 +434,19 @@ def spare_job(driver, jobs_root, size, proto_fd, isolate_net, job_process):
     """Starts a spare job process (one clone() of this warm, single-threaded parent, as clone_job)
     that builds everything of a job that does not depend on the job, then waits for one: its
     namespaces, its file system with a tmpfs of `size` bytes, its confinement and warm pages.
-    Returns (pid, socket); start_spare_job hands it a job, after which the parent treats it as
-    clone_job's (wait, collect_job). Closing the socket ends it."""
+    Returns (pid, socket, the read end of its finished pipe); start_spare_job hands it a job, after
+    which the parent treats it as clone_job's (wait, collect_job). Closing the socket ends it."""
     uid, gid = os.getuid(), os.getgid()
-    pid, end = clone_with_socket(isolate_net, socket.SOCK_SEQPACKET)
+    pid, end, finished = clone_with_channels(isolate_net, socket.SOCK_SEQPACKET)
     if pid != 0:
-        PARENT_ONLY_FDS.add(end.fileno())
-        return pid, end
-    run_child(spare_job_process, driver, jobs_root, size, proto_fd, job_process, uid, gid, end)
+        PARENT_ONLY_FDS.update((end.fileno(), finished))
+        return pid, end, finished
+    run_child(spare_job_process, driver, jobs_root, size, proto_fd, job_process, uid, gid, end, finished)
 
 
-def start_spare_job(handle, job_dir, settings):
+def start_spare_job(handle, finished, job_dir, settings):
     """Hands the spare of spare_job its job; False if the spare is gone (then the caller reaps it)."""
-    PARENT_ONLY_FDS.discard(handle.fileno())
+    PARENT_ONLY_FDS.difference_update((handle.fileno(), finished))
     try:
         handle.send(json.dumps({"name": os.path.basename(job_dir), "settings": settings}).encode())
         return True
@@ -398,7 +454,7 @@ def start_spare_job(handle, job_dir, settings):
         return False
 
 
-def spare_job_process(driver, jobs_root, size, proto_fd, job_process, uid, gid, to_parent):
+def spare_job_process(driver, jobs_root, size, proto_fd, job_process, uid, gid, to_parent, finished):
     """The child of spare_job. The same steps as cloned_job_process, in an order that leaves only
     the job's own to do once it comes: its directory, and the descriptor sent to the parent."""
     os.setsid()
@@ -408,6 +464,7 @@ def spare_job_process(driver, jobs_root, size, proto_fd, job_process, uid, gid, 
     with open("/proc/self/comm", "rb") as f:
         name = f.read().strip()
     LIBC.prctl(PR_SET_NAME, SPARE_NAME, 0, 0, 0)
+    die_with_parent()
     map_ids(uid, gid)
     # The real jobs root, where the job's program waits, before the tmpfs covers it.
     real_root = os.open(jobs_root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
@@ -440,42 +497,92 @@ def spare_job_process(driver, jobs_root, size, proto_fd, job_process, uid, gid, 
     os.close(real_root)
     job_dir = os.path.join(jobs_root, name)
     add_job_directory(job_dir, scene)
-    here = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    socket.send_fds(to_parent, [b"job"], [here])
-    os.close(here)
+    send_job_descriptors(to_parent, job_dir, notes)
     to_parent.close()
-    job_process(driver, job_dir, settings, None, False, notes)
+    job_process(driver, job_dir, settings, None, False, notes, finished=finished_pipe(finished))
 
 
-def collect_job(handle, job_dir, settings):
-    """After the job process of clone_job ended (its PID namespace, so every process of the job, is
-    gone): copies its files into the real job directory through the descriptor it sent, and says
-    so in the result when the job filled its writable space. Nothing when it sent none (it failed
-    before its file system was built; the result then says no result)."""
-    try:
+class JobChannel:
+    """The worker's end of a cloned job process: its socket, on which the job process sent what it
+    sent before any of the program ran (send_job_descriptors: its directory, and its PID namespace's
+    /proc when it has one; then it closed its end), and the read end of its pipe, on which it says
+    that its result is written (FINISHED). The program can write bytes on the pipe, no more: a job
+    that says FINISHED early only ends its own job early."""
+
+    def __init__(self, handle, finished):
+        self.handle, self.finished_fd = handle, finished
         handle.setblocking(False)
-        fds = []
-        try:
-            # A spare's "done reading" may come before the descriptor (it crossed the job on the way).
-            for _ in range(3):
-                message, fds, _, _ = socket.recv_fds(handle, 16, 1)
-                if fds or not message:
-                    break
-        except (BlockingIOError, OSError):
+        self.directory = self.proc = None
+        self.finished = False
+
+    def watch(self):
+        """What to select() on while the job runs: the pipe until FINISHED or its end."""
+        return [self.finished_fd] if self.finished_fd is not None and not self.finished else []
+
+    def read(self):
+        """Takes what is waiting on both, without blocking."""
+        for _ in range(4):  # (the descriptors, and a spare's "done reading" ahead of them)
+            try:
+                message, fds, _, _ = socket.recv_fds(self.handle, 16, 2)
+            except (BlockingIOError, InterruptedError, OSError):
+                break
+            if fds and self.directory is None:
+                self.directory, self.proc = fds[0], (fds[1] if len(fds) > 1 else None)
+                fds = fds[2:]
+            for fd in fds:
+                os.close(fd)
+            if not message and not fds:
+                break
+        if self.finished_fd is None or self.finished:
             return
-    finally:
-        handle.close()
-    if not fds:
-        return
-    source = fds[0]
+        try:
+            data = os.read(self.finished_fd, 4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if FINISHED in data and self.directory is not None:
+            self.finished = True
+        elif not data:  # the job closed it: it exits, or its program did
+            os.close(self.finished_fd)
+            self.finished_fd = None
+
+    def alone(self):
+        """Whether the job process (pid 1) is the only process in its PID namespace, by its own /proc.
+        Asked while it is stopped: then nothing of the job can run, or make a process, until it is
+        ended. False when the job has no /proc of its own."""
+        if self.proc is None:
+            return False
+        try:
+            return [entry for entry in os.listdir(self.proc) if entry.isdigit()] == ["1"]
+        except OSError:
+            return False
+
+    def close(self):
+        for fd in (self.directory, self.proc, self.finished_fd):
+            if fd is not None:
+                os.close(fd)
+        self.directory = self.proc = self.finished_fd = None
+        self.handle.close()
+
+
+def collect_job(channel, job_dir, settings):
+    """After the job process of clone_job ended (its PID namespace, so every process of the job, is
+    gone) or was stopped alone in it (JobChannel.alone): copies its files into the real job
+    directory through the descriptor it sent, and says so in the result when the job filled its
+    writable space. Nothing when it sent none (it failed before its file system was built; the
+    result then says no result). Closes the channel."""
     try:
+        channel.read()
+        if channel.directory is None:
+            return
         real = os.open(job_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            copy_back(source, real, job_dir, writable_space(settings))
+            copy_back(channel.directory, real, job_dir, writable_space(settings))
         finally:
             os.close(real)
     finally:
-        os.close(source)
+        channel.close()
 
 
 def copy_back(source_fd, real_fd, job_dir, size):

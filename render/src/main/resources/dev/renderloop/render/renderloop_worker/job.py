@@ -7,19 +7,22 @@ import os
 # a forked child is paid again by every job.
 import random
 import resource
+import select
 import signal
 import sys
 import traceback
 
-from .base import EXIT_RESULT_WRITTEN, LOG_FILE, RESULT_FILE, SCENE_FILE, RenderError, close_parent_only_fds
+from .base import EXIT_RESULT_WRITTEN, FINISHED, LOG_FILE, RESULT_FILE, SCENE_FILE, RenderError, close_parent_only_fds
 from .isolation import isolate_network
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def child_main(driver, job_dir, settings, proto_fd, isolate_net, notes=None):
+def child_main(driver, job_dir, settings, proto_fd, isolate_net, notes=None, finished=None):
     """The job process: runs the program under the limits and writes the result. proto_fd is None
-    when a keeper (isolate_job) started it: the keeper closed the protocol and made the session."""
+    when a keeper (isolate_job) started it: the keeper closed the protocol and made the session.
+    finished, the write end of a cloned job's pipe to its parent: once the result is written it says
+    so there and waits to be stopped (the parent ends it later, when idle: spares.FinishedJobs)."""
     close_parent_only_fds()  # (the clone and spare paths closed them already; the fork path not)
     warm_pages = getattr(driver, "warm_pages", None)
     if warm_pages is not None:
@@ -98,7 +101,25 @@ def child_main(driver, job_dir, settings, proto_fd, isolate_net, notes=None):
             stream.flush()
         except (OSError, ValueError):
             pass  # the log may be at its size limit; the result is already written
+    if finished is not None:
+        report_finished(finished)
     os._exit(EXIT_RESULT_WRITTEN)
+
+
+# How long a finished job process waits for its parent to stop it before it exits by itself (the
+# parent stops it within milliseconds; this only bounds a parent that never reads the pipe).
+FINISHED_WAIT_SECONDS = 5
+
+
+def report_finished(finished):
+    """Tells the parent the result is written, then waits: the parent stops this process and ends
+    it when the worker is idle, so tearing down its memory (a few ms) is not paid while a batch
+    waits. Whatever the parent does, the result is already on disk."""
+    try:
+        os.write(finished, FINISHED)
+    except OSError:
+        return
+    select.select([], [], [], FINISHED_WAIT_SECONDS)
 
 
 # Signals whose default action ends a process, and that pid 1 of a PID namespace (the isolated job
