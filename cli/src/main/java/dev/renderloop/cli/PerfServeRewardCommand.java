@@ -242,8 +242,12 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                     boolean only429 = over.statuses.keySet().stream().allMatch(s -> s.equals("200") || s.equals("429"));
                     out.println("  only 200 and 429 answers: " + (only429 ? "yes" : "NO (" + over.statuses + ")"));
                 }
+                // Idle again first, as at "warm": the workers end the job processes they kept stopped (up to 8 each
+                // after a burst) and make their spares; without it the tree counts those processes' pages too.
+                double settled = settle();
                 Memory after = Memory.now();
-                out.printf(Locale.ROOT, "%nRSS after: JVM %d MiB (%+d since start, %+d since warm), JVM and workers %d MiB (%+d, %+d);"
+                out.printf(Locale.ROOT, "%nRSS after (once the workers were idle, %.1f s):", settled);
+                out.printf(Locale.ROOT, " JVM %d MiB (%+d since start, %+d since warm), JVM and workers %d MiB (%+d, %+d);"
                         + " Java heap in use after GC %d MiB (%+d, %+d; RSS also grows as the JVM expands its heap up to its limit)%n",
                         after.rssMiB(), after.rssMiB() - before.rssMiB(), after.rssMiB() - warm.rssMiB(), after.treeMiB(),
                         after.treeMiB() - before.treeMiB(), after.treeMiB() - warm.treeMiB(), after.heapMiB(),
