@@ -156,7 +156,7 @@ def wait_for(pid, deadline, channel=None):
             if channel is not None:
                 channel.read()
                 if channel.finished:
-                    return stop_finished(pid, channel)
+                    return stop_finished(pid, channel, deadline)
             if fd is None:
                 time.sleep(min(0.01, max(remaining, 0)))
     finally:
@@ -164,22 +164,34 @@ def wait_for(pid, deadline, channel=None):
             os.close(fd)
 
 
-def stop_finished(pid, channel):
+# How long a finished job process may take to stop. A stop completes once every thread of the
+# process takes it; a thread blocked in vfork() until its child execs or exits takes it only then, so
+# the wait is bounded: past it the job process is killed instead, as a job that exits.
+STOP_SECONDS = 1.0
+
+
+def stop_finished(pid, channel, deadline):
     """A cloned job process said its result is written: it is stopped (SIGSTOP from outside its PID
     namespace reaches its pid 1) and, if it is alone in that namespace, left stopped for
     FINISHED_JOBS to end when the worker is idle: (None, False, None). Otherwise (other processes
-    of the job, or no /proc of its own to tell) it is killed and waited for, as a job that exits:
-    (status, False, cpu_seconds). A process that exits meanwhile is simply waited for."""
-    try:
-        os.kill(pid, signal.SIGSTOP)
-    except ProcessLookupError:
-        pass
-    _, status, usage = os.wait4(pid, os.WUNTRACED)
-    if os.WIFSTOPPED(status):
-        if channel.alone():
+    of the job, no /proc of its own to tell, or no stop within STOP_SECONDS and the job's deadline)
+    it is killed and waited for, as a job that exits: (status, False, cpu_seconds). A process that
+    exits meanwhile is simply waited for."""
+    os.kill(pid, signal.SIGSTOP)  # (an unreaped child: it exists until waited for)
+    give_up = min(deadline, time.monotonic() + STOP_SECONDS)
+    pause = 0.0001
+    while True:
+        done, status, usage = os.wait4(pid, os.WUNTRACED | os.WNOHANG)
+        if done == pid and not os.WIFSTOPPED(status):
+            return status, False, usage.ru_utime + usage.ru_stime
+        if done == pid and channel.alone():
             return None, False, None
-        os.kill(pid, signal.SIGKILL)
-        _, status, usage = os.wait4(pid, 0)
+        if done == pid or time.monotonic() >= give_up:
+            break
+        time.sleep(pause)
+        pause = min(pause * 2, 0.005)
+    os.kill(pid, signal.SIGKILL)
+    _, status, usage = os.wait4(pid, 0)
     return status, False, usage.ru_utime + usage.ru_stime
 
 
