@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,40 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * count and memory bounds hold; the parent-death signal cannot be unset, and kept jobs die with their worker.
  */
 class FinishedJobsIT {
-    static final ObjectMapper JSON = new ObjectMapper();
-
+    /** The harness after {@link WorkerProtocolHarness#PRELUDE}; prints one JSON line. */
     static final String HARNESS = """
-            import json, os, signal, subprocess, sys, time, hashlib
-            pkg, root = sys.argv[1], sys.argv[2]
-            SETTINGS = {"width": 320, "height": 240, "dpi": 100, "timeout_seconds": 60, "max_output_bytes": 64 << 20,
-                        "cpu_seconds": 30, "memory_bytes": 2 << 30}
-            PLOT = "import matplotlib.pyplot as plt\\nplt.bar(['a', 'b', 'c'], [3, 1, %d])\\nplt.title('t')\\n"
-            names = iter(range(1000))
-
             def start(finished=True):
-                env = dict(os.environ)
-                env.pop("RENDERLOOP_FINISHED_JOBS", None)
-                if not finished:
-                    env["RENDERLOOP_FINISHED_JOBS"] = "off"
-                p = subprocess.Popen([sys.executable, "-I", os.path.join(pkg, "renderloop_worker", "worker.py"),
-                                      "--driver", "matplotlib", "--jobs-root", root],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-                return p, json.loads(p.stdout.readline())
-
-            def ask(p, message):
-                p.stdin.write(json.dumps(message) + "\\n")
-                p.stdin.flush()
-                return json.loads(p.stdout.readline())
-
-            def job(p, code, settings=SETTINGS):
-                d = os.path.join(root, "j%d" % next(names))
-                os.makedirs(d)
-                with open(os.path.join(d, "scene.py"), "w") as f:
-                    f.write(code)
-                r = ask(p, {"type": "render", "id": d, "job_dir": d, "settings": settings})
-                frames = sorted(os.listdir(os.path.join(d, "out"))) if os.path.isdir(os.path.join(d, "out")) else []
-                digest = [hashlib.sha256(open(os.path.join(d, "out", f), "rb").read()).hexdigest() for f in frames]
-                return r, digest, d
+                return launch({} if finished else {"RENDERLOOP_FINISHED_JOBS": "off"})
 
             def finished(p):
                 return ask(p, {"type": "ping"})["finished_jobs"]
@@ -160,19 +127,7 @@ class FinishedJobsIT {
 
     @BeforeAll
     static void run(@TempDir Path dir) throws Exception {
-        WorkerPackage pkg = WorkerPackage.extract(dir.resolve("pkg"));
-        Path root = Files.createDirectories(dir.resolve("scratch").resolve("jobs"));
-        Process p = new ProcessBuilder(RenderEngine.defaultPython().toString(), "-I", "-c", HARNESS,
-                pkg.directory().getParent().toString(), root.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the harness did not finish");
-        String last = out.lines().reduce((a, b) -> b).orElse("");
-        if (p.exitValue() != 0 && out.contains("No module named 'matplotlib'")) {
-            result = null;
-            return;
-        }
-        assertEquals(0, p.exitValue(), out);
-        result = JSON.readTree(last);
+        result = WorkerProtocolHarness.run(HARNESS, dir);
     }
 
     static void assumeClonedJobs() {

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,41 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  * directory; a job whose writable space differs starts as before; no spare outlives the worker.
  */
 class JobSparesIT {
-    static final ObjectMapper JSON = new ObjectMapper();
-
-    /** The harness: starts workers, sends jobs, waits until the spares are ready, prints one JSON line. */
+    /** The harness after {@link WorkerProtocolHarness#PRELUDE}: starts workers, sends jobs, waits until the spares are ready, prints one JSON line. */
     static final String HARNESS = """
-            import json, os, subprocess, sys, time, hashlib
-            pkg, root = sys.argv[1], sys.argv[2]
-            SETTINGS = {"width": 320, "height": 240, "dpi": 100, "timeout_seconds": 60, "max_output_bytes": 64 << 20,
-                        "cpu_seconds": 30, "memory_bytes": 2 << 30}
-            PLOT = "import matplotlib.pyplot as plt\\nplt.bar(['a', 'b', 'c'], [3, 1, %d])\\nplt.title('t')\\n"
-            names = iter(range(1000))
-
             def start(spares=None, extra=()):
-                env = dict(os.environ)
-                env.pop("RENDERLOOP_JOB_SPARES", None)
-                if spares is not None:
-                    env["RENDERLOOP_JOB_SPARES"] = str(spares)
-                p = subprocess.Popen([sys.executable, "-I", os.path.join(pkg, "renderloop_worker", "worker.py"),
-                                      "--driver", "matplotlib", "--jobs-root", root] + list(extra),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-                return p, json.loads(p.stdout.readline())
-
-            def ask(p, message):
-                p.stdin.write(json.dumps(message) + "\\n")
-                p.stdin.flush()
-                return json.loads(p.stdout.readline())
-
-            def job(p, code, settings=SETTINGS):
-                d = os.path.join(root, "j%d" % next(names))
-                os.makedirs(d)
-                with open(os.path.join(d, "scene.py"), "w") as f:
-                    f.write(code)
-                r = ask(p, {"type": "render", "id": d, "job_dir": d, "settings": settings})
-                frames = sorted(os.listdir(os.path.join(d, "out"))) if os.path.isdir(os.path.join(d, "out")) else []
-                digest = [hashlib.sha256(open(os.path.join(d, "out", f), "rb").read()).hexdigest() for f in frames]
-                return r, digest, d
+                return launch({} if spares is None else {"RENDERLOOP_JOB_SPARES": str(spares)}, extra)
 
             def wait_spares(p, n):
                 deadline = time.monotonic() + 30
@@ -146,19 +112,7 @@ class JobSparesIT {
 
     @BeforeAll
     static void run(@TempDir Path dir) throws Exception {
-        WorkerPackage pkg = WorkerPackage.extract(dir.resolve("pkg"));
-        Path root = Files.createDirectories(dir.resolve("scratch").resolve("jobs"));
-        Process p = new ProcessBuilder(RenderEngine.defaultPython().toString(), "-I", "-c", HARNESS,
-                pkg.directory().getParent().toString(), root.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the harness did not finish");
-        String last = out.lines().reduce((a, b) -> b).orElse("");
-        if (p.exitValue() != 0 && out.contains("No module named 'matplotlib'")) {
-            result = null;
-            return;
-        }
-        assertEquals(0, p.exitValue(), out);
-        result = JSON.readTree(last);
+        result = WorkerProtocolHarness.run(HARNESS, dir);
     }
 
     static void assumeSpares() {
