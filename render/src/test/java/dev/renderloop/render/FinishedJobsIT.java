@@ -93,6 +93,13 @@ class FinishedJobsIT {
             out["after_early"] = {"status": r["status"], "equal": digest == plain_digest}
             settle(p)
 
+            # A program that keeps writing on every descriptor it has: the worker stops reading the pipe.
+            noisy = ("import os\\nfor fd in range(3, 256):\\n    try:\\n        for _ in range(64):\\n"
+                     "            os.write(fd, b'x' * 4096)\\n    except OSError:\\n        pass\\n" + PLOT % 2)
+            r, digest, _ = job(p, noisy)
+            out["noisy"] = {"status": r["status"], "equal": digest == plain_digest, "finished": finished(p)}
+            settle(p)
+
             # The parent-death signal stays set: prctl(PR_SET_PDEATHSIG, 0) is refused.
             unset = ("import ctypes\\nlibc = ctypes.CDLL(None, use_errno=True)\\n"
                      "print('prctl', libc.prctl(1, 0, 0, 0, 0), ctypes.get_errno())\\n" + PLOT % 2)
@@ -176,6 +183,15 @@ class FinishedJobsIT {
         JsonNode next = result.path("after_early");
         assertEquals("ok", next.path("status").asText(), next.toString());
         assertTrue(next.path("equal").asBoolean(), "the next job renders its own program: " + next);
+    }
+
+    @Test
+    void aProgramThatFloodsThePipe_losesIt_andItsJobEndsAsOneThatExits() {
+        assumeClonedJobs();
+        JsonNode noisy = result.path("noisy");
+        assertEquals("ok", noisy.path("status").asText(), noisy.toString());
+        assertTrue(noisy.path("equal").asBoolean(), noisy.toString());
+        assertEquals(0, noisy.path("finished").path("waiting").asInt(), "not kept: " + noisy);
     }
 
     @Test

@@ -507,13 +507,17 @@ class JobChannel:
     sent before any of the program ran (send_job_descriptors: its directory, and its PID namespace's
     /proc when it has one; then it closed its end), and the read end of its pipe, on which it says
     that its result is written (FINISHED). The program can write bytes on the pipe, no more: a job
-    that says FINISHED early only ends its own job early."""
+    that says FINISHED early only ends its own job early, and one that writes anything else for long
+    (past NOISE_BYTES) loses the pipe: its job is then waited for as one that exits."""
+
+    NOISE_BYTES = 1 << 16
 
     def __init__(self, handle, finished):
         self.handle, self.finished_fd = handle, finished
         handle.setblocking(False)
         self.directory = self.proc = None
         self.finished = False
+        self.noise = 0
 
     def watch(self):
         """What to select() on while the job runs: the pipe until FINISHED or its end."""
@@ -543,7 +547,11 @@ class JobChannel:
             data = b""
         if FINISHED in data and self.directory is not None:
             self.finished = True
-        elif not data:  # the job closed it: it exits, or its program did
+            return
+        self.noise += len(data)
+        # Closed by the job (it exits, or its program closed it), or written to by the program for long
+        # enough: the worker would spend its own CPU reading it until the deadline.
+        if not data or self.noise > self.NOISE_BYTES:
             os.close(self.finished_fd)
             self.finished_fd = None
 
