@@ -6,6 +6,7 @@ A diagnostic beside `perf serve-reward`: two replicas measured at the same momen
 20-30 % within minutes, which one command's rounds cannot separate from the change.
 
 Usage: /usr/bin/python3 scripts/serve-reward-ab.py [--pairs 40] [--pause 1.5] [--b-env RENDERLOOP_FINISHED_JOBS=off]
+       [--b-arg=--workers --b-arg=3 ...]   (arguments of B's serve-reward; with them and no --b-env, B's environment is A's)
 (run from the repository root after a build; ~2 minutes for 40 pairs; ports 18781 and 18782 on 127.0.0.1)
 """
 import argparse
@@ -30,6 +31,9 @@ def batch(serial):
     return json.dumps({"items": items}).encode()
 
 
+WORKER_MILLIS = {}  # port -> the worker's own time of each item's job (render.render_ms)
+
+
 def post(port, serial):
     """One batch; its wall time in ms. Fails unless every item was scored."""
     request = urllib.request.Request("http://127.0.0.1:%d/v1/score" % port, data=batch(serial),
@@ -40,12 +44,13 @@ def post(port, serial):
     bad = [it for it in answer["items"] if it.get("status") != "scored"]
     if bad:
         raise SystemExit("not scored: %s" % json.dumps(bad)[:500])
+    WORKER_MILLIS.setdefault(port, []).extend(it["render"]["render_ms"] for it in answer["items"])
     return elapsed
 
 
-def start(port, env_set):
+def start(port, env_set, extra=()):
     env = dict(os.environ, **env_set)
-    process = subprocess.Popen(["./renderloop", "serve-reward", "--port", str(port), "--warm", "matplotlib"], env=env,
+    process = subprocess.Popen(["./renderloop", "serve-reward", "--port", str(port), "--warm", "matplotlib", *extra], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -63,26 +68,29 @@ def main():
     parser.add_argument("--pairs", type=int, default=40)
     parser.add_argument("--pause", type=float, default=1.5, help="seconds before each batch")
     parser.add_argument("--b-env", action="append", default=[], help="NAME=VALUE for replica B (repeatable)")
+    parser.add_argument("--b-arg", action="append", default=[], help="an argument of replica B's serve-reward (repeatable)")
     args = parser.parse_args()
-    b_env = dict(e.split("=", 1) for e in args.b_env) or {"RENDERLOOP_FINISHED_JOBS": "off"}
+    b_env = dict(e.split("=", 1) for e in args.b_env) or ({} if args.b_arg else {"RENDERLOOP_FINISHED_JOBS": "off"})
     serial = iter(range(1 << 62))
     replicas = {"A": 18781, "B": 18782}
-    processes = [start(replicas["A"], {}), start(replicas["B"], b_env)]
+    processes = [start(replicas["A"], {}), start(replicas["B"], b_env, args.b_arg)]
     try:
         for port in replicas.values():
             for _ in range(3):  # warm: JIT, spares learned for the batch's size
                 post(port, serial)
                 time.sleep(args.pause)
+        WORKER_MILLIS.clear()
         times = {"A": [], "B": []}
         for i in range(args.pairs):
             for name in (("A", "B") if i % 2 == 0 else ("B", "A")):
                 time.sleep(args.pause)
                 times[name].append(post(replicas[name], serial))
-        print("B: %s; %d pairs, %.1f s apart" % (b_env, args.pairs, args.pause))
+        print("B: %s %s; %d pairs, %.1f s apart" % (b_env, " ".join(args.b_arg), args.pairs, args.pause))
         for name, values in times.items():
             values = sorted(values)
-            print("%s median %.0f ms (p25 %.0f, p75 %.0f)" % (name, statistics.median(values), values[len(values) // 4],
-                                                          values[3 * len(values) // 4]))
+            print("%s median %.0f ms (p25 %.0f, p75 %.0f); its workers' own time per job (render.render_ms) median %.0f ms"
+                  % (name, statistics.median(values), values[len(values) // 4], values[3 * len(values) // 4],
+                     statistics.median(WORKER_MILLIS[replicas[name]])))
         print("median of B - A per pair: %.0f ms" % statistics.median(b - a for a, b in zip(times["A"], times["B"])))
     finally:
         for process in processes:
