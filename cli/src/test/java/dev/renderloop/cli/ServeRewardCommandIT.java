@@ -28,7 +28,8 @@ class ServeRewardCommandIT {
                 "--no-cache");
         assertEquals(ExitCode.OK, r.exitCode(), r.out() + r.err());
         for (String s : new String[] {"one replica on 127.0.0.1:", "RSS before", "service", "published", "service/published",
-                "sustained", "p99", "3x overload", "answers by HTTP status", "only 200 and 429 answers: yes", "RSS warm", "RSS after"}) {
+                "sustained", "p99", "3x overload", "answers by HTTP status", "only 200 and 429 answers: yes", "RSS warm", "RSS after",
+                "once idle after it", "CPU per reward, published/service"}) {
             assertTrue(r.out().contains(s), s + " missing from\n" + r.out());
         }
     }

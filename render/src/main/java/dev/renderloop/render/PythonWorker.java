@@ -51,6 +51,8 @@ final class PythonWorker implements AutoCloseable {
      * measure what that saves.
      */
     static final String FINISHED_JOBS_SWITCH = "RENDERLOOP_FINISHED_JOBS";
+    /** {@code off}: spare job processes do not read ahead while the worker is idle (less idle CPU, slower jobs; README). */
+    static final String READ_AHEAD_SWITCH = "RENDERLOOP_READ_AHEAD";
 
     /** The most spare job processes a pool of workers holds in all, unless {@link #SPARES_SWITCH} says otherwise. */
     static final int MAX_SPARES_PER_POOL = 16;
@@ -139,6 +141,9 @@ final class PythonWorker implements AutoCloseable {
         }
         if ("off".equals(System.getenv(FINISHED_JOBS_SWITCH))) {
             env.put(FINISHED_JOBS_SWITCH, "off");  // to measure what keeping finished jobs stopped saves (README)
+        }
+        if ("off".equals(System.getenv(READ_AHEAD_SWITCH))) {
+            env.put(READ_AHEAD_SWITCH, "off");
         }
         String spares = System.getenv(SPARES_SWITCH);
         if (spares != null && spares.matches("[0-9]{1,2}")) {

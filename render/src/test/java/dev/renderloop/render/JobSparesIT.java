@@ -54,6 +54,18 @@ class JobSparesIT {
             out["off_spare"] = plain["spare"] or plain2["spare"]
             off.stdin.write('{"type": "shutdown"}\\n'); off.stdin.flush(); off.wait(30)
 
+            quiet, _ = launch({"RENDERLOOP_READ_AHEAD": "off"})
+            job(quiet, PLOT % 1)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and ask(quiet, {"type": "ping"})["spares"]["ready"] < 4:
+                time.sleep(0.3)
+            time.sleep(1.0)  # longer than reading ahead takes when it is on
+            quiet_status = ask(quiet, {"type": "ping"})["spares"]
+            q, quiet_digest, _ = job(quiet, PLOT % 2)
+            out["read_ahead_off"] = {"spares": quiet_status, "spare": q["spare"],
+                                     "equal": quiet_digest == plain_digest and len(quiet_digest) == 1}
+            quiet.stdin.write('{"type": "shutdown"}\\n'); quiet.stdin.flush(); quiet.wait(30)
+
             p, ready = start()
             out["ready"] = ready
             first, _, _ = job(p, PLOT % 1)  # the first job sets the size the spares are made for
@@ -87,7 +99,7 @@ class JobSparesIT {
             with open(os.path.join(evil_dir, "scene.py"), "w") as f:
                 f.write("import matplotlib.pyplot as plt\\nplt.title('pwned')\\nplt.plot([0, 9])\\n")
             h, _, hd = job(p, hostile % ("evil", json.dumps(SETTINGS)))
-            out["hostile"] = {"spare": h["spare"], "status": h["status"], "error": h.get("error"),
+            out["hostile"] = {"spare": h["spare"], "status": h["status"], "error": h.get("error"), "dir": os.path.basename(hd),
                               "found": json.load(open(os.path.join(hd, "found.json")))}
             victims = [job(p, PLOT % 2) for _ in range(3)]  # the other spares, each its own program
             out["victims"] = [{"spare": v["spare"], "equal": d == plain_digest} for v, d, _ in victims]
@@ -129,10 +141,22 @@ class JobSparesIT {
         assertFalse(result.path("first_spare").asBoolean(), "no spare before the first job says its size");
         assertEquals(4, result.path("spares_before").path("ready").asInt(), result.toString());
         assertEquals(4, result.path("spares_before").path("read_ahead").asInt(), "each spare read ahead: " + result);
+        assertTrue(result.path("spares_before").path("read_ahead_on").asBoolean(), result.toString());
         JsonNode same = result.path("same");
         assertTrue(same.path("spare").asBoolean(), result.toString());
         assertEquals("ok", same.path("status").asText());
         assertTrue(same.path("equal").asBoolean(), "the same PNG bytes as with spares off: " + result);
+    }
+
+    @Test
+    void withReadingAheadOff_theSparesAreMadeButReadNothing_andTheFrameIsTheSame() {
+        assumeSpares();
+        JsonNode off = result.path("read_ahead_off");
+        assertEquals(4, off.path("spares").path("ready").asInt(), "the spares are still made: " + off);
+        assertFalse(off.path("spares").path("read_ahead_on").asBoolean(), off.toString());
+        assertEquals(0, off.path("spares").path("read_ahead").asInt(), "no spare read ahead: " + off);
+        assertTrue(off.path("spare").asBoolean(), "the job still started in a spare: " + off);
+        assertTrue(off.path("equal").asBoolean(), "the same PNG bytes as with spares off: " + off);
     }
 
     @Test
@@ -151,8 +175,9 @@ class JobSparesIT {
         JsonNode found = hostile.path("found");
         assertEquals(0, found.path("sent").size(), "no descriptor of the job reaches a spare: " + found);
         assertEquals("[\"1\"]", found.path("pids").toString(), "its own PID namespace: " + found);
-        // The jobs root holds its own directory (the harness's fifth job) and its /tmp, /var/tmp and /dev/shm.
-        assertEquals("[\".shm\",\".tmp\",\".var-tmp\",\"j4\"]", found.path("root").toString(),
+        // The jobs root holds its own directory and its /tmp, /var/tmp and /dev/shm.
+        assertTrue(hostile.path("dir").asText().matches("j[0-9]+"), hostile.toString());
+        assertEquals("[\".shm\",\".tmp\",\".var-tmp\",\"" + hostile.path("dir").asText() + "\"]", found.path("root").toString(),
                 "no other job's directory is visible: " + found);
         for (JsonNode victim : result.path("victims")) {
             assertTrue(victim.path("spare").asBoolean(), result.toString());

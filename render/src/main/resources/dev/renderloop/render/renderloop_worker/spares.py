@@ -4,7 +4,8 @@ depend on the job: namespaces, file system, confinement, warm pages (isolation.s
 one spare at a time and only while no request is waiting, it reads one byte of each page the parent
 had in memory (warm_pages.touch_steps), whose first read in a new process costs ~6 us each on this
 project's VMs. A job that comes starts in the oldest spare. On the 2-core VM a matplotlib job took
-~57 ms so instead of ~135 (README, the reward service).
+~57 ms so instead of ~135 (README, the reward service). Reading ahead costs ~90 ms of CPU a spare
+there; RENDERLOOP_READ_AHEAD=off leaves it out (the spares are still made).
 
 A spare is the process clone_job would have made for the job, only made earlier, from the same warm
 parent (which never runs a job's code, so its state is the same then as later). It gets its job's
@@ -24,6 +25,9 @@ import select
 import signal
 
 from .base import PARENT_ONLY_FDS
+
+# The environment variable that turns reading ahead off ("off"); the spares are still made.
+READ_AHEAD_SWITCH = "RENDERLOOP_READ_AHEAD"
 from .isolation import SPARE_PAUSE, SPARE_TOUCH, SPARE_TOUCHED, JobChannel, spare_job, start_spare_job
 
 
@@ -61,6 +65,9 @@ class JobSpares:
 
     def __init__(self, count):
         self.count = max(0, count)
+        # Reading ahead costs ~90 ms of CPU a spare on the 2-core VM (its first read of ~17,000 pages) and saves a
+        # chart job ~40 ms; a host that has other work for its idle CPU can turn it off (README, the reward service).
+        self.read_ahead_on = os.environ.get(READ_AHEAD_SWITCH) != "off"
         self.ready = []  # Spare, oldest first
         self.size = None  # the writable space of the last job: the next is likely the same
         self.made = 0
@@ -75,8 +82,8 @@ class JobSpares:
         return next((s.handle for s in self.ready if s.read_ahead == "reading"), None)
 
     def to_read(self):
-        """Whether a spare has pages left to read ahead and none is reading now."""
-        return self.reading() is None and any(s.read_ahead is None for s in self.ready)
+        """Whether a spare has pages left to read ahead and none is reading now (never with RENDERLOOP_READ_AHEAD=off)."""
+        return self.read_ahead_on and self.reading() is None and any(s.read_ahead is None for s in self.ready)
 
     def add(self, driver, jobs_root, proto_fd, isolate_net, job_process):
         """Makes one spare for the last job's size (the parent's part: one clone(), ~4 ms here)."""
@@ -86,6 +93,8 @@ class JobSpares:
 
     def read_ahead(self):
         """The worker is idle: the reading spare's answer taken, the next spare set reading."""
+        if not self.read_ahead_on:
+            return
         for spare in self.ready:
             if spare.read_ahead == "reading":
                 try:
@@ -130,7 +139,7 @@ class JobSpares:
 
     def status(self):
         return {"count": self.count, "ready": len(self.ready), "made": self.made, "used": self.used,
-                "read_ahead": sum(1 for s in self.ready if s.read_ahead == "done")}
+                "read_ahead": sum(1 for s in self.ready if s.read_ahead == "done"), "read_ahead_on": self.read_ahead_on}
 
 
 def send(handle, message):
