@@ -241,7 +241,8 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                     double batchCpu = PerfRenderCommand.median(oursCpu);
                     double afterCpu = PerfRenderCommand.median(idleCpu);
                     line += String.format(Locale.ROOT, "%n  %-10s CPU (this JVM and every process under it; medians): service %.2f s a batch"
-                            + " + %.2f s once idle after it (ending kept job processes, making spare job processes, reading ahead)", "",
+                            + " + %.2f s once idle after it (Python workers: ending kept job processes, making spare job processes, reading"
+                            + " ahead)", "",
                             batchCpu, afterCpu);
                     if (!skipPublished) {
                         double pubCpu = PerfRenderCommand.median(theirsCpu);

@@ -25,10 +25,10 @@ import select
 import signal
 
 from .base import PARENT_ONLY_FDS
+from .isolation import SPARE_PAUSE, SPARE_TOUCH, SPARE_TOUCHED, JobChannel, spare_job, start_spare_job
 
 # The environment variable that turns reading ahead off ("off"); the spares are still made.
 READ_AHEAD_SWITCH = "RENDERLOOP_READ_AHEAD"
-from .isolation import SPARE_PAUSE, SPARE_TOUCH, SPARE_TOUCHED, JobChannel, spare_job, start_spare_job
 
 
 class Spare:
