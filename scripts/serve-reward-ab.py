@@ -7,6 +7,8 @@ A diagnostic beside `perf serve-reward`: two replicas measured at the same momen
 
 Usage: /usr/bin/python3 scripts/serve-reward-ab.py [--pairs 40] [--pause 1.5] [--b-env RENDERLOOP_FINISHED_JOBS=off]
        [--b-arg=--workers --b-arg=3 ...]   (arguments of B's serve-reward; with them and no --b-env, B's environment is A's)
+       [--a-launcher /tmp/A/renderloop]   (A from another build: a copy of an earlier checkout's launcher, its
+       scripts/java-home.sh and cli/target/renderloop.jar; then B's environment is A's unless --b-env says otherwise)
 (run from the repository root after a build; ~2 minutes for 40 pairs; ports 18781 and 18782 on 127.0.0.1)
 """
 import argparse
@@ -48,9 +50,9 @@ def post(port, serial):
     return elapsed
 
 
-def start(port, env_set, extra=()):
+def start(port, env_set, extra=(), launcher="./renderloop"):
     env = dict(os.environ, **env_set)
-    process = subprocess.Popen(["./renderloop", "serve-reward", "--port", str(port), "--warm", "matplotlib", *extra], env=env,
+    process = subprocess.Popen([launcher, "serve-reward", "--port", str(port), "--warm", "matplotlib", *extra], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -69,11 +71,13 @@ def main():
     parser.add_argument("--pause", type=float, default=1.5, help="seconds before each batch")
     parser.add_argument("--b-env", action="append", default=[], help="NAME=VALUE for replica B (repeatable)")
     parser.add_argument("--b-arg", action="append", default=[], help="an argument of replica B's serve-reward (repeatable)")
+    parser.add_argument("--a-launcher", default="./renderloop", help="replica A's launcher (another build)")
     args = parser.parse_args()
-    b_env = dict(e.split("=", 1) for e in args.b_env) or ({} if args.b_arg else {"RENDERLOOP_FINISHED_JOBS": "off"})
+    b_env = dict(e.split("=", 1) for e in args.b_env) or (
+        {} if args.b_arg or args.a_launcher != "./renderloop" else {"RENDERLOOP_FINISHED_JOBS": "off"})
     serial = iter(range(1 << 62))
     replicas = {"A": 18781, "B": 18782}
-    processes = [start(replicas["A"], {}), start(replicas["B"], b_env, args.b_arg)]
+    processes = [start(replicas["A"], {}, launcher=args.a_launcher), start(replicas["B"], b_env, args.b_arg)]
     try:
         for port in replicas.values():
             for _ in range(3):  # warm: JIT, spares learned for the batch's size
@@ -85,7 +89,7 @@ def main():
             for name in (("A", "B") if i % 2 == 0 else ("B", "A")):
                 time.sleep(args.pause)
                 times[name].append(post(replicas[name], serial))
-        print("B: %s %s; %d pairs, %.1f s apart" % (b_env, " ".join(args.b_arg), args.pairs, args.pause))
+        print("A: %s; B: ./renderloop %s %s; %d pairs, %.1f s apart" % (args.a_launcher, b_env, " ".join(args.b_arg), args.pairs, args.pause))
         for name, values in times.items():
             values = sorted(values)
             print("%s median %.0f ms (p25 %.0f, p75 %.0f); its workers' own time per job (render.render_ms) median %.0f ms"

@@ -26,9 +26,11 @@ PACKAGE = os.path.join("render", "src", "main", "resources", "dev", "renderloop"
 class Worker:
     def __init__(self, root):
         self.root, self.serial = root, 0
+        # malloc as the launcher sets it for its workers (PythonWorker.MALLOC_TUNABLES): the spares' heap reserve needs it.
+        env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456")
         self.process = subprocess.Popen([sys.executable, "-I", os.path.join(PACKAGE, "renderloop_worker", "worker.py"),
                                          "--driver", "matplotlib", "--jobs-root", root],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         ready = json.loads(self.process.stdout.readline())
         if ready.get("type") != "ready":
             raise SystemExit("the worker did not start: %s" % ready)

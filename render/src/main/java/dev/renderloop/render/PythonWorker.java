@@ -53,6 +53,8 @@ final class PythonWorker implements AutoCloseable {
     static final String FINISHED_JOBS_SWITCH = "RENDERLOOP_FINISHED_JOBS";
     /** {@code off}: spare job processes do not read ahead while the worker is idle (less idle CPU, slower jobs; README). */
     static final String READ_AHEAD_SWITCH = "RENDERLOOP_READ_AHEAD";
+    /** {@code off}: spare job processes reserve no heap for their job (warm_pages.py; to measure what it saves). */
+    static final String HEAP_RESERVE_SWITCH = "RENDERLOOP_HEAP_RESERVE";
 
     /** The most spare job processes a pool of workers holds in all, unless {@link #SPARES_SWITCH} says otherwise. */
     static final int MAX_SPARES_PER_POOL = 16;
@@ -144,6 +146,9 @@ final class PythonWorker implements AutoCloseable {
         }
         if ("off".equals(System.getenv(READ_AHEAD_SWITCH))) {
             env.put(READ_AHEAD_SWITCH, "off");  // less CPU while idle, slower jobs after a pause (README)
+        }
+        if ("off".equals(System.getenv(HEAP_RESERVE_SWITCH))) {
+            env.put(HEAP_RESERVE_SWITCH, "off");  // to measure what the spares' heap reserve saves (README)
         }
         String spares = System.getenv(SPARES_SWITCH);
         if (spares != null && spares.matches("[0-9]{1,2}")) {

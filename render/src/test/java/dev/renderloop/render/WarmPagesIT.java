@@ -175,7 +175,7 @@ class WarmPagesIT {
             assertTrue(result.ok(), result.error());
             String status = engine.idleWorkerReady("matplotlib").path("versions").path("warm_pages").asText();
             if (kernelPopulates()) {
-                assertTrue(status.matches("on \\(\\d+ pages in \\d+ ranges; \\d+ resident pages for spares to read\\)"), status);
+                assertTrue(status.matches("on \\(\\d+ pages in \\d+ ranges; heap reserve \\d+ KiB; \\d+ resident pages for spares to read\\)"), status);
             } else {
                 assertTrue(status.startsWith("off ("), status);
             }

@@ -34,7 +34,7 @@ final class WorkerProtocolHarness {
 
             def launch(env_set=None, extra=()):
                 env = dict(os.environ)
-                for switch in ("RENDERLOOP_JOB_SPARES", "RENDERLOOP_FINISHED_JOBS", "RENDERLOOP_READ_AHEAD"):
+                for switch in ("RENDERLOOP_JOB_SPARES", "RENDERLOOP_FINISHED_JOBS", "RENDERLOOP_READ_AHEAD", "RENDERLOOP_HEAP_RESERVE"):
                     env.pop(switch, None)
                 env.update(env_set or {})
                 p = subprocess.Popen([sys.executable, "-I", os.path.join(pkg, "renderloop_worker", "worker.py"),

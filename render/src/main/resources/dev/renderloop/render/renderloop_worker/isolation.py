@@ -476,6 +476,7 @@ def spare_job_process(driver, jobs_root, size, proto_fd, job_process, uid, gid, 
     reads = iter(())
     if warm_pages is not None:
         warm_pages.populate()
+        warm_pages.reserve_heap()
         driver.warm_pages = None  # done: child_main would do it again
         reads = warm_pages.touch_steps()
     while True:
