@@ -152,8 +152,8 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
                 // The SSIM kernel: `java -jar` without --add-modules jdk.incubator.vector runs the scalar one, ~4x slower.
                 out.printf(Locale.ROOT, "perf serve-reward: one replica on 127.0.0.1:%d, %d cores, queue %d items, %d scoring "
-                        + "threads, batches of %d; SSIM kernel %s%n", service.port(), cores, queue, config.concurrency(), BATCH,
-                        Ssim.kernel());
+                        + "threads, batches of %d; SSIM kernel %s; garbage collector %s%n", service.port(), cores, queue,
+                        config.concurrency(), BATCH, Ssim.kernel(), collectors());
                 for (String d : domains) {  // the references, rendered once per replica, before any timing
                     post(http, url, batch(d), Duration.ofSeconds(120));
                 }
@@ -408,6 +408,12 @@ final class PerfServeRewardCommand implements Callable<Integer> {
         double rate() {
             return BATCH / seconds;
         }
+    }
+
+    /** The JVM's garbage collectors by name (the launcher picks the serial one on 2 cores or fewer: README). */
+    static String collectors() {
+        return String.join(" + ", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
     }
 
     /**

@@ -29,7 +29,7 @@ class ServeRewardCommandIT {
         assertEquals(ExitCode.OK, r.exitCode(), r.out() + r.err());
         for (String s : new String[] {"one replica on 127.0.0.1:", "RSS before", "service", "published", "service/published",
                 "sustained", "p99", "3x overload", "answers by HTTP status", "only 200 and 429 answers: yes", "RSS warm", "RSS after",
-                "once idle after it", "CPU per reward, published/service"}) {
+                "once idle after it", "CPU per reward, published/service", "garbage collector "}) {
             assertTrue(r.out().contains(s), s + " missing from\n" + r.out());
         }
     }
