@@ -74,6 +74,9 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     private static final int BATCH = 8;
     private static final int ROUNDS = 5;
     private static final double WARM_SECONDS = 3;
+    /** Warm-up batches go on, past WARM_SECONDS, until the last WARM_WINDOW of them spent less than JIT_SETTLED of their time compiling. */
+    private static final int WARM_WINDOW = 10;
+    private static final double JIT_SETTLED = 0.02;
     static final String SVG_REF = "<svg xmlns='http://www.w3.org/2000/svg' width='336' height='336'>"
             + "<rect width='336' height='336' fill='white'/><circle cx='168' cy='168' r='90' fill='#d33'/>"
             + "<rect x='40' y='40' width='80' height='60' fill='#36c'/></svg>";
@@ -106,6 +109,12 @@ final class PerfServeRewardCommand implements Callable<Integer> {
             description = "Domains of the batches, alternating (default: ${DEFAULT-VALUE}); svg alone shows svg latency unmixed.")
     List<String> wanted;
 
+    @Option(names = "--warm-max-seconds", defaultValue = "60", paramLabel = "S",
+            description = "Longest warm-up of each domain before its one-batch rounds: untimed batches, back to back, until the "
+                    + "JIT compiles less than 2%% of the time (at least 3 s; default: ${DEFAULT-VALUE}; 3 gives the fixed 3 s of "
+                    + "earlier versions).")
+    double warmMaxSeconds;
+
     @Option(names = "--skip-published", description = "Do not run the published per-call pool.")
     boolean skipPublished;
 
@@ -120,9 +129,11 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (seconds < 1 || seconds > 3600 || overloadSeconds < 0 || overloadSeconds > 600 || threads < 1 || threads > 64
-                || maxBatches < 1 || queue < BATCH || (concurrency != null && (concurrency < 1 || concurrency > 64))) {
+                || maxBatches < 1 || queue < BATCH || (concurrency != null && (concurrency < 1 || concurrency > 64))
+                || !(warmMaxSeconds >= WARM_SECONDS && warmMaxSeconds <= 600)) {
             spec.commandLine().getErr().println("renderloop perf serve-reward: --seconds in 1..3600, --overload-seconds in 0..600, "
-                    + "--threads in 1..64, --max-batches >= 1, --queue >= " + BATCH + ", --concurrency in 1..64");
+                    + "--threads in 1..64, --max-batches >= 1, --queue >= " + BATCH + ", --concurrency in 1..64, "
+                    + "--warm-max-seconds in 3..600");
             return ExitCode.USAGE;
         }
         int cores = Runtime.getRuntime().availableProcessors();
@@ -166,18 +177,19 @@ final class PerfServeRewardCommand implements Callable<Integer> {
                         + " at a time):");
                 for (String d : domains) {
                     // A service answers thousands of batches in a training run; its first ones run while the JIT
-                    // compiles the scorer. The comparison is with the service as it runs then: the first batch is
-                    // printed, then untimed batches warm it (WARM_SECONDS), then ROUNDS rounds, alternating sides,
-                    // medians reported. The published pool is made per call by design, so it is never warm.
+                    // compiles the scorer. The comparison is with the service as it runs after that: the first batch is
+                    // printed, then untimed batches warm it until the JIT has settled (Warm-up), then ROUNDS rounds,
+                    // alternating sides, medians reported. The published pool is made per call by design, so it is never warm.
                     long c0 = System.nanoTime();
                     post(http, url, batch(d), Duration.ofSeconds(120));
                     double cold = (System.nanoTime() - c0) / 1e9;
-                    int warmed = 0;
-                    for (long stop = System.nanoTime() + (long) (WARM_SECONDS * 1e9); System.nanoTime() < stop && warmed < 200; warmed++) {
+                    WarmUp warm = new WarmUp();
+                    while (!warm.done(warmMaxSeconds)) {
                         post(http, url, batch(d), Duration.ofSeconds(120));
+                        warm.batchDone();
                     }
-                    out.printf(Locale.ROOT, "  %-10s first batch after start %.0f ms (%.1f rewards/s), then %d untimed batches%n", d,
-                            cold * 1000, BATCH / cold, warmed);
+                    out.printf(Locale.ROOT, "  %-10s first batch after start %.0f ms (%.1f rewards/s), then %d untimed batches in %.0f s "
+                            + "(%s)%n", d, cold * 1000, BATCH / cold, warm.batches(), warm.seconds(), warm.why(warmMaxSeconds));
                     List<Double> ours = new ArrayList<>();
                     List<Double> theirs = new ArrayList<>();
                     double[] split = new double[3];
@@ -407,6 +419,84 @@ final class PerfServeRewardCommand implements Callable<Integer> {
     record Published(double seconds, int rendered, double cpuSeconds) {
         double rate() {
             return BATCH / seconds;
+        }
+    }
+
+    /**
+     * The untimed warm-up batches of one domain: back to back for WARM_SECONDS at least, then until the last WARM_WINDOW
+     * batches spent less than JIT_SETTLED of their wall time compiling (the JIT's own total, summed over its threads,
+     * {@link java.lang.management.CompilationMXBean}), at most the given seconds or 1,000 batches. Without that figure
+     * from the JVM, WARM_SECONDS only.
+     */
+    static final class WarmUp {
+        private static final java.lang.management.CompilationMXBean JIT = java.lang.management.ManagementFactory.getCompilationMXBean();
+        private final java.util.function.LongSupplier nanos;
+        private final java.util.function.LongSupplier compileMillis;
+        private final long start;
+        private final java.util.ArrayDeque<long[]> marks = new java.util.ArrayDeque<>();  // {nanos, compile ms}
+        private int batches;
+
+        /** On this JVM's clock and JIT. */
+        WarmUp() {
+            this(System::nanoTime, WarmUp::jitMillis);
+        }
+
+        /** @param compileMillis the JIT's total compilation time so far in ms, or -1 where the JVM does not report it */
+        WarmUp(java.util.function.LongSupplier nanos, java.util.function.LongSupplier compileMillis) {
+            this.nanos = nanos;
+            this.compileMillis = compileMillis;
+            this.start = nanos.getAsLong();
+            marks.add(new long[] {start, compileMillis.getAsLong()});
+        }
+
+        void batchDone() {
+            batches++;
+            marks.add(new long[] {nanos.getAsLong(), compileMillis.getAsLong()});
+            while (marks.size() > WARM_WINDOW + 1) {
+                marks.removeFirst();
+            }
+        }
+
+        boolean done(double maxSeconds) {
+            double s = seconds();
+            return s >= maxSeconds || batches >= 1000 || (s >= WARM_SECONDS && (compileMillis.getAsLong() < 0 || settled()));
+        }
+
+        /** The share of the last WARM_WINDOW batches' wall time the JIT spent compiling, or -1 before there are that many. */
+        double compiling() {
+            if (marks.size() < WARM_WINDOW + 1) {
+                return -1;
+            }
+            long[] first = marks.getFirst();
+            long[] last = marks.getLast();
+            return (last[1] - first[1]) / Math.max(1e-9, (last[0] - first[0]) / 1e6);
+        }
+
+        private boolean settled() {
+            double c = compiling();
+            return c >= 0 && c < JIT_SETTLED;
+        }
+
+        int batches() {
+            return batches;
+        }
+
+        double seconds() {
+            return (nanos.getAsLong() - start) / 1e9;
+        }
+
+        String why(double maxSeconds) {
+            if (compileMillis.getAsLong() < 0) {
+                return "this JVM does not report its compilation time";
+            }
+            double c = compiling();
+            String share = c < 0 ? "fewer than " + WARM_WINDOW + " batches" : String.format(Locale.ROOT, "%.1f%%", 100 * c);
+            return (settled() ? "until" : "at most " + (int) maxSeconds + " s; not yet") + " the JIT compiling < "
+                    + (int) (100 * JIT_SETTLED) + "% of the last " + WARM_WINDOW + " batches' time: " + share;
+        }
+
+        private static long jitMillis() {
+            return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : -1;
         }
     }
 
