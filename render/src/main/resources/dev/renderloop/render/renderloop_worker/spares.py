@@ -1,6 +1,7 @@
 """Spare job processes, made while the worker has nothing to do (core.IDLE_SECONDS without a
 request). Each is one clone() of the warm parent that has built everything of a job that does not
-depend on the job: namespaces, file system, confinement, warm pages (isolation.spare_job). Then,
+depend on the job: namespaces, file system, confinement, warm pages and the heap a job will take
+(warm_pages.reserve_heap; isolation.spare_job). Then,
 one spare at a time and only while no request is waiting, it reads one byte of each page the parent
 had in memory (warm_pages.touch_steps), whose first read in a new process costs ~6 us each on this
 project's VMs. A job that comes starts in the oldest spare. On the 2-core VM a matplotlib job took
