@@ -16,8 +16,9 @@ readable or writable that was not, and the learned set comes from trusted code, 
 The sample child also notes how far the sample grew the heap. A spare job process (below) grows
 its own heap by that much, has the kernel supply the pages at once (MADV_POPULATE_WRITE) and frees
 the block again, which malloc keeps at the heap's top (the worker's GLIBC_TUNABLES keep up to 256
-MiB there): a chart job's canvas and arrays then land in pages already in memory (~110 page faults
-a job instead of ~250-400, ~1.5-3 ms of a ~37 ms chart). RENDERLOOP_HEAP_RESERVE=off leaves it out.
+MiB there): a chart job's canvas and arrays then land in pages already in memory (~70-110 page
+faults in a chart's drawing instead of ~220-400, ~1.5-3 ms of ~37 ms). RENDERLOOP_HEAP_RESERVE=off
+leaves it out.
 
 Where the worker keeps spare job processes (spares.py), it also notes the pages it has in memory
 (learn_resident), and a spare, while the worker is idle, reads one byte of each (touch_steps): under
@@ -107,7 +108,6 @@ class WarmPages:
         the kernel refuses (one the process no longer maps) is skipped."""
         for start, end in self.ranges:
             _LIBC.madvise(start, end - start, MADV_POPULATE_WRITE)
-
 
     def reserve_heap(self):
         """In a spare job process, before its job comes: grows the heap by heap_bytes, has the kernel
