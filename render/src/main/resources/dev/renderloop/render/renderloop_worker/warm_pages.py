@@ -43,6 +43,9 @@ PRESENT = 1 << 63
 EXCLUSIVE = 1 << 56
 # The most a job process copies up front: a sample that wrote more is not typical of a job.
 MAX_BYTES = 64 << 20
+# The most heap a spare reserves (reserve_heap): each spare holds it, so a sample that grew the heap
+# further (not a typical job) is not followed past it. matplotlib's grows it by ~1.5-2 MiB, rdkit's ~1.2.
+MAX_HEAP_RESERVE = 16 << 20
 # Mappings larger than this are not read (a library's address-space reservation, mostly never
 # touched, would cost the pagemap read 8 bytes per page of it).
 MAX_MAP_BYTES = 1 << 30
@@ -99,7 +102,7 @@ class WarmPages:
         ranges = coalesce(sorted(pages))
         if len(pages) * PAGE > MAX_BYTES:
             return cls.off("the sample wrote %d MiB, more than %d" % (len(pages) * PAGE >> 20, MAX_BYTES >> 20))
-        heap = min(max(heap, 0), MAX_BYTES)
+        heap = min(max(heap, 0), MAX_HEAP_RESERVE)
         return cls(ranges, "on (%d pages in %d ranges; heap reserve %d KiB)" % (len(pages), len(ranges), heap >> 10),
                    heap_bytes=heap)
 
