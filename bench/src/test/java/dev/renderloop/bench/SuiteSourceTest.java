@@ -4,31 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.renderloop.task.SharedManimBench;
 import dev.renderloop.task.Task;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** Suites by name, including ManimBench from the shared training split in both published forms. */
 class SuiteSourceTest {
-    static final String JSONL = "../../shared/data/manimbench/train.jsonl";
-    static final String PARQUET = "../../shared/data/manimbench/train.parquet";
-
-    /** A user's clone has no ../shared (CI's has): ManimBench is not in the repository (README, "ManimBench"). */
-    static void assumeManimBench(String file) {
-        Path p = Path.of(file);
-        Assumptions.assumeTrue(Files.isRegularFile(p), "ManimBench file not found at " + p.toAbsolutePath().normalize()
-                + " (../shared is absent: a user's clone has none, the README's \"ManimBench\" section says where to get it; CI clones beside ../shared)");
-    }
-
     @Test
     void manimBenchParquetAndJsonlHoldTheSameTasks() throws Exception {
-        assumeManimBench(JSONL);
-        assumeManimBench(PARQUET);
-        List<Task> jsonl = SuiteSource.load("manimbench:" + JSONL, null, null, null).tasks();
-        List<Task> parquet = SuiteSource.load("manimbench:" + PARQUET, null, null, null).tasks();
+        String jsonlFile = SharedManimBench.assume("train.jsonl").toString();
+        String parquetFile = SharedManimBench.assume("train.parquet").toString();
+        List<Task> jsonl = SuiteSource.load("manimbench:" + jsonlFile, null, null, null).tasks();
+        List<Task> parquet = SuiteSource.load("manimbench:" + parquetFile, null, null, null).tasks();
         assertEquals(316, jsonl.size());
         assertEquals(jsonl.size(), parquet.size());
         for (int i = 0; i < jsonl.size(); i++) {
@@ -41,12 +29,12 @@ class SuiteSourceTest {
 
     @Test
     void filtersBySplitLevelAndLimit() throws Exception {
-        assumeManimBench(JSONL);
-        SuiteSource.Loaded advanced = SuiteSource.load("manimbench:" + JSONL, "train", "advanced", null);
+        String jsonl = SharedManimBench.assume("train.jsonl").toString();
+        SuiteSource.Loaded advanced = SuiteSource.load("manimbench:" + jsonl, "train", "advanced", null);
         assertEquals(14, advanced.tasks().size());
         assertTrue(advanced.tasks().stream().allMatch(t -> t.level().equals("Advanced")));
         assertEquals("manimbench:train.jsonl/train/advanced", advanced.name());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SuiteSource.load("manimbench:" + JSONL, "test", null, null))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SuiteSource.load("manimbench:" + jsonl, "test", null, null))
                 .getMessage().contains("no task"));
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.renderloop.task.SharedManimBench;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -52,15 +53,14 @@ class ManimPublishedModeIT {
      * and by the CLI at {@code quality} (the same size and frame rate): same packets, same sampled frames.
      */
     static void compareWithTheCli(RenderSettings settings, String quality, int count, Path scratch) throws Exception {
-        Assumptions.assumeTrue(Files.isRegularFile(ManimRewardModeIT.TRAIN), "ManimBench training split not found at "
-                + ManimRewardModeIT.TRAIN.toAbsolutePath().normalize() + " (../shared is absent: a user's clone has none; CI clones beside ../shared)");
+        Path train = SharedManimBench.assume("train.jsonl");
         Path python = assumeRealManim();
         try (RenderEngine engine = TestEngines.plain(2)) {
             Path helper = Path.of(Objects.requireNonNull(ManimPublishedModeIT.class.getResource("/manim_cli_frames.py")).toURI());
             ObjectMapper json = new ObjectMapper();
             List<String> compared = new ArrayList<>();
             List<String> encoders = new ArrayList<>();
-            for (String line : Files.readAllLines(ManimRewardModeIT.TRAIN)) {
+            for (String line : Files.readAllLines(train)) {
                 if (compared.size() >= count) {
                     break;
                 }

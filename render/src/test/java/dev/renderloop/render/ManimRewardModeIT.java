@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.renderloop.task.SharedManimBench;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.Test;
  * missing).
  */
 class ManimRewardModeIT {
-    static final Path TRAIN = Path.of("../../shared/data/manimbench/train.jsonl");
 
     @Test
     void testDouble_rewardFramesEqualTheFullRendersLosslessFrames() throws Exception {
@@ -54,9 +54,7 @@ class ManimRewardModeIT {
 
     @Test
     void realManim_rewardFramesEqualTheFullRendersLosslessFrames_onTwentyManimBenchScenes() throws Exception {
-        // A user's clone has no ../shared (CI's has): ManimBench is not in the repository (README, "ManimBench").
-        Assumptions.assumeTrue(Files.isRegularFile(TRAIN), "ManimBench training split not found at "
-                + TRAIN.toAbsolutePath().normalize() + " (../shared is absent: a user's clone has none, the README's \"ManimBench\" section says where to get it; CI clones beside ../shared)");
+        Path train = SharedManimBench.assume("train.jsonl");
         try (RenderEngine engine = TestEngines.plain(2)) {
             Renderer.Availability a = engine.availability("manim");
             Assumptions.assumeTrue(a.available(), "real Manim unavailable: " + a.detail());
@@ -64,7 +62,7 @@ class ManimRewardModeIT {
             ObjectMapper json = new ObjectMapper();
             List<String> compared = new ArrayList<>();
             List<String> skipped = new ArrayList<>();
-            for (String line : Files.readAllLines(TRAIN)) {
+            for (String line : Files.readAllLines(train)) {
                 if (compared.size() >= 20) {
                     break;
                 }

@@ -81,11 +81,7 @@ class SuitesTest {
 
     @Test
     void readsTheManimBenchTrainingSplitWithManimAsDefaultDomain() throws Exception {
-        java.nio.file.Path file = java.nio.file.Path.of("../../shared/data/manimbench/train.jsonl");
-        // A user's clone has no ../shared (CI's has): ManimBench is not in the repository (README, "ManimBench").
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(file),
-                "ManimBench training split not found at " + file.toAbsolutePath().normalize()
-                        + " (../shared is absent: a user's clone has none, the README's \"ManimBench\" section says where to get it; CI clones beside ../shared)");
+        java.nio.file.Path file = SharedManimBench.assume("train.jsonl");
         Suite suite = Suites.readJsonl(file, "manim");
         org.junit.jupiter.api.Assertions.assertEquals(316, suite.tasks().size());
         for (Task t : suite.tasks()) {
