@@ -56,8 +56,8 @@ import picocli.CommandLine.Model.CommandSpec;
  *       way (VinciCoder's per-call pool: a fresh svg renderer per batch, its drawing processes started by the call, as
  *       cairosvg in a fresh process pool; a fresh Python interpreter per matplotlib
  *       item, {@code cores} at a time), scored by the same scorer; rewards/s of each and the ratio (the service's
- *       first batch after start is printed on its own, then it is warmed for a few seconds, as a service is after
- *       its first calls in a training run; the median of five rounds is compared), and the CPU of each round (the
+ *       first batch after start is printed on its own, then it is warmed until its JIT has settled, as a service is
+ *       after its first calls in a training run ({@link WarmUp}); the median of five rounds is compared), and the CPU of each round (the
  *       service's batch, its workers' work once idle after it, the published batch) with their ratio per reward;</li>
  *   <li>sustained batches of 8 (svg and matplotlib alternating) from {@code --threads} client threads for
  *       {@code --seconds}: throughput, p50/p99 latency per domain, errors by kind;</li>
